@@ -1,0 +1,320 @@
+//! Command-line interface: the clap definitions of every subcommand and option (DESIGN §3).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "netinv",
+    version,
+    about = "Collect `show version` (or any show command) over SSH from a fleet of network devices",
+    long_about = None,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a command on every device of an inventory and write reports (the main job)
+    Collect(CollectArgs),
+    /// Validate an inventory and print every problem; contacts nothing
+    Check(CheckArgs),
+    /// Parse a saved version-command output and print the facts as JSON
+    Parse(ParseArgs),
+    /// Serve a simulated fleet of SSH network devices on loopback
+    Sim(SimArgs),
+    /// Start a small simulated fleet and collect from it: the first thing to run
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    /// The platform's preferred way; falls back to the shell when exec is refused
+    Auto,
+    /// The SSH exec channel only
+    Exec,
+    /// An interactive shell with prompt detection and paging disabled
+    Shell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HostKeyPolicy {
+    /// Only hosts already in known_hosts
+    Strict,
+    /// Record unknown hosts; a changed key always fails
+    AcceptNew,
+    /// No checking at all (lab use)
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (examples: 500ms, 30s, 2m)"))?;
+    if d.is_zero() {
+        return Err("must be greater than zero".into());
+    }
+    Ok(d)
+}
+
+fn parse_workers(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=100_000).contains(&n) => Ok(n),
+        _ => Err("must be a whole number from 1 to 100000".into()),
+    }
+}
+
+fn parse_port(s: &str) -> Result<u16, String> {
+    match s.parse::<u16>() {
+        Ok(p) if p > 0 => Ok(p),
+        _ => Err("must be a whole number from 1 to 65535".into()),
+    }
+}
+
+/// A byte size like `16MiB`, `512k`, `1000000`.
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: usize = num.parse().map_err(|_| format!("'{s}' is not a size (e.g. 16MiB)"))?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("'{s}': unknown unit (use B, KiB, MiB or GiB)")),
+    };
+    n.checked_mul(mult).ok_or_else(|| format!("'{s}' is too large"))
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Inventory CSV (`-` = stdin); `host` is the only required column
+    #[arg(short, long, value_name = "FILE")]
+    pub inventory: String,
+
+    /// SSH username (or env NETINV_USERNAME; per-row `username` column overrides)
+    #[arg(short, long, env = "NETINV_USERNAME")]
+    pub username: Option<String>,
+
+    /// Read the password from the first line of this file (or env NETINV_PASSWORD)
+    #[arg(long, value_name = "FILE", conflicts_with = "ask_password")]
+    pub password_file: Option<PathBuf>,
+
+    /// Prompt for the password on the terminal, without echo
+    #[arg(long)]
+    pub ask_password: bool,
+
+    /// Private key file for public-key auth (passphrase from env NETINV_KEY_PASSPHRASE)
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+
+    /// Do not try keys from a running ssh-agent
+    #[arg(long)]
+    pub no_agent: bool,
+
+    /// Enter privileged mode (`enable`) when the prompt shows user mode; secret from env NETINV_ENABLE_SECRET
+    #[arg(long)]
+    pub enable: bool,
+
+    /// SSH port for rows without a `port` column value
+    #[arg(short, long, default_value = "22", value_parser = parse_port)]
+    pub port: u16,
+
+    /// Devices worked on at once
+    #[arg(short, long, default_value = "32", value_parser = parse_workers)]
+    pub workers: usize,
+
+    /// Per-device deadline for connect + auth + command(s), e.g. 500ms, 30s, 2m
+    #[arg(short, long, default_value = "30s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// Deadline for the TCP connect alone (never longer than --timeout)
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+
+    /// Command to run; repeat for several (default: the platform's version command)
+    #[arg(short, long = "command", value_name = "CMD")]
+    pub commands: Vec<String>,
+
+    /// File with one command per line (blank lines and # comments skipped)
+    #[arg(long, value_name = "FILE")]
+    pub commands_file: Option<PathBuf>,
+
+    /// How to run the command
+    #[arg(long, value_enum, default_value = "auto")]
+    pub mode: Mode,
+
+    /// Extra attempts for transient failures (connect, timeout, protocol)
+    #[arg(long, default_value = "0")]
+    pub retries: u32,
+
+    /// At most this many new connections per second (0 = unlimited)
+    #[arg(long, default_value = "0")]
+    pub rate: u32,
+
+    /// Cap on captured output per device and command; the rest is dropped and marked
+    #[arg(long, default_value = "16MiB", value_parser = parse_size)]
+    pub max_output: usize,
+
+    /// Write the JSON report here (`-` = stdout)
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<String>,
+
+    /// Write the CSV report here (`-` = stdout)
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<String>,
+
+    /// Write each device's raw output to DIR/<name>.txt
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+
+    /// known_hosts file (default ~/.ssh/known_hosts)
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+
+    /// What to do with host keys
+    #[arg(long, value_enum, default_value = "accept-new")]
+    pub host_key_policy: HostKeyPolicy,
+
+    /// Skip inventory rows with problems (they are listed) instead of refusing to start
+    #[arg(long)]
+    pub skip_invalid: bool,
+
+    #[command(flatten)]
+    pub log: LogArgs,
+
+    /// Do not show the progress bar
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// Log line format
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+
+    /// Write logs to this file instead of stderr
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+
+    /// Only errors on stderr, no progress bar, no summary
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// More detail in logs (-v: debug, -vv: trace)
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Inventory CSV (`-` = stdin)
+    #[arg(short, long, value_name = "FILE")]
+    pub inventory: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    /// Platform of the output (a Netmiko device_type name, or `autodetect`)
+    #[arg(long, default_value = "autodetect")]
+    pub platform: String,
+
+    /// Saved output (`-` = stdin)
+    pub file: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SimArgs {
+    /// Number of simulated devices, one per port
+    #[arg(long, default_value = "10")]
+    pub devices: usize,
+
+    /// First port; devices listen on consecutive ports from here (0 = any free ports)
+    #[arg(long, default_value = "0")]
+    pub base_port: u16,
+
+    /// Loopback address to listen on
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+
+    /// Comma-separated platforms, assigned round-robin (default: all)
+    #[arg(long, value_delimiter = ',')]
+    pub platforms: Vec<String>,
+
+    /// Username the devices accept
+    #[arg(long, default_value = "admin")]
+    pub username: String,
+
+    /// Name of the environment variable holding the password the devices accept
+    #[arg(long, default_value = "NETINV_PASSWORD")]
+    pub password_env: String,
+
+    /// Latency before every answer, e.g. 50ms
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub latency: Option<Duration>,
+
+    /// Random extra latency up to this much
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub jitter: Option<Duration>,
+
+    /// Faults with shares, e.g. auth:2%,silent:1%,hang:1%,drip:1%,disconnect:1%,huge:1%,pager-stuck:1%,refuse-exec:5%,slow-banner:1%
+    #[arg(long, default_value = "")]
+    pub faults: String,
+
+    /// Seed for per-device facts and fault choice (same seed, same fleet)
+    #[arg(long, default_value = "1")]
+    pub seed: u64,
+
+    /// Write an inventory CSV of the fleet here
+    #[arg(long, value_name = "FILE")]
+    pub write_inventory: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Number of simulated devices
+    #[arg(long, default_value = "60")]
+    pub devices: usize,
+
+    /// Where reports go
+    #[arg(long, default_value = "netinv-demo")]
+    pub out: PathBuf,
+
+    /// Devices worked on at once
+    #[arg(short, long, default_value = "16", value_parser = parse_workers)]
+    pub workers: usize,
+
+    /// Do not show the progress bar
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_and_durations_read_like_people_write_them() {
+        assert_eq!(parse_size("16MiB"), Ok(16 << 20));
+        assert_eq!(parse_size("512k"), Ok(512 << 10));
+        assert!(parse_size("lots").is_err());
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert!(parse_duration("0s").is_err());
+    }
+}

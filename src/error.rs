@@ -1,0 +1,86 @@
+//! Why a device failed: the stable error kinds of reports and exit codes, with context.
+
+use serde::Serialize;
+use std::fmt;
+
+/// The stable failure categories written into reports (DESIGN §5). Their strings are a contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    Dns,
+    Connect,
+    Timeout,
+    HostKey,
+    Auth,
+    Protocol,
+    Command,
+    Parse,
+    Cancelled,
+}
+
+impl ErrorKind {
+    pub const ALL: [ErrorKind; 9] = [
+        ErrorKind::Dns,
+        ErrorKind::Connect,
+        ErrorKind::Timeout,
+        ErrorKind::HostKey,
+        ErrorKind::Auth,
+        ErrorKind::Protocol,
+        ErrorKind::Command,
+        ErrorKind::Parse,
+        ErrorKind::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Dns => "dns",
+            ErrorKind::Connect => "connect",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::HostKey => "host_key",
+            ErrorKind::Auth => "auth",
+            ErrorKind::Protocol => "protocol",
+            ErrorKind::Command => "command",
+            ErrorKind::Parse => "parse",
+            ErrorKind::Cancelled => "cancelled",
+        }
+    }
+
+    /// Kinds worth another attempt: the network or the device may behave next time.
+    /// Auth, host-key and command failures would only fail again (or lock an account).
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Connect | ErrorKind::Timeout | ErrorKind::Protocol
+        )
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One device's failure: a kind for machines and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl DeviceError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        DeviceError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for DeviceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)
+    }
+}
+
+impl std::error::Error for DeviceError {}

@@ -1,0 +1,19 @@
+//! netinv: collect `show version` (or any show command) over SSH from a fleet of network
+//! devices listed in a CSV inventory, and report what was found and why anything failed.
+
+pub mod cli;
+pub mod collect;
+pub mod deadline;
+pub mod demo;
+pub mod error;
+pub mod inventory;
+pub mod logging;
+pub mod platform;
+pub mod progress;
+pub mod report;
+pub mod run;
+pub mod secret;
+pub mod settings;
+pub mod sim;
+pub mod ssh;
+pub mod sys;
