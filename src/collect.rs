@@ -1,1 +1,434 @@
-//! collect (to be written).
+//! The worker pool: one job per device in, one `Record` per device out (as each completes),
+//! with retries for transient failures, a connection-rate limit and cooperative cancellation.
+
+use crate::cli::Mode;
+use crate::deadline::Deadline;
+use crate::error::{DeviceError, ErrorKind};
+use crate::inventory::Device;
+use crate::platform::{ExecSupport, Facts, Platform, PlatformChoice};
+use crate::settings::Settings;
+use crate::ssh::exec::{self, ExecError};
+use crate::ssh::hostkeys::HostKeyStore;
+use crate::ssh::{Connection, Credentials};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// One command's text as collected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandOutput {
+    pub command: String,
+    pub output: String,
+    pub truncated: bool,
+}
+
+/// How a device ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Output collected; a `parse` warning when no facts could be read from it.
+    Collected {
+        outputs: Vec<CommandOutput>,
+        facts: Option<Box<Facts>>,
+        warning: Option<DeviceError>,
+    },
+    Failed(DeviceError),
+}
+
+/// One device's result. `index` is its position in the inventory.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub index: usize,
+    /// The platform used: the inventory's, or the detected one.
+    pub platform: Option<Platform>,
+    pub platform_detected: bool,
+    pub attempts: u32,
+    pub elapsed: Duration,
+    pub outcome: Outcome,
+}
+
+impl Record {
+    pub fn cancelled(index: usize, platform: Option<Platform>) -> Record {
+        Record {
+            index,
+            platform,
+            platform_detected: false,
+            attempts: 0,
+            elapsed: Duration::ZERO,
+            outcome: Outcome::Failed(DeviceError::new(
+                ErrorKind::Cancelled,
+                "interrupted before this device finished",
+            )),
+        }
+    }
+
+    pub fn is_ok(&self) -> bool {
+        matches!(self.outcome, Outcome::Collected { .. })
+    }
+
+    /// The failure, or the warning of a collected device.
+    pub fn error(&self) -> Option<&DeviceError> {
+        match &self.outcome {
+            Outcome::Failed(e) => Some(e),
+            Outcome::Collected { warning, .. } => warning.as_ref(),
+        }
+    }
+}
+
+/// Shared, read-only context of a run handed to every job.
+pub struct Context {
+    pub settings: Settings,
+    pub host_keys: HostKeyStore,
+    /// Set on the first Ctrl-C: jobs not yet started end as `cancelled`.
+    pub stop: Arc<AtomicBool>,
+    rate: Option<RateLimiter>,
+}
+
+impl Context {
+    pub fn new(settings: Settings, host_keys: HostKeyStore, stop: Arc<AtomicBool>) -> Self {
+        let rate = (settings.rate > 0).then(|| RateLimiter::new(settings.rate));
+        Context {
+            settings,
+            host_keys,
+            stop,
+            rate,
+        }
+    }
+}
+
+/// Start collecting from every device; records arrive on the returned channel as devices finish.
+/// The channel closes once every device has a record.
+pub fn start(devices: Arc<Vec<Device>>, ctx: Arc<Context>) -> Receiver<Record> {
+    let (tx, rx) = channel();
+    let workers = ctx.settings.workers.min(devices.len().max(1));
+    let pool = threadpool::Builder::new()
+        .num_threads(workers)
+        .thread_name("netinv-worker".into())
+        // Workers mostly wait on sockets; a small stack lets thousands of them fit.
+        .thread_stack_size(512 * 1024)
+        .build();
+    for index in 0..devices.len() {
+        let tx: Sender<Record> = tx.clone();
+        let devices = Arc::clone(&devices);
+        let ctx = Arc::clone(&ctx);
+        pool.execute(move || {
+            let device = &devices[index];
+            let record =
+                match catch_unwind(AssertUnwindSafe(|| collect_device(index, device, &ctx))) {
+                    Ok(r) => r,
+                    Err(panic) => Record {
+                        index,
+                        platform: device.platform.known(),
+                        platform_detected: false,
+                        attempts: 1,
+                        elapsed: Duration::ZERO,
+                        outcome: Outcome::Failed(DeviceError::new(
+                            ErrorKind::Protocol,
+                            format!("internal error (please report): {}", panic_text(&panic)),
+                        )),
+                    },
+                };
+            let _ = tx.send(record);
+        });
+    }
+    rx
+}
+
+fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+}
+
+/// Everything for one device: attempts with backoff for transient failures.
+fn collect_device(index: usize, device: &Device, ctx: &Context) -> Record {
+    let span = tracing::error_span!("device", name = %device.name);
+    let _guard = span.enter();
+    if ctx.stop.load(Ordering::SeqCst) {
+        return Record::cancelled(index, device.platform.known());
+    }
+    let started = Instant::now();
+    let mut attempts = 0;
+    loop {
+        if let Some(rate) = &ctx.rate {
+            if !rate.acquire(&ctx.stop) {
+                return Record::cancelled(index, device.platform.known());
+            }
+        }
+        attempts += 1;
+        let result = attempt(device, ctx);
+        let retry = match &result {
+            Err(e) => e.kind.is_transient() && attempts <= ctx.settings.retries,
+            Ok(_) => false,
+        };
+        if !retry {
+            let (platform, detected, outcome) = match result {
+                Ok(c) => (c.platform, c.detected, c.outcome),
+                Err(e) => (device.platform.known(), false, Outcome::Failed(e)),
+            };
+            return Record {
+                index,
+                platform,
+                platform_detected: detected,
+                attempts,
+                elapsed: started.elapsed(),
+                outcome,
+            };
+        }
+        if let Err(e) = &result {
+            tracing::info!(attempt = attempts, error = %e, "transient failure, retrying");
+        }
+        // 0.5 s, 1 s, 2 s ... capped, and cut short by Ctrl-C.
+        let backoff = Duration::from_millis(500 << (attempts - 1).min(3));
+        if !sleep_unless_stopped(backoff, &ctx.stop) {
+            return Record::cancelled(index, device.platform.known());
+        }
+    }
+}
+
+struct Collected {
+    platform: Option<Platform>,
+    detected: bool,
+    outcome: Outcome,
+}
+
+/// One attempt under one fresh deadline.
+fn attempt(device: &Device, ctx: &Context) -> Result<Collected, DeviceError> {
+    let s = &ctx.settings;
+    let deadline = Deadline::after(s.timeout);
+    let target = s.target(device);
+    let creds = Credentials {
+        password: s.password.as_ref(),
+        key: s.key.as_ref(),
+        agent: s.agent,
+    };
+    let conn = Connection::open(target, creds, &ctx.host_keys, s.connect_timeout, deadline)?;
+
+    let known = device.platform.known();
+    let use_shell = match s.mode {
+        Mode::Exec => false,
+        Mode::Shell => true,
+        Mode::Auto => known.is_some_and(|p| p.spec().exec == ExecSupport::ShellOnly),
+    };
+    let (platform, outputs) = if use_shell {
+        run_shell(&conn, known, s, deadline)?
+    } else {
+        match run_exec(&conn, device.platform, s, deadline) {
+            Ok(outputs) => (known, outputs),
+            Err(ExecError::Refused(e)) if s.mode == Mode::Auto => {
+                tracing::debug!(error = %e, "exec refused; falling back to the shell");
+                run_shell(&conn, known, s, deadline)?
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    drop(conn);
+    Ok(finish(device.platform, platform, outputs, s))
+}
+
+/// Exec each command on its own channel; the platform's version command when none were given.
+fn run_exec(
+    conn: &Connection,
+    choice: PlatformChoice,
+    s: &Settings,
+    deadline: Deadline,
+) -> Result<Vec<CommandOutput>, ExecError> {
+    let commands = commands_for(choice.known(), s);
+    let mut outputs = Vec::with_capacity(commands.len());
+    for command in commands {
+        let out = exec::run(conn, &command, s.max_output, deadline)?;
+        let mut text = clean_output(&out.stdout);
+        if !out.stderr.is_empty() {
+            text.push_str(&clean_output(&out.stderr));
+        }
+        if let Some(p) = choice.known() {
+            if let Some(line) = p.spec().rejection(&text) {
+                return Err(ExecError::Failed(DeviceError::new(
+                    ErrorKind::Command,
+                    format!("`{command}` rejected by the device: {line}"),
+                )));
+            }
+        }
+        if let Some(status) = out.exit_status.filter(|s| *s != 0) {
+            let last = text
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("");
+            return Err(ExecError::Failed(DeviceError::new(
+                ErrorKind::Command,
+                format!("`{command}` exited with status {status}: {}", last.trim()),
+            )));
+        }
+        outputs.push(CommandOutput {
+            command,
+            output: text,
+            truncated: out.truncated,
+        });
+    }
+    Ok(outputs)
+}
+
+/// The interactive shell path; see `ssh::shell`.
+fn run_shell(
+    _conn: &Connection,
+    _platform: Option<Platform>,
+    _s: &Settings,
+    _deadline: Deadline,
+) -> Result<(Option<Platform>, Vec<CommandOutput>), DeviceError> {
+    Err(DeviceError::new(
+        ErrorKind::Command,
+        "interactive shell mode is not available in this build",
+    ))
+}
+
+/// The commands to run: the user's, or the platform's version command (`show version` when
+/// the platform is still to be detected).
+fn commands_for(platform: Option<Platform>, s: &Settings) -> Vec<String> {
+    if !s.commands.is_empty() {
+        return s.commands.clone();
+    }
+    vec![platform
+        .map(|p| p.spec().version_command)
+        .unwrap_or("show version")
+        .to_string()]
+}
+
+/// Detect the platform if needed and read facts from the version command's output.
+fn finish(
+    choice: PlatformChoice,
+    used: Option<Platform>,
+    outputs: Vec<CommandOutput>,
+    s: &Settings,
+) -> Collected {
+    let first = outputs.first().map(|o| o.output.as_str()).unwrap_or("");
+    let (platform, detected) = match (used, choice) {
+        (Some(p), PlatformChoice::Known(k)) => (Some(p), p != k),
+        (Some(p), PlatformChoice::Detect) => (Some(p), true),
+        (None, _) => match crate::platform::detect(first) {
+            Some(p) => (Some(p), true),
+            None => (None, false),
+        },
+    };
+    let version_output = outputs.iter().find(|o| {
+        s.commands.is_empty()
+            || platform.is_some_and(|p| o.command.eq_ignore_ascii_case(p.spec().version_command))
+    });
+    let (facts, warning) = match (platform, version_output) {
+        // The user's own commands on an unknown platform: nothing to parse, nothing to warn about.
+        (None, _) if !s.commands.is_empty() => (None, None),
+        (None, _) => (
+            None,
+            Some(DeviceError::new(
+                ErrorKind::Parse,
+                "could not tell the platform from the output; set the `platform` column",
+            )),
+        ),
+        (Some(_), None) => (None, None),
+        (Some(p), Some(o)) => {
+            let mut facts = p.parse(&o.output);
+            facts
+                .vendor
+                .get_or_insert_with(|| p.spec().vendor.to_string());
+            facts.os.get_or_insert_with(|| p.spec().os.to_string());
+            let warning = facts.version.is_none().then(|| {
+                DeviceError::new(
+                    ErrorKind::Parse,
+                    format!(
+                        "no {} version found in the output of `{}`",
+                        p.spec().os,
+                        o.command
+                    ),
+                )
+            });
+            (Some(Box::new(facts)), warning)
+        }
+    };
+    Collected {
+        platform,
+        detected,
+        outcome: Outcome::Collected {
+            outputs,
+            facts,
+            warning,
+        },
+    }
+}
+
+/// Bytes from a device as text: invalid UTF-8 replaced, CRLF and lone CR made LF.
+pub fn clean_output(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    if !text.contains('\r') {
+        return text.into_owned();
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// Spreads new connections evenly: at most `per_second` connection attempts start per second.
+struct RateLimiter {
+    interval: Duration,
+    next: Mutex<Instant>,
+}
+
+impl RateLimiter {
+    fn new(per_second: u32) -> Self {
+        RateLimiter {
+            interval: Duration::from_secs(1) / per_second.max(1),
+            next: Mutex::new(Instant::now()),
+        }
+    }
+
+    /// Wait for this caller's slot; false if stopped while waiting.
+    fn acquire(&self, stop: &AtomicBool) -> bool {
+        let slot = {
+            let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+            let slot = (*next).max(Instant::now());
+            *next = slot + self.interval;
+            slot
+        };
+        sleep_unless_stopped(slot.saturating_duration_since(Instant::now()), stop)
+    }
+}
+
+/// Sleep in short steps so Ctrl-C is noticed; false if stopped.
+fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) -> bool {
+    let end = Instant::now() + total;
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            return false;
+        }
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return true;
+        }
+        std::thread::sleep(left.min(Duration::from_millis(50)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_text_loses_carriage_returns_and_survives_bad_utf8() {
+        assert_eq!(clean_output(b"a\r\nb\rc\n"), "a\nb\nc\n");
+        assert_eq!(clean_output(b"ok \xff\n"), "ok \u{fffd}\n");
+    }
+
+    #[test]
+    fn the_rate_limiter_spaces_connection_starts() {
+        let rl = RateLimiter::new(100);
+        let stop = AtomicBool::new(false);
+        let t = Instant::now();
+        for _ in 0..11 {
+            assert!(rl.acquire(&stop));
+        }
+        assert!(
+            t.elapsed() >= Duration::from_millis(95),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+}

@@ -1,5 +1,217 @@
-//! Dispatch of subcommands and the one place errors become messages and exit codes.
+//! Subcommand dispatch, and the one place where errors become messages and exit codes.
 
+use crate::cli::{CheckArgs, Cli, CollectArgs, Command, ParseArgs};
+use crate::inventory::{self, Inventory};
+use crate::job::{self, Outputs, Ui};
+use crate::platform::{self, PlatformChoice};
+use crate::settings::Settings;
+use crate::ssh::hostkeys::HostKeyStore;
+use clap::Parser;
+use std::fmt;
+use std::io::Read;
+
+/// Exit codes (DESIGN §6), a contract with scripts and cron.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_SOME_FAILED: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// Everything that stops netinv before or outside the per-device work.
+#[derive(Debug)]
+pub enum AppError {
+    /// Inventory problems; each already names file, line and column.
+    Inventory(Vec<String>),
+    Usage(String),
+    Io {
+        what: String,
+        error: std::io::Error,
+    },
+    Other(anyhow::Error),
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppError::Inventory(problems) => {
+                for p in problems {
+                    writeln!(f, "{p}")?;
+                }
+                write!(
+                    f,
+                    "{} inventory problem(s); nothing was contacted (fix them, or --skip-invalid)",
+                    problems.len()
+                )
+            }
+            AppError::Usage(m) => f.write_str(m),
+            AppError::Io { what, error } => write!(f, "{what}: {error}"),
+            AppError::Other(e) => write!(f, "{e:#}"),
+        }
+    }
+}
+
+impl AppError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            AppError::Inventory(_) | AppError::Usage(_) | AppError::Io { .. } => EXIT_USAGE,
+            AppError::Other(_) => EXIT_SOME_FAILED,
+        }
+    }
+}
+
+/// Parse arguments, run, and turn the outcome into an exit code.
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("netinv: error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<i32, AppError> {
+    match cli.command {
+        Command::Collect(args) => collect(&args),
+        Command::Check(args) => check(&args),
+        Command::Parse(args) => parse(&args),
+        Command::Sim(args) => crate::sim::run(&args)
+            .map(|()| EXIT_OK)
+            .map_err(AppError::Other),
+        Command::Demo(args) => crate::demo::run(&args).map_err(AppError::Other),
+    }
+}
+
+fn load_inventory(path: &str) -> Result<Inventory, AppError> {
+    inventory::read_path(path).map_err(|e| AppError::Usage(e.to_string()))
+}
+
+fn collect(args: &CollectArgs) -> Result<i32, AppError> {
+    crate::logging::init(&args.log).map_err(|error| AppError::Io {
+        what: "cannot open the log file".into(),
+        error,
+    })?;
+    crate::sys::raise_nofile_limit();
+    let inv = load_inventory(&args.inventory)?;
+    if !inv.problems.is_empty() {
+        let problems: Vec<String> = inv.problems.iter().map(|p| p.to_string()).collect();
+        if !args.skip_invalid {
+            return Err(AppError::Inventory(problems));
+        }
+        for p in &problems {
+            eprintln!("netinv: skipped: {p}");
+        }
+    }
+    let settings = Settings::from_args(args).map_err(|e| AppError::Usage(e.to_string()))?;
+    settings
+        .check_usernames(&inv.devices)
+        .map_err(|e| AppError::Usage(e.to_string()))?;
+    for dest in [&args.json, &args.csv].into_iter().flatten() {
+        check_writable_dir(dest)?;
+    }
+    let host_keys = HostKeyStore::load(settings.host_keys.policy, settings.host_keys.file.clone())
+        .map_err(|error| AppError::Io {
+            what: "cannot read known_hosts".into(),
+            error,
+        })?;
+    let outputs = Outputs {
+        json: args.json.clone(),
+        csv: args.csv.clone(),
+        out_dir: args.out_dir.clone(),
+    };
+    let quiet = args.log.quiet;
+    let ui = Ui {
+        progress: !quiet && !args.no_progress && crate::sys::stderr_is_terminal(),
+        summary: !quiet,
+    };
+    let finished =
+        job::run(inv.devices, settings, host_keys, &outputs, ui).map_err(|error| AppError::Io {
+            what: "cannot prepare the output directory".into(),
+            error,
+        })?;
+    Ok(finished.exit_code())
+}
+
+/// A report path must be creatable before any device is contacted, not after an hour of work.
+fn check_writable_dir(dest: &str) -> Result<(), AppError> {
+    if dest == "-" {
+        return Ok(());
+    }
+    let path = std::path::Path::new(dest);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(AppError::Usage(format!(
+            "cannot write report {dest}: directory {} does not exist",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+fn check(args: &CheckArgs) -> Result<i32, AppError> {
+    let inv = load_inventory(&args.inventory)?;
+    for p in &inv.problems {
+        println!("{p}");
+    }
+    println!(
+        "{}: {} device(s), {} problem(s)",
+        inv.source,
+        inv.devices.len(),
+        inv.problems.len()
+    );
+    Ok(if inv.problems.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_USAGE
+    })
+}
+
+fn parse(args: &ParseArgs) -> Result<i32, AppError> {
+    let choice =
+        PlatformChoice::parse(&args.platform).map_err(|e| AppError::Usage(e.to_string()))?;
+    let mut raw = Vec::new();
+    let read = if args.file == "-" {
+        std::io::stdin().read_to_end(&mut raw)
+    } else {
+        std::fs::File::open(&args.file).and_then(|mut f| f.read_to_end(&mut raw))
+    };
+    read.map_err(|error| AppError::Io {
+        what: format!("cannot read {}", args.file),
+        error,
+    })?;
+    let text = crate::collect::clean_output(&raw);
+    let platform = choice.known().or_else(|| platform::detect(&text));
+    let facts = platform.map(|p| p.parse(&text)).unwrap_or_default();
+    let mut obj = serde_json::Map::new();
+    obj.insert(
+        "platform".into(),
+        platform
+            .map(|p| p.name().into())
+            .unwrap_or(serde_json::Value::Null),
+    );
+    if let serde_json::Value::Object(f) =
+        serde_json::to_value(&facts).map_err(|e| AppError::Other(e.into()))?
+    {
+        obj.extend(f);
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&obj).map_err(|e| AppError::Other(e.into()))?
+    );
+    if platform.is_none() {
+        eprintln!(
+            "netinv: warning: could not detect the platform of {}",
+            args.file
+        );
+    }
+    Ok(EXIT_OK)
 }

@@ -1,1 +1,207 @@
-//! settings (to be written).
+//! The shared, fixed-once part of a run: credentials, port, timeouts, commands, mode, host-key policy.
+//!
+//! Like `functools.partial`, everything that is the same for every device is resolved here, before
+//! any connection; a worker only adds the device.
+
+use crate::cli::{CollectArgs, HostKeyPolicy, Mode};
+use crate::inventory::Device;
+use crate::secret::Secret;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub const ENV_PASSWORD: &str = "NETINV_PASSWORD";
+pub const ENV_KEY_PASSPHRASE: &str = "NETINV_KEY_PASSPHRASE";
+pub const ENV_ENABLE_SECRET: &str = "NETINV_ENABLE_SECRET";
+
+/// A private key for public-key auth.
+#[derive(Debug, Clone)]
+pub struct KeyFile {
+    pub path: PathBuf,
+    pub passphrase: Option<Secret>,
+}
+
+/// How, if at all, to enter privileged mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnableSetting {
+    Off,
+    On(Option<Secret>),
+}
+
+/// Where host keys are checked and recorded.
+#[derive(Debug, Clone)]
+pub struct HostKeys {
+    pub policy: HostKeyPolicy,
+    pub file: Option<PathBuf>,
+}
+
+/// Everything shared by all devices of a run. Built once; read-only afterwards.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub key: Option<KeyFile>,
+    pub agent: bool,
+    pub enable: EnableSetting,
+    pub port: u16,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Empty: each device runs its platform's version command.
+    pub commands: Vec<String>,
+    pub mode: Mode,
+    pub retries: u32,
+    /// New connections per second across all workers; 0 = unlimited.
+    pub rate: u32,
+    pub max_output: usize,
+    pub host_keys: HostKeys,
+    pub workers: usize,
+}
+
+/// A setting that cannot be used; no device is contacted (exit 2).
+#[derive(Debug)]
+pub enum SettingsError {
+    PasswordFile(PathBuf, std::io::Error),
+    PasswordPrompt(std::io::Error),
+    CommandsFile(PathBuf, std::io::Error),
+    EmptyCommand,
+    KeyFile(PathBuf, std::io::Error),
+    NoUsername { first_device: String, line: usize },
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SettingsError::PasswordFile(p, e) => {
+                write!(f, "cannot read password file {}: {e}", p.display())
+            }
+            SettingsError::PasswordPrompt(e) => write!(f, "cannot prompt for the password: {e}"),
+            SettingsError::CommandsFile(p, e) => {
+                write!(f, "cannot read commands file {}: {e}", p.display())
+            }
+            SettingsError::EmptyCommand => write!(f, "a command given with -c/--command is empty"),
+            SettingsError::KeyFile(p, e) => write!(f, "cannot read key file {}: {e}", p.display()),
+            SettingsError::NoUsername { first_device, line } => write!(
+                f,
+                "no username for device '{first_device}' (line {line}): give -u/--username, \
+                 set NETINV_USERNAME, or add a `username` column"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+impl Settings {
+    /// Resolve every shared value from the arguments and the environment. Secrets come only
+    /// from the environment, a file or a no-echo prompt — never from argv.
+    pub fn from_args(args: &CollectArgs) -> Result<Settings, SettingsError> {
+        let password = if let Some(path) = &args.password_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| SettingsError::PasswordFile(path.clone(), e))?;
+            Some(Secret::new(text.lines().next().unwrap_or("").to_string()))
+        } else if args.ask_password {
+            let p = rpassword::prompt_password("SSH password: ")
+                .map_err(SettingsError::PasswordPrompt)?;
+            Some(Secret::new(p))
+        } else {
+            env_secret(ENV_PASSWORD)
+        };
+
+        let key = match &args.key {
+            Some(path) => {
+                std::fs::metadata(path).map_err(|e| SettingsError::KeyFile(path.clone(), e))?;
+                Some(KeyFile {
+                    path: path.clone(),
+                    passphrase: env_secret(ENV_KEY_PASSPHRASE),
+                })
+            }
+            None => None,
+        };
+
+        let mut commands: Vec<String> =
+            args.commands.iter().map(|c| c.trim().to_string()).collect();
+        if commands.iter().any(|c| c.is_empty()) {
+            return Err(SettingsError::EmptyCommand);
+        }
+        if let Some(path) = &args.commands_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| SettingsError::CommandsFile(path.clone(), e))?;
+            commands.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(String::from),
+            );
+        }
+
+        let enable = if args.enable {
+            EnableSetting::On(env_secret(ENV_ENABLE_SECRET))
+        } else {
+            EnableSetting::Off
+        };
+
+        Ok(Settings {
+            username: args.username.clone().filter(|u| !u.is_empty()),
+            password,
+            key,
+            agent: !args.no_agent && std::env::var_os("SSH_AUTH_SOCK").is_some(),
+            enable,
+            port: args.port,
+            timeout: args.timeout,
+            connect_timeout: args.connect_timeout.min(args.timeout),
+            commands,
+            mode: args.mode,
+            retries: args.retries,
+            rate: args.rate,
+            max_output: args.max_output,
+            host_keys: HostKeys {
+                policy: args.host_key_policy,
+                file: args.known_hosts.clone().or_else(default_known_hosts),
+            },
+            workers: args.workers,
+        })
+    }
+
+    /// Every device must end up with a username; say which one does not before contacting any.
+    pub fn check_usernames(&self, devices: &[Device]) -> Result<(), SettingsError> {
+        if self.username.is_some() {
+            return Ok(());
+        }
+        match devices.iter().find(|d| d.username.is_none()) {
+            Some(d) => Err(SettingsError::NoUsername {
+                first_device: d.name.clone(),
+                line: d.line,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// What to connect to for one device: the shared values with the row's overrides applied.
+    pub fn target<'a>(&'a self, device: &'a Device) -> Target<'a> {
+        Target {
+            host: &device.host,
+            port: device.port.unwrap_or(self.port),
+            username: device
+                .username
+                .as_deref()
+                .or(self.username.as_deref())
+                .unwrap_or(""),
+        }
+    }
+}
+
+/// One device's connection parameters, borrowed from the device row and the settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub host: &'a str,
+    pub port: u16,
+    pub username: &'a str,
+}
+
+fn env_secret(var: &str) -> Option<Secret> {
+    std::env::var(var).ok().map(Secret::new)
+}
+
+fn default_known_hosts() -> Option<PathBuf> {
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".ssh").join("known_hosts"))
+}

@@ -205,6 +205,35 @@ pub struct Member {
     pub version: Option<String>,
 }
 
+impl Spec {
+    /// The first line of `output` that shows the device rejected the command, if any.
+    pub fn rejection<'t>(&self, output: &'t str) -> Option<&'t str> {
+        let set = &ERROR_SETS[self.platform as usize];
+        for re in set {
+            if let Some(m) = re.find(output) {
+                let start = output[..m.start()].rfind('\n').map_or(0, |i| i + 1);
+                let end = output[m.start()..]
+                    .find('\n')
+                    .map_or(output.len(), |i| m.start() + i);
+                return Some(output[start..end].trim());
+            }
+        }
+        None
+    }
+}
+
+static ERROR_SETS: std::sync::LazyLock<Vec<Vec<regex::Regex>>> = std::sync::LazyLock::new(|| {
+    SPECS
+        .iter()
+        .map(|s| {
+            s.errors
+                .iter()
+                .filter_map(|re| regex::Regex::new(re).ok())
+                .collect()
+        })
+        .collect()
+});
+
 /// Guess the platform from a version command's output (and/or a banner or prompt) alone.
 pub fn detect(output: &str) -> Option<Platform> {
     text::detect(output)
@@ -412,10 +441,7 @@ static SPECS: [Spec; 13] = [
         prompt: r"^[\w.:/@()-]{1,63}( \([\w.-]+\))? [#$]\s*$",
         paging_off: &[],
         pager: &[r"--More--\s*$"],
-        errors: &[
-            r"(?m)^\s*Unknown action 0",
-            r"(?m)^\s*command parse error",
-        ],
+        errors: &[r"(?m)^\s*Unknown action 0", r"(?m)^\s*command parse error"],
         enable: None,
         parse: fortinet::parse_fortios,
     },
@@ -479,7 +505,23 @@ mod tests {
     #[test]
     fn empty_and_autodetect_mean_detect() {
         assert_eq!(PlatformChoice::parse(""), Ok(PlatformChoice::Detect));
-        assert_eq!(PlatformChoice::parse(" AutoDetect "), Ok(PlatformChoice::Detect));
+        assert_eq!(
+            PlatformChoice::parse(" AutoDetect "),
+            Ok(PlatformChoice::Detect)
+        );
+    }
+
+    #[test]
+    fn a_rejected_command_is_recognised_by_its_error_line() {
+        let out = "show verzion\n        ^\n% Invalid input detected at '^' marker.\n";
+        assert_eq!(
+            Platform::CiscoIos.spec().rejection(out),
+            Some("% Invalid input detected at '^' marker.")
+        );
+        assert_eq!(
+            Platform::CiscoIos.spec().rejection("Cisco IOS Software\n"),
+            None
+        );
     }
 
     #[test]

@@ -1,1 +1,171 @@
-//! Report (to be written).
+//! The run's report: every inventory row's record in inventory order, the summary, and the
+//! exporters (JSON, CSV) that write it atomically.
+
+mod csv;
+mod json;
+mod summary;
+
+pub use summary::print_summary;
+
+use crate::collect::{Outcome, Record};
+use crate::error::ErrorKind;
+use crate::inventory::Device;
+use crate::settings::Settings;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+/// Everything a run found, complete: one record per inventory row.
+pub struct Report<'a> {
+    pub command: String,
+    pub started_at: SystemTime,
+    pub finished_at: SystemTime,
+    pub elapsed: Duration,
+    pub settings: &'a Settings,
+    pub devices: &'a [Device],
+    /// Same length and order as `devices`.
+    pub records: Vec<Record>,
+    pub interrupted: bool,
+}
+
+/// Counts the operator and the JSON summary need.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub total: usize,
+    pub ok: usize,
+    pub failed: usize,
+    /// Failures and warnings by kind.
+    pub by_error: BTreeMap<ErrorKind, usize>,
+    /// platform → version → devices, from collected facts.
+    pub versions: BTreeMap<String, BTreeMap<String, usize>>,
+}
+
+impl<'a> Report<'a> {
+    /// Assemble the report; rows without a record (never finished) become `cancelled`.
+    pub fn new(
+        devices: &'a [Device],
+        mut slots: Vec<Option<Record>>,
+        settings: &'a Settings,
+        started_at: SystemTime,
+        elapsed: Duration,
+        interrupted: bool,
+    ) -> Report<'a> {
+        slots.resize_with(devices.len(), || None);
+        let records = slots
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| r.unwrap_or_else(|| Record::cancelled(i, devices[i].platform.known())))
+            .collect();
+        let command = if settings.commands.is_empty() {
+            "(each platform's version command)".to_string()
+        } else {
+            settings.commands.join("; ")
+        };
+        Report {
+            command,
+            started_at,
+            finished_at: started_at + elapsed,
+            elapsed,
+            settings,
+            devices,
+            records,
+            interrupted,
+        }
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary {
+            total: self.records.len(),
+            ..Summary::default()
+        };
+        for r in &self.records {
+            if r.is_ok() {
+                s.ok += 1;
+            } else {
+                s.failed += 1;
+            }
+            if let Some(e) = r.error() {
+                *s.by_error.entry(e.kind).or_default() += 1;
+            }
+            if let (Some(p), Outcome::Collected { facts: Some(f), .. }) = (r.platform, &r.outcome) {
+                if let Some(v) = &f.version {
+                    *s.versions
+                        .entry(p.name().to_string())
+                        .or_default()
+                        .entry(v.clone())
+                        .or_default() += 1;
+                }
+            }
+        }
+        s
+    }
+
+    pub fn rows(&self) -> impl Iterator<Item = (&Device, &Record)> {
+        self.devices.iter().zip(self.records.iter())
+    }
+
+    /// The extra inventory columns, in header order (every row has the same ones).
+    pub fn extra_columns(&self) -> Vec<&str> {
+        self.devices
+            .first()
+            .map(|d| d.fields.iter().map(|(k, _)| k.as_str()).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// One report format.
+pub trait Exporter {
+    fn write(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()>;
+}
+
+pub use self::csv::CsvExporter;
+pub use self::json::JsonExporter;
+
+/// Write a report to `dest` (`-` = stdout) atomically: a temporary file beside it, then a rename,
+/// so a reader (or a crash, or Ctrl-C) never sees half a report.
+pub fn write_to(exporter: &dyn Exporter, report: &Report, dest: &str) -> std::io::Result<()> {
+    if dest == "-" {
+        let stdout = std::io::stdout();
+        let mut lock = std::io::BufWriter::new(stdout.lock());
+        exporter.write(report, &mut lock)?;
+        return lock.flush();
+    }
+    write_atomic(Path::new(dest), |w| exporter.write(report, w))
+}
+
+/// Create `path` with the bytes `fill` writes, atomically (temp file + fsync + rename).
+pub fn write_atomic(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let file = std::fs::File::create(&tmp)?;
+        let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
+        fill(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// RFC 3339 with milliseconds, UTC.
+pub fn rfc3339(t: SystemTime) -> String {
+    humantime::format_rfc3339_millis(t).to_string()
+}

@@ -1,1 +1,377 @@
-//! SSH transport (to be written).
+//! SSH transport on ssh2 (libssh2): connect, handshake, host key, auth and channels, every step
+//! under the device's one `Deadline`, with cleanup that never blocks.
+
+pub mod exec;
+pub mod hostkeys;
+pub mod wait;
+
+use crate::deadline::Deadline;
+use crate::error::{DeviceError, ErrorKind};
+use crate::secret::Secret;
+use crate::settings::{KeyFile, Target};
+use hostkeys::{HostKeyStore, PresentedKey};
+use ssh2::{ErrorCode, HashType, MethodType, Session};
+use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::mpsc;
+use std::time::Duration;
+use tracing::debug;
+
+// libssh2 error codes (libssh2.h) this module tells apart.
+const LIBSSH2_ERROR_SOCKET_SEND: i32 = -7;
+const LIBSSH2_ERROR_KEX_FAILURE: i32 = -5;
+const LIBSSH2_ERROR_TIMEOUT: i32 = -9;
+const LIBSSH2_ERROR_SOCKET_DISCONNECT: i32 = -13;
+const LIBSSH2_ERROR_FILE: i32 = -16;
+const LIBSSH2_ERROR_AUTHENTICATION_FAILED: i32 = -18;
+const LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED: i32 = -19;
+const LIBSSH2_ERROR_CHANNEL_FAILURE: i32 = -21;
+const LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED: i32 = -22;
+const LIBSSH2_ERROR_EAGAIN: i32 = -37;
+const LIBSSH2_ERROR_SOCKET_RECV: i32 = -43;
+
+/// The credentials a device may be tried with, borrowed from the settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Credentials<'a> {
+    pub password: Option<&'a Secret>,
+    pub key: Option<&'a KeyFile>,
+    pub agent: bool,
+}
+
+/// An authenticated SSH session. Dropping it never blocks: the socket is shut down first.
+pub struct Connection {
+    // Field order matters: `Drop::drop` runs first and shuts the socket down, so freeing the
+    // session and its channels afterwards cannot wait on the network (DESIGN §9).
+    socket: TcpStream,
+    session: Session,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.session.set_blocking(false);
+        let _ = self.session.disconnect(None, "netinv done", None);
+        let _ = self.socket.shutdown(Shutdown::Both);
+    }
+}
+
+impl Connection {
+    /// Resolve, connect, handshake, check the host key and authenticate, all before `deadline`.
+    pub fn open(
+        target: Target<'_>,
+        creds: Credentials<'_>,
+        host_keys: &HostKeyStore,
+        connect_timeout: Duration,
+        deadline: Deadline,
+    ) -> Result<Connection, DeviceError> {
+        let addrs = resolve(target.host, target.port, deadline)?;
+        let socket = connect_any(&addrs, connect_timeout, deadline)?;
+        let _ = socket.set_nodelay(true);
+        let keep = socket
+            .try_clone()
+            .map_err(|e| DeviceError::new(ErrorKind::Connect, format!("socket clone: {e}")))?;
+
+        let mut session = Session::new()
+            .map_err(|e| DeviceError::new(ErrorKind::Protocol, format!("libssh2 init: {e}")))?;
+        session.set_tcp_stream(socket);
+        let conn_socket = keep;
+        if let Some(prefs) = host_keys.preferred_algorithms(target.host, target.port) {
+            let _ = session.method_pref(MethodType::HostKey, &prefs);
+        }
+        let conn = Connection {
+            socket: conn_socket,
+            session,
+        };
+
+        conn.arm(deadline);
+        let mut session = conn.session.clone();
+        session
+            .handshake()
+            .map_err(|e| ssh_error(e, "SSH handshake", deadline))?;
+        debug!("ssh handshake done");
+
+        let (blob, _) = conn
+            .session
+            .host_key()
+            .ok_or_else(|| DeviceError::new(ErrorKind::Protocol, "server sent no host key"))?;
+        let key = PresentedKey::new(blob, conn.session.host_key_hash(HashType::Sha256));
+        host_keys.verify(target.host, target.port, &key)?;
+
+        conn.authenticate(target.username, creds, deadline)?;
+        debug!("authenticated");
+        Ok(conn)
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Bound the next blocking libssh2 call by the time left (0 would mean "forever").
+    pub fn arm(&self, deadline: Deadline) {
+        self.session.set_timeout(deadline.remaining_ms_nonzero());
+    }
+
+    fn authenticate(
+        &self,
+        user: &str,
+        creds: Credentials<'_>,
+        deadline: Deadline,
+    ) -> Result<(), DeviceError> {
+        self.arm(deadline);
+        let offered = match self.session.auth_methods(user) {
+            Ok(m) => m.to_string(),
+            Err(e) => {
+                if self.session.authenticated() {
+                    return Ok(()); // "none" auth accepted
+                }
+                return Err(ssh_error(e, "asking for auth methods", deadline));
+            }
+        };
+        let offers = |m: &str| offered.split(',').any(|o| o == m);
+        let mut tried: Vec<String> = Vec::new();
+        let mut last_err: Option<DeviceError> = None;
+        let mut note = |what: &str, r: Result<(), ssh2::Error>, tried: &mut Vec<String>| {
+            tried.push(what.to_string());
+            if let Err(e) = r {
+                let err = ssh_error(e, what, deadline);
+                debug!(method = what, error = %err, "auth attempt failed");
+                // Only a failure of the transport ends the attempts; a rejection moves on.
+                if err.kind != ErrorKind::Auth {
+                    return Some(err);
+                }
+                last_err = Some(err);
+            }
+            None
+        };
+
+        if offers("publickey") && creds.agent {
+            self.arm(deadline);
+            if let Some(fatal) = note(
+                "publickey (agent)",
+                self.session.userauth_agent(user),
+                &mut tried,
+            ) {
+                return Err(fatal);
+            }
+            if self.session.authenticated() {
+                return Ok(());
+            }
+        }
+        if let (true, Some(key)) = (offers("publickey"), creds.key) {
+            self.arm(deadline);
+            let r = self.session.userauth_pubkey_file(
+                user,
+                None,
+                &key.path,
+                key.passphrase.as_ref().map(|p| p.expose()),
+            );
+            if let Some(fatal) = note("publickey", r, &mut tried) {
+                return Err(fatal);
+            }
+            if self.session.authenticated() {
+                return Ok(());
+            }
+        }
+        if let Some(password) = creds.password {
+            if offers("password") {
+                self.arm(deadline);
+                let r = self.session.userauth_password(user, password.expose());
+                if let Some(fatal) = note("password", r, &mut tried) {
+                    return Err(fatal);
+                }
+                if self.session.authenticated() {
+                    return Ok(());
+                }
+            }
+            if offers("keyboard-interactive") {
+                self.arm(deadline);
+                let mut answer = PasswordPrompts { password };
+                let r = self
+                    .session
+                    .userauth_keyboard_interactive(user, &mut answer);
+                if let Some(fatal) = note("keyboard-interactive", r, &mut tried) {
+                    return Err(fatal);
+                }
+                if self.session.authenticated() {
+                    return Ok(());
+                }
+            }
+        }
+        let _ = last_err;
+        Err(DeviceError::new(
+            ErrorKind::Auth,
+            if tried.is_empty() {
+                format!(
+                    "no usable credentials for user '{user}': server offers {offered}; \
+                     give a password (NETINV_PASSWORD, --password-file, --ask-password) or --key"
+                )
+            } else {
+                format!(
+                    "authentication failed for user '{user}' (tried {}; server offers {offered})",
+                    tried.join(", ")
+                )
+            },
+        ))
+    }
+}
+
+/// Answers keyboard-interactive prompts that ask for a password; anything else gets an empty answer.
+struct PasswordPrompts<'a> {
+    password: &'a Secret,
+}
+
+impl ssh2::KeyboardInteractivePrompt for PasswordPrompts<'_> {
+    fn prompt<'b>(
+        &mut self,
+        _username: &str,
+        _instructions: &str,
+        prompts: &[ssh2::Prompt<'b>],
+    ) -> Vec<String> {
+        prompts
+            .iter()
+            .map(|p| {
+                if !p.echo || p.text.to_ascii_lowercase().contains("password") {
+                    self.password.expose().to_string()
+                } else {
+                    String::new()
+                }
+            })
+            .collect()
+    }
+}
+
+/// Name resolution under the deadline: getaddrinfo has no timeout of its own, so a
+/// name runs on a helper thread and we stop waiting at the deadline.
+fn resolve(host: &str, port: u16, deadline: Deadline) -> Result<Vec<SocketAddr>, DeviceError> {
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let (tx, rx) = mpsc::channel();
+    let name = host.to_string();
+    std::thread::Builder::new()
+        .name("resolve".into())
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            let _ = tx.send(
+                (name.as_str(), port)
+                    .to_socket_addrs()
+                    .map(|a| a.collect::<Vec<_>>()),
+            );
+        })
+        .map_err(|e| DeviceError::new(ErrorKind::Dns, format!("cannot start resolver: {e}")))?;
+    match rx.recv_timeout(deadline.remaining()) {
+        Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
+        Ok(Ok(_)) => Err(DeviceError::new(
+            ErrorKind::Dns,
+            format!("'{host}' has no addresses"),
+        )),
+        Ok(Err(e)) => Err(DeviceError::new(
+            ErrorKind::Dns,
+            format!("cannot resolve '{host}': {e}"),
+        )),
+        Err(_) => Err(DeviceError::new(
+            ErrorKind::Timeout,
+            format!("resolving '{host}' did not finish before the deadline"),
+        )),
+    }
+}
+
+fn connect_any(
+    addrs: &[SocketAddr],
+    connect_timeout: Duration,
+    deadline: Deadline,
+) -> Result<TcpStream, DeviceError> {
+    let mut last = None;
+    for addr in addrs {
+        let limit = deadline.min_with(connect_timeout);
+        let budget = limit.remaining();
+        if budget.is_zero() {
+            break;
+        }
+        match TcpStream::connect_timeout(addr, budget) {
+            Ok(s) => {
+                debug!(%addr, "tcp connected");
+                return Ok(s);
+            }
+            Err(e) => {
+                let err = match e.kind() {
+                    std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
+                        if deadline.expired() {
+                            DeviceError::new(
+                                ErrorKind::Timeout,
+                                format!("TCP connect to {addr} did not finish before the deadline"),
+                            )
+                        } else {
+                            DeviceError::new(
+                                ErrorKind::Connect,
+                                format!(
+                                    "no answer to TCP connect to {addr} within {} (unreachable or filtered)",
+                                    humantime::format_duration(budget_round(budget))
+                                ),
+                            )
+                        }
+                    }
+                    std::io::ErrorKind::ConnectionRefused => DeviceError::new(
+                        ErrorKind::Connect,
+                        format!("connection refused by {addr} (no SSH server on that port)"),
+                    ),
+                    _ => DeviceError::new(
+                        ErrorKind::Connect,
+                        format!("cannot connect to {addr}: {e}"),
+                    ),
+                };
+                last = Some(err);
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        DeviceError::new(
+            ErrorKind::Timeout,
+            "no time left to connect before the deadline",
+        )
+    }))
+}
+
+fn budget_round(d: Duration) -> Duration {
+    Duration::from_millis(d.as_millis() as u64)
+}
+
+/// Map a libssh2 error to a device error by its code, never by its message text.
+pub fn ssh_error(e: ssh2::Error, doing: &str, deadline: Deadline) -> DeviceError {
+    let code = match e.code() {
+        ErrorCode::Session(n) => n,
+        ErrorCode::SFTP(n) => n,
+    };
+    let (kind, what) = match code {
+        LIBSSH2_ERROR_TIMEOUT => (ErrorKind::Timeout, "no answer before the deadline"),
+        LIBSSH2_ERROR_AUTHENTICATION_FAILED | LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED => {
+            (ErrorKind::Auth, "rejected")
+        }
+        LIBSSH2_ERROR_FILE => (ErrorKind::Auth, "cannot use the key file"),
+        LIBSSH2_ERROR_KEX_FAILURE => (
+            ErrorKind::Protocol,
+            "key exchange failed (no algorithm in common?)",
+        ),
+        LIBSSH2_ERROR_SOCKET_DISCONNECT | LIBSSH2_ERROR_SOCKET_RECV | LIBSSH2_ERROR_SOCKET_SEND => {
+            (ErrorKind::Protocol, "connection closed by the device")
+        }
+        LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED | LIBSSH2_ERROR_CHANNEL_FAILURE => {
+            (ErrorKind::Command, "refused by the device")
+        }
+        _ if deadline.expired() => (ErrorKind::Timeout, "deadline passed"),
+        _ => (ErrorKind::Protocol, "failed"),
+    };
+    DeviceError::new(kind, format!("{doing}: {what} ({})", e.message()))
+}
+
+/// True when a non-blocking libssh2 call would have blocked.
+pub fn is_eagain(e: &ssh2::Error) -> bool {
+    matches!(e.code(), ErrorCode::Session(LIBSSH2_ERROR_EAGAIN))
+}
+
+/// True when libssh2 said the server refused a channel request (exec, pty, shell).
+pub fn is_request_denied(e: &ssh2::Error) -> bool {
+    matches!(
+        e.code(),
+        ErrorCode::Session(LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED)
+            | ErrorCode::Session(LIBSSH2_ERROR_CHANNEL_FAILURE)
+    )
+}

@@ -1,0 +1,190 @@
+//! One collection run, end to end on the main thread: start the pool, receive records as they
+//! complete (progress, logs, raw files), then build the report, export it and summarise.
+
+use crate::collect::{self, Context, Outcome, Record};
+use crate::error::ErrorKind;
+use crate::inventory::Device;
+use crate::outdir::OutDir;
+use crate::progress::Progress;
+use crate::report::{self, CsvExporter, Exporter, JsonExporter, Report};
+use crate::settings::Settings;
+use crate::ssh::hostkeys::HostKeyStore;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Where the results go.
+#[derive(Debug, Default, Clone)]
+pub struct Outputs {
+    pub json: Option<String>,
+    pub csv: Option<String>,
+    pub out_dir: Option<PathBuf>,
+}
+
+/// What the operator sees.
+#[derive(Debug, Clone, Copy)]
+pub struct Ui {
+    pub progress: bool,
+    pub summary: bool,
+}
+
+/// Ctrl-C state: the first press stops new devices, the second aborts waiting.
+pub struct Signals {
+    pub stop: Arc<AtomicBool>,
+    pub abort: Arc<AtomicBool>,
+}
+
+static SIGNALS: OnceLock<Signals> = OnceLock::new();
+
+/// Install the SIGINT/SIGTERM handler once per process.
+pub fn signals() -> &'static Signals {
+    SIGNALS.get_or_init(|| {
+        let s = Signals {
+            stop: Arc::new(AtomicBool::new(false)),
+            abort: Arc::new(AtomicBool::new(false)),
+        };
+        let (stop, abort) = (Arc::clone(&s.stop), Arc::clone(&s.abort));
+        let _ = ctrlc::set_handler(move || {
+            if stop.swap(true, Ordering::SeqCst) {
+                abort.store(true, Ordering::SeqCst);
+            }
+        });
+        s
+    })
+}
+
+/// The result of a run.
+pub struct Finished {
+    pub records: Vec<Record>,
+    pub interrupted: bool,
+    pub elapsed: Duration,
+    pub report_errors: Vec<String>,
+}
+
+impl Finished {
+    /// 0 all collected, 1 some failed (or a report could not be written), 130 interrupted.
+    pub fn exit_code(&self) -> i32 {
+        if self.interrupted {
+            130
+        } else if !self.report_errors.is_empty() || self.records.iter().any(|r| !r.is_ok()) {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+pub fn run(
+    devices: Vec<Device>,
+    settings: Settings,
+    host_keys: HostKeyStore,
+    outputs: &Outputs,
+    ui: Ui,
+) -> std::io::Result<Finished> {
+    let sig = signals();
+    let out_dir = match &outputs.out_dir {
+        Some(dir) => Some(OutDir::create(dir, &devices)?),
+        None => None,
+    };
+    let devices = Arc::new(devices);
+    let total = devices.len();
+    let started_at = SystemTime::now();
+    let started = Instant::now();
+    let ctx = Arc::new(Context::new(settings, host_keys, Arc::clone(&sig.stop)));
+    let rx = collect::start(Arc::clone(&devices), Arc::clone(&ctx));
+
+    let mut progress = Progress::new(total, ui.progress);
+    let mut slots: Vec<Option<Record>> = vec![None; total];
+    let mut received = 0;
+    let mut told_stop = false;
+    while received < total {
+        if sig.abort.load(Ordering::SeqCst) {
+            progress.note("netinv: aborted; writing partial reports");
+            break;
+        }
+        if sig.stop.load(Ordering::SeqCst) && !told_stop {
+            told_stop = true;
+            progress.note(
+                "netinv: interrupted; letting running devices finish (Ctrl-C again to abort now)",
+            );
+        }
+        let record = match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(r) => r,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        received += 1;
+        let device = &devices[record.index];
+        {
+            let _span = tracing::error_span!("device", name = %device.name).entered();
+            match (&record.outcome, record.error()) {
+                (Outcome::Failed(e), _) if e.kind != ErrorKind::Cancelled => {
+                    tracing::warn!(kind = %e.kind, "failed: {}", e.message)
+                }
+                (Outcome::Collected { .. }, Some(w)) => {
+                    tracing::warn!(kind = %w.kind, "collected with a warning: {}", w.message)
+                }
+                _ => tracing::info!(elapsed_ms = record.elapsed.as_millis() as u64, "collected"),
+            }
+            if let (Some(dir), Outcome::Collected { outputs, .. }) = (&out_dir, &record.outcome) {
+                if let Err(e) = dir.write(record.index, outputs) {
+                    tracing::error!("cannot write raw output: {e}");
+                }
+            }
+        }
+        progress.record(record.is_ok());
+        let index = record.index;
+        slots[index] = Some(record);
+    }
+    progress.finish();
+    let elapsed = started.elapsed();
+    let interrupted = sig.stop.load(Ordering::SeqCst);
+
+    let report = Report::new(
+        &devices,
+        slots,
+        &ctx.settings,
+        started_at,
+        elapsed,
+        interrupted,
+    );
+    let mut report_errors = Vec::new();
+    let exporters: [(&Option<String>, &dyn Exporter, &str); 2] = [
+        (&outputs.json, &JsonExporter, "JSON"),
+        (&outputs.csv, &CsvExporter, "CSV"),
+    ];
+    for (dest, exporter, what) in exporters {
+        if let Some(dest) = dest {
+            if let Err(e) = report::write_to(exporter, &report, dest) {
+                report_errors.push(format!("cannot write the {what} report to {dest}: {e}"));
+            }
+        }
+    }
+    if ui.summary {
+        let mut err = std::io::stderr().lock();
+        let _ = report::print_summary(&report, &mut err);
+        for (dest, what) in [(&outputs.json, "json"), (&outputs.csv, "csv")] {
+            if let Some(d) = dest.as_ref().filter(|d| *d != "-") {
+                let _ = writeln_to(&mut err, &format!("{what} report: {d}"));
+            }
+        }
+        if let Some(d) = &outputs.out_dir {
+            let _ = writeln_to(&mut err, &format!("raw outputs: {}/", d.display()));
+        }
+    }
+    for e in &report_errors {
+        eprintln!("netinv: error: {e}");
+    }
+    Ok(Finished {
+        records: report.records,
+        interrupted,
+        elapsed,
+        report_errors,
+    })
+}
+
+fn writeln_to(w: &mut dyn std::io::Write, line: &str) -> std::io::Result<()> {
+    writeln!(w, "{line}")
+}

@@ -1,0 +1,172 @@
+//! The JSON report (DESIGN §6): one object with run metadata, the summary and every device.
+
+use super::{rfc3339, Exporter, Report};
+use crate::collect::Outcome;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::io::Write;
+
+pub struct JsonExporter;
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    netinv_version: &'static str,
+    command: &'a str,
+    started_at: String,
+    finished_at: String,
+    elapsed_ms: u64,
+    interrupted: bool,
+    settings: SettingsView<'a>,
+    summary: SummaryView,
+    devices: Vec<DeviceView<'a>>,
+}
+
+/// What the report may say about the settings: never a secret, never a key path's content.
+#[derive(Serialize)]
+struct SettingsView<'a> {
+    workers: usize,
+    timeout_ms: u64,
+    connect_timeout_ms: u64,
+    mode: &'static str,
+    retries: u32,
+    port: u16,
+    username: Option<&'a str>,
+    auth: Vec<&'static str>,
+    host_key_policy: &'static str,
+    max_output: usize,
+}
+
+#[derive(Serialize)]
+struct SummaryView {
+    total: usize,
+    ok: usize,
+    failed: usize,
+    by_error: Map<String, Value>,
+    versions: Map<String, Value>,
+}
+
+#[derive(Serialize)]
+struct DeviceView<'a> {
+    name: &'a str,
+    host: &'a str,
+    port: u16,
+    platform: Option<&'static str>,
+    platform_detected: bool,
+    status: &'static str,
+    error: Option<&'a crate::error::DeviceError>,
+    attempts: u32,
+    elapsed_ms: u64,
+    facts: Option<&'a crate::platform::Facts>,
+    output: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outputs: Option<Map<String, Value>>,
+    truncated: bool,
+    fields: Map<String, Value>,
+}
+
+impl Exporter for JsonExporter {
+    fn write(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+        let s = report.settings;
+        let summary = report.summary();
+        let mut auth = Vec::new();
+        if s.key.is_some() {
+            auth.push("publickey");
+        }
+        if s.agent {
+            auth.push("agent");
+        }
+        if s.password.is_some() {
+            auth.push("password");
+            auth.push("keyboard-interactive");
+        }
+        let doc = Doc {
+            netinv_version: env!("CARGO_PKG_VERSION"),
+            command: &report.command,
+            started_at: rfc3339(report.started_at),
+            finished_at: rfc3339(report.finished_at),
+            elapsed_ms: report.elapsed.as_millis() as u64,
+            interrupted: report.interrupted,
+            settings: SettingsView {
+                workers: s.workers,
+                timeout_ms: s.timeout.as_millis() as u64,
+                connect_timeout_ms: s.connect_timeout.as_millis() as u64,
+                mode: match s.mode {
+                    crate::cli::Mode::Auto => "auto",
+                    crate::cli::Mode::Exec => "exec",
+                    crate::cli::Mode::Shell => "shell",
+                },
+                retries: s.retries,
+                port: s.port,
+                username: s.username.as_deref(),
+                auth,
+                host_key_policy: match s.host_keys.policy {
+                    crate::cli::HostKeyPolicy::Strict => "strict",
+                    crate::cli::HostKeyPolicy::AcceptNew => "accept-new",
+                    crate::cli::HostKeyPolicy::Off => "off",
+                },
+                max_output: s.max_output,
+            },
+            summary: SummaryView {
+                total: summary.total,
+                ok: summary.ok,
+                failed: summary.failed,
+                by_error: summary
+                    .by_error
+                    .iter()
+                    .map(|(k, n)| (k.as_str().to_string(), Value::from(*n)))
+                    .collect(),
+                versions: summary
+                    .versions
+                    .iter()
+                    .map(|(p, vs)| {
+                        let mut sorted: Vec<_> = vs.iter().collect();
+                        sorted.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+                        let m: Map<String, Value> = sorted
+                            .into_iter()
+                            .map(|(v, n)| (v.clone(), Value::from(*n)))
+                            .collect();
+                        (p.clone(), Value::Object(m))
+                    })
+                    .collect(),
+            },
+            devices: report
+                .rows()
+                .map(|(d, r)| {
+                    let (outputs, facts) = match &r.outcome {
+                        Outcome::Collected { outputs, facts, .. } => {
+                            (&outputs[..], facts.as_deref())
+                        }
+                        Outcome::Failed(_) => (&[][..], None),
+                    };
+                    DeviceView {
+                        name: &d.name,
+                        host: &d.host,
+                        port: d.port.unwrap_or(s.port),
+                        platform: r.platform.map(|p| p.name()),
+                        platform_detected: r.platform_detected,
+                        status: if r.is_ok() { "ok" } else { "failed" },
+                        error: r.error(),
+                        attempts: r.attempts,
+                        elapsed_ms: r.elapsed.as_millis() as u64,
+                        facts,
+                        output: outputs.first().map(|o| o.output.as_str()),
+                        outputs: (outputs.len() > 1).then(|| {
+                            outputs
+                                .iter()
+                                .map(|o| (o.command.clone(), Value::from(o.output.as_str())))
+                                .collect()
+                        }),
+                        truncated: outputs.iter().any(|o| o.truncated),
+                        fields: d
+                            .fields
+                            .iter()
+                            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+                            .collect(),
+                    }
+                })
+                .collect(),
+        };
+        serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::other)?;
+        out.write_all(b"\n")
+    }
+}

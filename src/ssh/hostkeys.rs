@@ -1,0 +1,294 @@
+//! Host-key checking against an OpenSSH known_hosts file, shared by all workers of a run.
+//!
+//! The file is read once into memory (libssh2's own reader would re-read it per device) and new
+//! keys are appended under a lock, so ten thousand devices cost one read and one append each.
+
+use crate::cli::HostKeyPolicy;
+use crate::error::{DeviceError, ErrorKind};
+use std::collections::HashMap;
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// A host key as the server presented it.
+pub struct PresentedKey<'a> {
+    /// Key type name from the key blob, e.g. `ssh-ed25519`.
+    pub kind: String,
+    pub blob: &'a [u8],
+    /// "SHA256:..." as OpenSSH prints it.
+    pub fingerprint: String,
+}
+
+impl<'a> PresentedKey<'a> {
+    pub fn new(blob: &'a [u8], sha256: Option<&[u8]>) -> Self {
+        PresentedKey {
+            kind: key_type_of(blob).unwrap_or_else(|| "unknown".into()),
+            blob,
+            fingerprint: format!(
+                "SHA256:{}",
+                sha256.map(base64_nopad).unwrap_or_else(|| "?".into())
+            ),
+        }
+    }
+}
+
+/// The run's view of known hosts.
+pub struct HostKeyStore {
+    policy: HostKeyPolicy,
+    file: Option<PathBuf>,
+    /// host pattern (`host` or `[host]:port`) → (key type, base64 key).
+    known: Mutex<HashMap<String, Vec<(String, String)>>>,
+}
+
+impl HostKeyStore {
+    /// Read the known_hosts file once. A missing file is fine (nothing known yet).
+    pub fn load(policy: HostKeyPolicy, file: Option<PathBuf>) -> std::io::Result<Self> {
+        let mut known: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        if policy != HostKeyPolicy::Off {
+            if let Some(path) = &file {
+                match std::fs::read_to_string(path) {
+                    Ok(text) => {
+                        for (hosts, kind, key) in parse_known_hosts(&text) {
+                            for h in hosts.split(',') {
+                                known
+                                    .entry(h.to_string())
+                                    .or_default()
+                                    .push((kind.to_string(), key.to_string()));
+                            }
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(HostKeyStore {
+            policy,
+            file,
+            known: Mutex::new(known),
+        })
+    }
+
+    pub fn policy(&self) -> HostKeyPolicy {
+        self.policy
+    }
+
+    /// Key types already known for this host, in the names libssh2 uses for its host-key
+    /// preference, so the server is asked for the type we can verify (DESIGN §9).
+    pub fn preferred_algorithms(&self, host: &str, port: u16) -> Option<String> {
+        if self.policy == HostKeyPolicy::Off {
+            return None;
+        }
+        let known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        let entries = known.get(&pattern(host, port))?;
+        let mut algs: Vec<&str> = Vec::new();
+        for (kind, _) in entries {
+            let names: &[&str] = match kind.as_str() {
+                "ssh-rsa" => &["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"],
+                other => match other {
+                    "ssh-ed25519" => &["ssh-ed25519"],
+                    "ecdsa-sha2-nistp256" => &["ecdsa-sha2-nistp256"],
+                    "ecdsa-sha2-nistp384" => &["ecdsa-sha2-nistp384"],
+                    "ecdsa-sha2-nistp521" => &["ecdsa-sha2-nistp521"],
+                    "ssh-dss" => &["ssh-dss"],
+                    _ => &[],
+                },
+            };
+            for n in names {
+                if !algs.contains(n) {
+                    algs.push(n);
+                }
+            }
+        }
+        (!algs.is_empty()).then(|| algs.join(","))
+    }
+
+    /// Judge the presented key; under accept-new, record an unknown one.
+    pub fn verify(&self, host: &str, port: u16, key: &PresentedKey) -> Result<(), DeviceError> {
+        if self.policy == HostKeyPolicy::Off {
+            return Ok(());
+        }
+        let pat = pattern(host, port);
+        let b64 = base64(key.blob);
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entries) = known.get(&pat) {
+            if entries.iter().any(|(k, v)| *k == key.kind && *v == b64) {
+                return Ok(());
+            }
+            if entries.iter().any(|(k, _)| *k == key.kind) {
+                return Err(DeviceError::new(
+                    ErrorKind::HostKey,
+                    format!(
+                        "HOST KEY CHANGED for {pat}: the server presented {} {} which does not \
+                         match the key recorded in known_hosts; possible man-in-the-middle — \
+                         verify and remove the old entry",
+                        key.kind, key.fingerprint
+                    ),
+                ));
+            }
+        }
+        match self.policy {
+            HostKeyPolicy::Strict => Err(DeviceError::new(
+                ErrorKind::HostKey,
+                format!(
+                    "unknown host key for {pat} ({} {}); policy is strict — add it to known_hosts \
+                     or use --host-key-policy accept-new",
+                    key.kind, key.fingerprint
+                ),
+            )),
+            _ => {
+                known
+                    .entry(pat.clone())
+                    .or_default()
+                    .push((key.kind.clone(), b64.clone()));
+                if let Some(path) = &self.file {
+                    append_line(path, &format!("{pat} {} {b64}\n", key.kind)).map_err(|e| {
+                        DeviceError::new(
+                            ErrorKind::HostKey,
+                            format!("cannot record host key in {}: {e}", path.display()),
+                        )
+                    })?;
+                }
+                tracing::info!(fingerprint = %key.fingerprint, "recorded new host key");
+                Ok(())
+            }
+        }
+    }
+}
+
+fn append_line(path: &std::path::Path, line: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir)?;
+        }
+    }
+    let mut f = OpenOptions::new().create(true).append(true).open(path)?;
+    f.write_all(line.as_bytes())
+}
+
+/// OpenSSH's host pattern: the bare host on port 22, `[host]:port` otherwise.
+fn pattern(host: &str, port: u16) -> String {
+    if port == 22 {
+        host.to_string()
+    } else {
+        format!("[{host}]:{port}")
+    }
+}
+
+/// (hosts, key type, base64 key) for each plain entry; hashed (`|1|`) entries, markers
+/// (`@revoked`, `@cert-authority`) and comments are skipped.
+fn parse_known_hosts(text: &str) -> Vec<(&str, &str, &str)> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('@'))
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            let (hosts, kind, key) = (it.next()?, it.next()?, it.next()?);
+            (!hosts.starts_with('|')).then_some((hosts, kind, key))
+        })
+        .collect()
+}
+
+/// The key type is the first length-prefixed string of an SSH public key blob.
+fn key_type_of(blob: &[u8]) -> Option<String> {
+    let len = u32::from_be_bytes(blob.get(..4)?.try_into().ok()?) as usize;
+    let name = blob.get(4..4usize.checked_add(len)?)?;
+    String::from_utf8(name.to_vec()).ok()
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding, as known_hosts stores keys.
+pub fn base64(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Base64 without padding, as OpenSSH prints SHA256 fingerprints.
+pub fn base64_nopad(data: &[u8]) -> String {
+    base64(data).trim_end_matches('=').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_rfc_4648_test_vectors() {
+        for (plain, enc) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), enc);
+        }
+        assert_eq!(base64_nopad(b"f"), "Zg");
+    }
+
+    #[test]
+    fn a_non_standard_port_is_never_matched_by_a_port_less_entry() {
+        let store = HostKeyStore {
+            policy: HostKeyPolicy::Strict,
+            file: None,
+            known: Mutex::new(HashMap::from([(
+                "10.0.0.1".to_string(),
+                vec![(
+                    "ssh-ed25519".to_string(),
+                    base64(b"\0\0\0\x0bssh-ed25519KEY"),
+                )],
+            )])),
+        };
+        let blob = b"\0\0\0\x0bssh-ed25519KEY";
+        let key = PresentedKey::new(blob, Some(b"x"));
+        assert!(store.verify("10.0.0.1", 22, &key).is_ok());
+        let err = store.verify("10.0.0.1", 2222, &key).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::HostKey);
+    }
+
+    #[test]
+    fn a_changed_key_fails_and_names_the_new_fingerprint() {
+        let store = HostKeyStore {
+            policy: HostKeyPolicy::AcceptNew,
+            file: None,
+            known: Mutex::new(HashMap::new()),
+        };
+        let old = PresentedKey::new(b"\0\0\0\x0bssh-ed25519OLD", Some(b"old"));
+        let new = PresentedKey::new(b"\0\0\0\x0bssh-ed25519NEW", Some(b"new"));
+        store
+            .verify("r1", 22, &old)
+            .expect("first sight is recorded");
+        store.verify("r1", 22, &old).expect("same key matches");
+        let err = store.verify("r1", 22, &new).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::HostKey);
+        assert!(err.message.contains(&new.fingerprint), "{}", err.message);
+    }
+
+    #[test]
+    fn hashed_entries_and_markers_are_skipped_not_misread() {
+        let text = "|1|abc=|def= ssh-ed25519 AAAA\n@revoked r1 ssh-rsa AAAB\n# c\nr2,r3 ssh-ed25519 AAAC\n";
+        assert_eq!(
+            parse_known_hosts(text),
+            vec![("r2,r3", "ssh-ed25519", "AAAC")]
+        );
+    }
+}

@@ -1,0 +1,398 @@
+//! `netinv collect` against a real OpenSSH sshd on 127.0.0.1: auth methods, output and exit
+//! status, every failure kind the network can produce, deadlines, reports and Ctrl-C.
+
+mod support;
+
+use serde_json::Value;
+use std::time::{Duration, Instant};
+use support::*;
+
+macro_rules! require_sshd {
+    () => {
+        if let Some(why) = sshd_unavailable() {
+            eprintln!("SKIPPED: {why}");
+            return;
+        }
+    };
+}
+
+/// Run collect on an inventory text; returns (exit code, JSON report, CSV text, stderr).
+fn collect(
+    dir: &TempDir,
+    inventory: &str,
+    args: &[&str],
+    password: Option<&str>,
+) -> (i32, Value, String, String) {
+    let inv = dir.join("inventory.csv");
+    std::fs::write(&inv, inventory).unwrap();
+    let json = dir.join("report.json");
+    let csv = dir.join("report.csv");
+    let mut cmd = netinv();
+    cmd.arg("collect")
+        .arg("-i")
+        .arg(&inv)
+        .args(["-u", USER, "--json"])
+        .arg(&json)
+        .arg("--csv")
+        .arg(&csv)
+        .arg("--known-hosts")
+        .arg(dir.join("known_hosts"))
+        .args(args);
+    if let Some(p) = password {
+        cmd.env("NETINV_PASSWORD", p);
+    }
+    let out = run(&mut cmd);
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(&json)
+            .unwrap_or_else(|e| panic!("no JSON report ({e}); stderr: {}", text(&out.stderr))),
+    )
+    .expect("the JSON report parses");
+    let csv = std::fs::read_to_string(&csv).expect("a CSV report");
+    (
+        out.status.code().unwrap_or(-1),
+        report,
+        csv,
+        text(&out.stderr),
+    )
+}
+
+fn device<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == name)
+        .unwrap_or_else(|| panic!("no device {name} in report"))
+}
+
+#[test]
+fn key_auth_collects_the_output_of_the_command() {
+    require_sshd!();
+    let sshd = Sshd::start();
+    let dir = TempDir::new("key");
+    let inv = format!("name,host,port,site\nr1,127.0.0.1,{},lab\n", sshd.port);
+    let key = sshd.client_key.display().to_string();
+    let (code, report, csv, err) = collect(
+        &dir,
+        &inv,
+        &["--key", &key, "-c", "echo hello from $(whoami)"],
+        None,
+    );
+    assert_eq!(code, 0, "stderr: {err}");
+    let d = device(&report, "r1");
+    assert_eq!(d["status"], "ok");
+    assert_eq!(d["output"], format!("hello from {USER}\n"));
+    assert_eq!(d["fields"]["site"], "lab");
+    assert!(
+        csv.lines().nth(1).unwrap().starts_with("r1,127.0.0.1,"),
+        "{csv}"
+    );
+}
+
+#[test]
+fn password_auth_works_and_the_password_appears_nowhere() {
+    require_sshd!();
+    let sshd = Sshd::start_with("KbdInteractiveAuthentication no");
+    let dir = TempDir::new("pw");
+    let inv = format!("host,port\n127.0.0.1,{}\n", sshd.port);
+    let (code, report, csv, err) = collect(&dir, &inv, &["-c", "echo pw-ok"], Some(PASSWORD));
+    assert_eq!(code, 0, "stderr: {err}");
+    assert_eq!(device(&report, "127.0.0.1")["output"], "pw-ok\n");
+    let all = format!("{report}{csv}{err}");
+    assert!(
+        !all.contains(PASSWORD),
+        "the password leaked into a report or a log"
+    );
+}
+
+#[test]
+fn keyboard_interactive_answers_the_password_prompt() {
+    require_sshd!();
+    let sshd = Sshd::start_with("PasswordAuthentication no");
+    let dir = TempDir::new("kbd");
+    let inv = format!("host,port\n127.0.0.1,{}\n", sshd.port);
+    let (code, report, _, err) = collect(&dir, &inv, &["-c", "echo kbd-ok"], Some(PASSWORD));
+    assert_eq!(code, 0, "stderr: {err}");
+    assert_eq!(device(&report, "127.0.0.1")["output"], "kbd-ok\n");
+}
+
+#[test]
+fn a_wrong_password_is_an_auth_failure_with_the_methods_tried() {
+    require_sshd!();
+    let sshd = Sshd::start();
+    let dir = TempDir::new("badpw");
+    let inv = format!("name,host,port\nr1,127.0.0.1,{}\n", sshd.port);
+    let (code, report, csv, _) = collect(&dir, &inv, &["-c", "true"], Some("wrong-password"));
+    assert_eq!(code, 1);
+    let d = device(&report, "r1");
+    assert_eq!(d["status"], "failed");
+    assert_eq!(d["error"]["kind"], "auth");
+    assert!(
+        d["error"]["message"].as_str().unwrap().contains("password"),
+        "{d}"
+    );
+    assert!(csv.contains(",failed,auth,"), "{csv}");
+}
+
+#[test]
+fn exit_status_and_stderr_of_the_command_are_reported() {
+    require_sshd!();
+    let sshd = Sshd::start();
+    let dir = TempDir::new("exit");
+    let inv = format!("name,host,port\nr1,127.0.0.1,{}\n", sshd.port);
+    let key = sshd.client_key.display().to_string();
+    let (code, report, _, _) = collect(
+        &dir,
+        &inv,
+        &["--key", &key, "-c", "echo to-stderr >&2; exit 3"],
+        None,
+    );
+    assert_eq!(code, 1);
+    let e = &device(&report, "r1")["error"];
+    assert_eq!(e["kind"], "command");
+    let msg = e["message"].as_str().unwrap();
+    assert!(
+        msg.contains("status 3") && msg.contains("to-stderr"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_closed_port_is_a_connect_failure() {
+    let dir = TempDir::new("closed");
+    let inv = format!("name,host,port\nclosed,127.0.0.1,{}\n", free_port());
+    let (code, report, _, _) = collect(&dir, &inv, &["-c", "true", "-t", "5s"], Some("x"));
+    assert_eq!(code, 1);
+    assert_eq!(device(&report, "closed")["error"]["kind"], "connect");
+}
+
+#[test]
+fn a_device_that_accepts_and_never_speaks_times_out_on_its_deadline() {
+    let silent = SilentListener::start();
+    let dir = TempDir::new("silent");
+    let inv = format!("name,host,port\nsilent,127.0.0.1,{}\n", silent.port);
+    let (code, report, _, _) = collect(&dir, &inv, &["-c", "true", "-t", "2s"], Some("x"));
+    assert_eq!(code, 1);
+    let d = device(&report, "silent");
+    assert_eq!(d["error"]["kind"], "timeout");
+    let ms = d["elapsed_ms"].as_u64().unwrap();
+    assert!(
+        (1900..=2200).contains(&ms),
+        "took {ms} ms for a 2 s deadline"
+    );
+}
+
+#[test]
+fn output_that_drips_forever_is_cut_off_at_the_deadline() {
+    require_sshd!();
+    let sshd = Sshd::start();
+    let dir = TempDir::new("drip");
+    let inv = format!("name,host,port\ndrip,127.0.0.1,{}\n", sshd.port);
+    let key = sshd.client_key.display().to_string();
+    let started = Instant::now();
+    let (code, report, _, _) = collect(
+        &dir,
+        &inv,
+        &[
+            "--key",
+            &key,
+            "-t",
+            "3s",
+            "-c",
+            "while :; do printf x; sleep 0.2; done",
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    let d = device(&report, "drip");
+    assert_eq!(d["error"]["kind"], "timeout");
+    let ms = d["elapsed_ms"].as_u64().unwrap();
+    assert!(
+        (2900..=3300).contains(&ms),
+        "took {ms} ms for a 3 s deadline"
+    );
+    assert!(started.elapsed() < Duration::from_secs(8));
+}
+
+#[test]
+fn a_changed_host_key_fails_and_shows_the_new_fingerprint() {
+    require_sshd!();
+    let sshd = Sshd::start();
+    let dir = TempDir::new("hostkey");
+    let other = dir.join("other_key");
+    keygen(&other);
+    let other_pub = std::fs::read_to_string(other.with_extension("pub")).unwrap();
+    let mut it = other_pub.split_whitespace();
+    let line = format!(
+        "[127.0.0.1]:{} {} {}\n",
+        sshd.port,
+        it.next().unwrap(),
+        it.next().unwrap()
+    );
+    std::fs::write(dir.join("known_hosts"), line).unwrap();
+    let fp = std::process::Command::new("ssh-keygen")
+        .args(["-l", "-f"])
+        .arg(sshd.dir.join("host_ed25519.pub"))
+        .output()
+        .unwrap();
+    let real_fp = text(&fp.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+
+    let inv = format!("name,host,port\nr1,127.0.0.1,{}\n", sshd.port);
+    let key = sshd.client_key.display().to_string();
+    let (code, report, _, _) = collect(&dir, &inv, &["--key", &key, "-c", "true"], None);
+    assert_eq!(code, 1);
+    let e = &device(&report, "r1")["error"];
+    assert_eq!(e["kind"], "host_key");
+    assert!(
+        e["message"].as_str().unwrap().contains(&real_fp),
+        "{e} should name {real_fp}"
+    );
+}
+
+#[test]
+fn accept_new_records_an_unknown_key_and_strict_then_accepts_it() {
+    require_sshd!();
+    let sshd = Sshd::start();
+    let dir = TempDir::new("acceptnew");
+    let inv = format!("name,host,port\nr1,127.0.0.1,{}\n", sshd.port);
+    let key = sshd.client_key.display().to_string();
+
+    let (code, _, _, _) = collect(
+        &dir,
+        &inv,
+        &["--key", &key, "-c", "true", "--host-key-policy", "strict"],
+        None,
+    );
+    assert_eq!(code, 1, "strict must refuse an unknown host");
+
+    let (code, _, _, err) = collect(&dir, &inv, &["--key", &key, "-c", "true"], None);
+    assert_eq!(code, 0, "{err}");
+    let recorded = std::fs::read_to_string(dir.join("known_hosts")).unwrap();
+    assert_eq!(recorded, sshd.known_hosts_line());
+
+    let (code, _, _, err) = collect(
+        &dir,
+        &inv,
+        &["--key", &key, "-c", "true", "--host-key-policy", "strict"],
+        None,
+    );
+    assert_eq!(code, 0, "strict accepts the recorded key: {err}");
+}
+
+#[test]
+fn three_hundred_rows_with_dead_devices_mixed_in_are_all_reported_in_inventory_order() {
+    require_sshd!();
+    let sshd = Sshd::start();
+    let silent = SilentListener::start();
+    let closed = free_port();
+    let dir = TempDir::new("300");
+    let mut inv = String::from("name,host,port,row\n");
+    for i in 0..300 {
+        inv.push_str(&format!("dev{i:03},127.0.0.1,{},{i}\n", sshd.port));
+        if i == 100 {
+            inv.push_str(&format!("closed,127.0.0.1,{closed},x\n"));
+        }
+        if i == 200 {
+            inv.push_str(&format!("silent,127.0.0.1,{},y\n", silent.port));
+        }
+    }
+    let key = sshd.client_key.display().to_string();
+    let (code, report, csv, err) = collect(
+        &dir,
+        &inv,
+        &["--key", &key, "-w", "50", "-t", "20s", "-c", "echo ok"],
+        None,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(report["summary"]["total"], 302);
+    assert_eq!(report["summary"]["ok"], 300, "{}", report["summary"]);
+    assert_eq!(report["summary"]["by_error"]["connect"], 1);
+    assert_eq!(report["summary"]["by_error"]["timeout"], 1);
+    let names: Vec<&str> = report["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = inv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    assert_eq!(names, expected, "JSON rows are in inventory order");
+    let csv_names: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(csv_names, expected, "CSV rows are in inventory order");
+    let s = device(&report, "silent")["elapsed_ms"].as_u64().unwrap();
+    assert!(
+        s <= 22_000,
+        "the silent device took {s} ms for a 20 s deadline"
+    );
+}
+
+#[test]
+fn sigint_mid_run_writes_valid_partial_reports_with_cancelled_rows() {
+    require_sshd!();
+    let sshd = Sshd::start();
+    let dir = TempDir::new("sigint");
+    let mut inv = String::from("name,host,port\n");
+    for i in 0..40 {
+        inv.push_str(&format!("d{i},127.0.0.1,{}\n", sshd.port));
+    }
+    let inv_path = dir.join("inventory.csv");
+    std::fs::write(&inv_path, &inv).unwrap();
+    let json = dir.join("r.json");
+    let csv = dir.join("r.csv");
+    let key = sshd.client_key.display().to_string();
+    let child = netinv()
+        .arg("collect")
+        .arg("-i")
+        .arg(&inv_path)
+        .args([
+            "-u",
+            USER,
+            "--key",
+            &key,
+            "-w",
+            "2",
+            "-c",
+            "sleep 1; echo done",
+            "--json",
+        ])
+        .arg(&json)
+        .arg("--csv")
+        .arg(&csv)
+        .arg("--known-hosts")
+        .arg(dir.join("kh"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    unsafe { kill(child.id() as i32, 2) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let devices = report["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 40);
+    let cancelled = devices
+        .iter()
+        .filter(|d| d["error"]["kind"] == "cancelled")
+        .count();
+    let ok = devices.iter().filter(|d| d["status"] == "ok").count();
+    assert!(ok >= 1 && cancelled >= 30, "ok {ok}, cancelled {cancelled}");
+    assert_eq!(ok + cancelled, 40);
+    let csv = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(csv.lines().count(), 41);
+    assert_eq!(csv.matches(",cancelled,").count(), cancelled);
+}
+
+extern "C" {
+    fn kill(pid: i32, sig: i32) -> i32;
+}

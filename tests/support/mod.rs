@@ -1,0 +1,280 @@
+//! Test support: a real OpenSSH sshd on 127.0.0.1 with its own config, host key and user,
+//! stopped (by PID) when the handle drops; and helpers to run the netinv binary.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+pub const USER: &str = "netinvtest";
+pub const PASSWORD: &str = "Correct-Horse-42";
+
+/// A scratch directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "netinv-test-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Why a test that needs sshd cannot run here, if it cannot.
+pub fn sshd_unavailable() -> Option<String> {
+    if !Path::new("/usr/sbin/sshd").exists() {
+        return Some("no /usr/sbin/sshd (install openssh-server; .ci/run does)".into());
+    }
+    if unsafe { libc_geteuid() } != 0 {
+        return Some("not root: cannot create the test user".into());
+    }
+    None
+}
+
+extern "C" {
+    #[link_name = "geteuid"]
+    fn libc_geteuid() -> u32;
+}
+
+fn run_ok(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The test user exists with a known password (idempotent, serialised across test binaries).
+fn ensure_user() {
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(std::env::temp_dir().join("netinv-test-user.lock"))
+        .unwrap();
+    // Serialise useradd/chpasswd: concurrent test binaries would fight over /etc/passwd.
+    let fd = std::os::unix::io::AsRawFd::as_raw_fd(&lock);
+    unsafe { flock(fd, 2) };
+    if !Command::new("id")
+        .arg(USER)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .success()
+    {
+        run_ok(Command::new("useradd").args(["-m", "-s", "/bin/sh", USER]));
+    }
+    let mut child = Command::new("chpasswd")
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{USER}:{PASSWORD}\n").as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "chpasswd failed");
+    unsafe { flock(fd, 8) };
+}
+
+extern "C" {
+    fn flock(fd: i32, op: i32) -> i32;
+}
+
+/// A private sshd on 127.0.0.1 for one test.
+pub struct Sshd {
+    pub port: u16,
+    pub dir: TempDir,
+    child: Child,
+    pub client_key: PathBuf,
+}
+
+impl Sshd {
+    pub fn start() -> Sshd {
+        Self::start_with("")
+    }
+
+    /// Start with extra sshd_config lines. Retries on another port if the chosen one was taken.
+    pub fn start_with(extra_config: &str) -> Sshd {
+        ensure_user();
+        let dir = TempDir::new("sshd");
+        std::fs::create_dir_all("/run/sshd").unwrap();
+        let host_key = dir.join("host_ed25519");
+        keygen(&host_key);
+        let client_key = dir.join("client_ed25519");
+        keygen(&client_key);
+        let pubkey = std::fs::read_to_string(client_key.with_extension("pub")).unwrap();
+        std::fs::write(dir.join("authorized_keys"), pubkey).unwrap();
+        let mut last_err = String::new();
+        for _ in 0..5 {
+            let port = free_port();
+            let cfg = dir.join("sshd_config");
+            std::fs::write(
+                &cfg,
+                format!(
+                    "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile none\n\
+                     AuthorizedKeysFile {ak}\nStrictModes no\nUsePAM yes\n\
+                     PasswordAuthentication yes\nKbdInteractiveAuthentication yes\n\
+                     PubkeyAuthentication yes\nPermitRootLogin no\nMaxStartups 1000:30:1000\n\
+                     MaxSessions 100\nLoginGraceTime 30\nLogLevel ERROR\nPrintMotd no\n\
+                     AllowUsers {USER}\n{extra_config}\n",
+                    hk = host_key.display(),
+                    ak = dir.join("authorized_keys").display(),
+                ),
+            )
+            .unwrap();
+            let mut child = Command::new("/usr/sbin/sshd")
+                .args(["-D", "-e", "-f"])
+                .arg(&cfg)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::from(
+                    std::fs::File::create(dir.join("sshd.log")).unwrap(),
+                ))
+                .spawn()
+                .expect("start sshd");
+            if wait_listening(&mut child, port) {
+                return Sshd {
+                    port,
+                    dir,
+                    child,
+                    client_key,
+                };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            last_err = std::fs::read_to_string(dir.join("sshd.log")).unwrap_or_default();
+        }
+        panic!("sshd did not start: {last_err}")
+    }
+
+    /// A known_hosts line for this server's real key.
+    pub fn known_hosts_line(&self) -> String {
+        let pubkey = std::fs::read_to_string(self.dir.join("host_ed25519.pub")).unwrap();
+        let mut it = pubkey.split_whitespace();
+        let (kind, key) = (it.next().unwrap(), it.next().unwrap());
+        format!("[127.0.0.1]:{} {kind} {key}\n", self.port)
+    }
+}
+
+fn wait_listening(child: &mut Child, port: u16) -> bool {
+    let end = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < end {
+        if let Ok(Some(_)) = child.try_wait() {
+            return false;
+        }
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn keygen(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    let _ = std::fs::remove_file(path.with_extension("pub"));
+    run_ok(
+        Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", "netinv-test", "-f"])
+            .arg(path),
+    );
+}
+
+/// The netinv binary under test.
+pub fn netinv() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_netinv"));
+    c.env_remove("NETINV_PASSWORD")
+        .env_remove("NETINV_USERNAME")
+        .env_remove("SSH_AUTH_SOCK")
+        .stdin(Stdio::null());
+    c
+}
+
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("run netinv")
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A TCP listener that accepts connections and never sends a byte (a device stuck before SSH).
+pub struct SilentListener {
+    pub port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl SilentListener {
+    pub fn start() -> SilentListener {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        l.set_nonblocking(true).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let s2 = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut held = Vec::new();
+            while !s2.load(Ordering::SeqCst) {
+                match l.accept() {
+                    Ok((sock, _)) => held.push(sock),
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        SilentListener {
+            port,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for SilentListener {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
