@@ -1,0 +1,168 @@
+//! The command line as users and scripts meet it: exit codes, messages naming file and line,
+//! stdin, secrets kept out of argv, reports on stdout.
+
+mod support;
+
+use std::io::Write;
+use std::process::Stdio;
+use support::*;
+
+#[test]
+fn check_lists_every_problem_with_file_line_and_column_and_exits_2() {
+    let dir = TempDir::new("check");
+    let inv = dir.join("inv.csv");
+    std::fs::write(
+        &inv,
+        "name,host,port,platform\nr1,10.0.0.1,22,cisco_ios\nr2,,22,cisco_ios\nr3,10.0.0.3,70000,cisco_ios\nr1,10.0.0.4,22,cisco_nope\n",
+    )
+    .unwrap();
+    let out = run(netinv().arg("check").arg("-i").arg(&inv));
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = text(&out.stdout);
+    let f = inv.display().to_string();
+    for needle in [
+        format!("{f}:3: host:"),
+        format!("{f}:4: port:"),
+        format!("{f}:5: name:"),
+        format!("{f}:5: platform:"),
+    ] {
+        assert!(stdout.contains(&needle), "missing {needle:?} in:\n{stdout}");
+    }
+}
+
+#[test]
+fn check_reads_stdin_for_a_dash_and_exits_0_on_a_good_inventory() {
+    let mut child = netinv()
+        .args(["check", "-i", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"host,site\n10.0.0.1,lab\n10.0.0.2,lab\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("<stdin>: 2 device(s), 0 problem(s)"));
+}
+
+#[test]
+fn collect_refuses_a_bad_inventory_before_contacting_anything() {
+    let dir = TempDir::new("refuse");
+    let inv = dir.join("inv.csv");
+    let silent = SilentListener::start();
+    std::fs::write(
+        &inv,
+        format!(
+            "name,host,port\nok,127.0.0.1,{}\nbad,127.0.0.1,0\n",
+            silent.port
+        ),
+    )
+    .unwrap();
+    let json = dir.join("r.json");
+    let out = run(netinv()
+        .arg("collect")
+        .arg("-i")
+        .arg(&inv)
+        .args(["-u", "x", "--json"])
+        .arg(&json));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(":3: port:"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!json.exists(), "no report for a run that never started");
+}
+
+#[test]
+fn a_missing_inventory_file_is_named_in_the_error() {
+    let out = run(netinv().args(["collect", "-i", "/nonexistent/inv.csv", "-u", "x"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("/nonexistent/inv.csv"));
+}
+
+#[test]
+fn there_is_no_way_to_put_a_password_on_the_command_line() {
+    let out = run(netinv().args(["collect", "-i", "x.csv", "--password", "hunter2"]));
+    assert_eq!(out.status.code(), Some(2));
+    let help = text(&run(netinv().args(["collect", "--help"])).stdout);
+    assert!(help.contains("NETINV_PASSWORD") && help.contains("--password-file"));
+}
+
+#[test]
+fn a_report_directory_that_does_not_exist_is_refused_up_front() {
+    let dir = TempDir::new("nodir");
+    let inv = dir.join("inv.csv");
+    std::fs::write(&inv, "host\n127.0.0.1\n").unwrap();
+    let out = run(netinv().arg("collect").arg("-i").arg(&inv).args([
+        "-u",
+        "x",
+        "--json",
+        "/nonexistent-dir/r.json",
+    ]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("/nonexistent-dir"));
+}
+
+#[test]
+fn json_to_stdout_keeps_stdout_clean_for_pipes() {
+    let dir = TempDir::new("stdout");
+    let inv = dir.join("inv.csv");
+    std::fs::write(
+        &inv,
+        format!("name,host,port\nclosed,127.0.0.1,{}\n", free_port()),
+    )
+    .unwrap();
+    let out = run(netinv().arg("collect").arg("-i").arg(&inv).args([
+        "-u",
+        "x",
+        "-c",
+        "true",
+        "--host-key-policy",
+        "off",
+        "--json",
+        "-",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is only the JSON report");
+    assert_eq!(v["devices"][0]["error"]["kind"], "connect");
+    assert!(
+        text(&out.stderr).contains("1 failed"),
+        "the summary goes to stderr"
+    );
+}
+
+#[test]
+fn parse_rejects_an_unknown_platform_and_an_unreadable_file_with_exit_2() {
+    let out = run(netinv().args(["parse", "--platform", "cisco_nope", "/dev/null"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cisco_nope"));
+    let out = run(netinv().args(["parse", "--platform", "cisco_ios", "/nonexistent"]));
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn parse_prints_one_json_object_even_when_fields_are_missing() {
+    let mut child = netinv()
+        .args(["parse", "--platform", "cisco_ios", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"nothing useful here\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["platform"], "cisco_ios");
+    assert!(v["version"].is_null());
+}
