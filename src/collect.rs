@@ -144,7 +144,7 @@ fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
 
 /// Everything for one device: attempts with backoff for transient failures.
 fn collect_device(index: usize, device: &Device, ctx: &Context) -> Record {
-    let span = tracing::error_span!("device", name = %device.name);
+    let span = tracing::error_span!("device", device = %device.name);
     let _guard = span.enter();
     if ctx.stop.load(Ordering::SeqCst) {
         return Record::cancelled(index, device.platform.known());

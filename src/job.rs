@@ -118,7 +118,7 @@ pub fn run(
         received += 1;
         let device = &devices[record.index];
         {
-            let _span = tracing::error_span!("device", name = %device.name).entered();
+            let _span = tracing::error_span!("device", device = %device.name).entered();
             match (&record.outcome, record.error()) {
                 (Outcome::Failed(e), _) if e.kind != ErrorKind::Cancelled => {
                     tracing::warn!(kind = %e.kind, "failed: {}", e.message)

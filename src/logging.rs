@@ -1,5 +1,5 @@
 //! Logging with tracing: text or JSON lines on stderr (around the progress bar) or in a file.
-//! Work on a device runs inside a `device{name=…}` span, so every line carries the device name.
+//! Work on a device runs inside a `device{device=…}` span, so every line carries the device name.
 
 use crate::cli::{LogArgs, LogFormat};
 use std::io::Write;

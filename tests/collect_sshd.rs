@@ -396,3 +396,102 @@ fn sigint_mid_run_writes_valid_partial_reports_with_cancelled_rows() {
 extern "C" {
     fn kill(pid: i32, sig: i32) -> i32;
 }
+
+#[test]
+fn raw_outputs_land_in_out_dir_under_safe_names() {
+    require_sshd!();
+    let sshd = Sshd::start();
+    let dir = TempDir::new("outdir");
+    let inv = format!(
+        "name,host,port\ncore/sw1,127.0.0.1,{p}\n../escape,127.0.0.1,{p}\n",
+        p = sshd.port
+    );
+    let key = sshd.client_key.display().to_string();
+    let out_dir = dir.join("raw");
+    let od = out_dir.display().to_string();
+    let (code, _, _, err) = collect(
+        &dir,
+        &inv,
+        &["--key", &key, "-c", "echo raw", "--out-dir", &od],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let mut files: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, vec!["_._escape.txt", "core_sw1.txt"]);
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("core_sw1.txt")).unwrap(),
+        "raw\n"
+    );
+}
+
+#[test]
+fn every_log_line_about_a_device_carries_its_name() {
+    require_sshd!();
+    let sshd = Sshd::start();
+    let dir = TempDir::new("logs");
+    let inv = format!("name,host,port\nedge-7,127.0.0.1,{}\n", sshd.port);
+    let key = sshd.client_key.display().to_string();
+    let log = dir.join("log.jsonl");
+    let lf = log.display().to_string();
+    let (code, _, _, err) = collect(
+        &dir,
+        &inv,
+        &[
+            "--key",
+            &key,
+            "-c",
+            "true",
+            "-vv",
+            "--log-format",
+            "json",
+            "--log-file",
+            &lf,
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each log line is JSON"))
+        .collect();
+    let ssh_lines: Vec<_> = lines
+        .iter()
+        .filter(|l| {
+            l["fields"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("handshake"))
+        })
+        .collect();
+    assert!(
+        !ssh_lines.is_empty(),
+        "debug lines from the SSH layer are logged"
+    );
+    for l in &lines {
+        assert_eq!(
+            l["span"]["device"], "edge-7",
+            "a line without the device: {l}"
+        );
+    }
+}
+
+#[test]
+fn transient_failures_are_retried_and_auth_failures_are_not() {
+    require_sshd!();
+    let sshd = Sshd::start();
+    let dir = TempDir::new("retry");
+    let inv = format!(
+        "name,host,port\nclosed,127.0.0.1,{}\nbadpw,127.0.0.1,{}\n",
+        free_port(),
+        sshd.port
+    );
+    let (code, report, _, _) =
+        collect(&dir, &inv, &["-c", "true", "--retries", "2"], Some("wrong"));
+    assert_eq!(code, 1);
+    assert_eq!(device(&report, "closed")["attempts"], 3);
+    assert_eq!(device(&report, "badpw")["attempts"], 1);
+}
