@@ -229,7 +229,7 @@ impl Records<'_, '_> {
                 && self
                     .record
                     .iter()
-                    .last()
+                    .next_back()
                     .is_some_and(|f| f.contains(&b'\n'))
                 && self.bytes.trim_ascii_end().last() != Some(&b'"');
             // Only when swallowed does a final '\n' belong to a field instead of ending it;
