@@ -1,4 +1,16 @@
 //! The device inventory: CSV → `Vec<Device>`, with every problem named by file, line and column.
+//!
+//! Decisions beyond DESIGN §4, each because the csv layer or real exports force one:
+//! - Values are trimmed of surrounding whitespace, quoted or not (the csv crate does not say
+//!   which fields were quoted; stray spaces from spreadsheets are never meant). Inner spaces stay.
+//! - Blank lines, whitespace-only lines and rows of empty cells (`,,,` from spreadsheets) are
+//!   skipped; a comment is a line whose first byte is `#` (not indented).
+//! - An empty header cell (a trailing comma) is allowed while its values stay empty.
+//! - Names are unique byte for byte (`R1` and `r1` are two devices); names and usernames may not
+//!   hold control characters, which catches a misplaced quote swallowing a line.
+//! - Any header problem leaves `devices` empty, but rows are still judged so that one run lists
+//!   every problem; a missing `host` column stops there.
+//! - A problem's line is the line its row starts on, also for rows spanning several lines.
 
 use crate::platform::PlatformChoice;
 use std::collections::HashMap;
@@ -121,14 +133,15 @@ pub fn parse(bytes: &[u8], source: &str) -> Inventory {
         source,
         problems: Vec::new(),
     };
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .comment(Some(b'#'))
-        .from_reader(bytes);
     let mut records = Records {
         bytes,
-        csv: &mut csv,
+        // Headers are found by hand (comments may come first); ragged rows are reported by
+        // hand, so the csv layer must accept any record length.
+        csv: csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .comment(Some(b'#'))
+            .from_reader(bytes),
         record: csv::ByteRecord::new(),
     };
 
@@ -196,13 +209,13 @@ struct RecordError {
 }
 
 /// The csv reader plus the bookkeeping it lacks: the real line a record starts on.
-struct Records<'a, 'c> {
+struct Records<'a> {
     bytes: &'a [u8],
-    csv: &'c mut csv::Reader<&'a [u8]>,
+    csv: csv::Reader<&'a [u8]>,
     record: csv::ByteRecord,
 }
 
-impl Records<'_, '_> {
+impl Records<'_> {
     /// The next record that is not blank, with its line span.
     fn next_row(&mut self) -> Result<Option<Row>, RecordError> {
         loop {
@@ -325,6 +338,14 @@ impl Parser<'_> {
 
     /// Judge the header row. `None` when rows cannot be read against it at all.
     fn header(&mut self, record: &csv::ByteRecord, row: Row) -> Option<Header> {
+        if row.unclosed_quote {
+            self.problem(
+                row.line,
+                None,
+                "a quote opened in the header row is never closed, so there are no rows",
+            );
+            return None;
+        }
         let mut columns: Vec<Column> = Vec::with_capacity(record.len());
         for (i, raw) in record.iter().enumerate() {
             let name = match std::str::from_utf8(raw) {
@@ -425,8 +446,9 @@ impl Parser<'_> {
         }
 
         let before = self.problems.len();
-        let mut host: Option<&str> = None;
-        let mut name: Option<&str> = None;
+        // (value, the column it came from), so a duplicate name is reported where it was set.
+        let mut host: Option<(&str, &str)> = None;
+        let mut name: Option<(&str, &str)> = None;
         let mut port = None;
         let mut platform = PlatformChoice::Detect;
         let mut username = None;
@@ -449,12 +471,12 @@ impl Parser<'_> {
             };
             match column.role {
                 Role::Host => match check_host(value) {
-                    Ok(()) => host = Some(value),
+                    Ok(()) => host = Some((value, column.name.as_str())),
                     Err(msg) => self.problem(row.line, Some(column.name.clone()), msg),
                 },
                 Role::Name => match check_plain(value) {
                     Ok(()) if value.is_empty() => {}
-                    Ok(()) => name = Some(value),
+                    Ok(()) => name = Some((value, column.name.as_str())),
                     Err(msg) => self.problem(row.line, Some(column.name.clone()), msg),
                 },
                 Role::Port => match parse_port(value) {
@@ -489,12 +511,13 @@ impl Parser<'_> {
         }
 
         // The name defaults to the host; a row whose name cannot be known claims none.
+        // A duplicate is reported in the column the name came from.
         let effective = name.or(host);
-        if let Some(n) = effective {
+        if let Some((n, from)) = effective {
             match names.get(n) {
                 Some(&first) => self.problem(
                     row.line,
-                    Some("name".to_string()),
+                    Some(from.to_string()),
                     format!(
                         "duplicate name '{}' (first used on line {first})",
                         n.escape_debug()
@@ -509,10 +532,11 @@ impl Parser<'_> {
         if self.problems.len() > before {
             return None;
         }
-        let host = host?;
+        let (host, _) = host?;
+        let (name, _) = effective?;
         Some(Device {
             line: row.line,
-            name: effective.unwrap_or(host).to_string(),
+            name: name.to_string(),
             host: host.to_string(),
             port,
             platform,

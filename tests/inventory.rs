@@ -345,7 +345,8 @@ fn a_duplicate_name_names_the_line_of_the_first_occurrence() {
     assert_eq!(
         rendered(&inv),
         vec![
-            "t.csv:4: name: duplicate name 'r1' (first used on line 2)",
+            // Reported in the column the name came from.
+            "t.csv:4: host: duplicate name 'r1' (first used on line 2)",
             "t.csv:5: name: duplicate name 'r2' (first used on line 3)",
         ]
     );
@@ -428,6 +429,16 @@ fn an_unclosed_quote_is_reported_with_the_lines_it_swallowed() {
     assert_eq!(
         rendered(&inv),
         vec!["t.csv:3: a quote opened in this row is never closed: it swallows lines 3-4"]
+    );
+}
+
+#[test]
+fn an_unclosed_quote_in_the_header_is_named_as_such() {
+    let inv = inv("host,\"name\n10.0.0.1,r1\n");
+    assert!(inv.devices.is_empty());
+    assert_eq!(
+        rendered(&inv),
+        vec!["t.csv:1: a quote opened in the header row is never closed, so there are no rows"]
     );
 }
 
@@ -648,11 +659,20 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_text_never_panics(text in "[a-z0-9#,\"\r\n .:-]{0,300}") {
+    fn arbitrary_rows_under_a_good_header_never_panic(text in "[a-z0-9#,\"\r\n .:_-]{0,300}") {
+        let text = format!("host,name,port,platform\n{text}");
         let inv = read(text.as_bytes(), "fuzz.csv");
+        let lines = 1 + text.matches('\n').count();
         let problem_lines: HashSet<usize> = inv.problems.iter().map(|p| p.line).collect();
+        prop_assert!(!problem_lines.contains(&1), "the header is good: {:?}", inv.problems);
+        let mut names = HashSet::new();
         for d in &inv.devices {
+            prop_assert!(d.line >= 2 && d.line <= lines);
             prop_assert!(!problem_lines.contains(&d.line));
+            prop_assert!(names.insert(d.name.clone()), "duplicate name {}", d.name);
+        }
+        for p in &inv.problems {
+            prop_assert!(p.line >= 2 && p.line <= lines, "{} of {} lines", p, lines);
         }
     }
 
