@@ -11,8 +11,10 @@
 //! - Any header problem leaves `devices` empty, but rows are still judged so that one run lists
 //!   every problem; a missing `host` column stops there.
 //! - A problem's line is the line its row starts on, also for rows spanning several lines.
+//!   Lines end at `\n`, `\r\n` or a lone `\r` (old Mac files; read as `\n`, also in values).
 
 use crate::platform::PlatformChoice;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
@@ -129,21 +131,20 @@ pub fn read(mut reader: impl Read, source: &str) -> Inventory {
 /// Judge an inventory already in memory. `read` and `read_path` end here.
 pub fn parse(bytes: &[u8], source: &str) -> Inventory {
     let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    // The csv layer ends comments only at '\n', so an old-Mac file (lone '\r' line ends)
+    // would vanish into its first comment: read every lone '\r' as '\n'.
+    let normalized: Cow<[u8]> = if (0..bytes.len()).any(|i| is_lone_cr(bytes, i)) {
+        let lf = |(i, &b): (usize, &u8)| if is_lone_cr(bytes, i) { b'\n' } else { b };
+        Cow::Owned(bytes.iter().enumerate().map(lf).collect())
+    } else {
+        Cow::Borrowed(bytes)
+    };
+    let bytes = &normalized[..];
     let mut parser = Parser {
         source,
         problems: Vec::new(),
     };
-    let mut records = Records {
-        bytes,
-        // Headers are found by hand (comments may come first); ragged rows are reported by
-        // hand, so the csv layer must accept any record length.
-        csv: csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .comment(Some(b'#'))
-            .from_reader(bytes),
-        record: csv::ByteRecord::new(),
-    };
+    let mut records = Records::new(bytes);
 
     let mut devices = Vec::new();
     let header = match records.next_row() {
@@ -209,53 +210,86 @@ struct RecordError {
 }
 
 /// The csv reader plus the bookkeeping it lacks: the real line a record starts on.
+///
+/// Lines end where the csv layer ends records: at `\n`, `\r\n` or a lone `\r`.
 struct Records<'a> {
     bytes: &'a [u8],
     csv: csv::Reader<&'a [u8]>,
     record: csv::ByteRecord,
+    /// `bytes[..counted]` holds `breaks` line breaks.
+    counted: usize,
+    breaks: usize,
 }
 
-impl Records<'_> {
+fn is_lone_cr(bytes: &[u8], i: usize) -> bool {
+    bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) != Some(&b'\n')
+}
+
+/// Whether `bytes[i]` ends a line. After `parse` normalises lone `\r`, that is every `\n`;
+/// counting `\r` as well keeps line numbers right for any input.
+fn is_break(bytes: &[u8], i: usize) -> bool {
+    bytes.get(i) == Some(&b'\n') || is_lone_cr(bytes, i)
+}
+
+impl<'a> Records<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Records {
+            bytes,
+            // Headers are found by hand (comments may come first); ragged rows are reported
+            // by hand, so the csv layer must accept any record length.
+            csv: csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .comment(Some(b'#'))
+                .from_reader(bytes),
+            record: csv::ByteRecord::new(),
+            counted: 0,
+            breaks: 0,
+        }
+    }
+
+    /// 1-based line number of the line that byte `end` is on.
+    fn line_at(&mut self, end: usize) -> usize {
+        let end = end.min(self.bytes.len());
+        if end > self.counted {
+            self.breaks += (self.counted..end)
+                .filter(|&i| is_break(self.bytes, i))
+                .count();
+            self.counted = end;
+        }
+        1 + self.breaks
+    }
+
     /// The next record that is not blank, with its line span.
     fn next_row(&mut self) -> Result<Option<Row>, RecordError> {
         loop {
-            let before = self.csv.position().line() as usize;
+            let previous_end = self.csv.position().byte() as usize;
             match self.csv.read_byte_record(&mut self.record) {
                 Ok(false) => return Ok(None),
                 Ok(true) => {}
                 Err(e) => {
+                    let at = self.csv.position().byte() as usize;
                     return Err(RecordError {
-                        line: before,
+                        line: self.line_at(at),
                         message: format!("cannot read inventory: {e}"),
-                    })
+                    });
                 }
             }
             // The csv crate stamps a record with the position where the previous one ended,
-            // which is before any blank or comment lines it skipped. So count back from the
-            // end instead: the position after this record counts every '\n' consumed, its
-            // terminator included; a '\n' inside the record can only be inside a quoted field.
-            let after = self.csv.position();
-            let end = after.byte() as usize;
-            // A quote never closed swallows the rest of the file into the last field, so that
-            // field then holds a line break and the file does not end with the closing quote.
-            let unclosed_quote = end >= self.bytes.len()
-                && self
-                    .record
-                    .iter()
-                    .next_back()
-                    .is_some_and(|f| f.contains(&b'\n'))
-                && self.bytes.trim_ascii_end().last() != Some(&b'"');
-            // Only when swallowed does a final '\n' belong to a field instead of ending it;
-            // either way it does not start a line of the row.
-            let ended_by_newline = end > 0 && self.bytes.get(end - 1) == Some(&b'\n');
-            let last_line = (after.line() as usize).saturating_sub(usize::from(ended_by_newline));
-            let inner = self
-                .record
-                .iter()
-                .map(|f| f.iter().filter(|&&b| b == b'\n').count())
-                .sum::<usize>();
-            let inner = inner.saturating_sub(usize::from(unclosed_quote && ended_by_newline));
-            let line = last_line.saturating_sub(inner).max(1);
+            // which is before the blank and comment lines it skipped; skip them here too.
+            let start = record_start(self.bytes, previous_end);
+            let end = (self.csv.position().byte() as usize).min(self.bytes.len());
+            let line = self.line_at(start);
+            // The break that ends the record (or, when swallowed, its last field) does not
+            // start a line of the row.
+            let ended_by_break = end > start && is_break(self.bytes, end - 1);
+            let last_line = self
+                .line_at(end)
+                .saturating_sub(usize::from(ended_by_break))
+                .max(line);
+            // Only the last record can run into the end of the file inside quotes.
+            let unclosed_quote = end == self.bytes.len()
+                && self.bytes.get(start..end).is_some_and(ends_inside_quotes);
             if self.record.iter().all(|f| f.trim_ascii().is_empty()) {
                 // Whitespace-only lines and spreadsheet rows of bare commas are blank lines.
                 continue;
@@ -267,6 +301,45 @@ impl Records<'_> {
             }));
         }
     }
+}
+
+/// Where the csv layer really starts a record when resuming at `from`: past empty lines and
+/// `#` comment lines (which end only at '\n'), as its record-start state does.
+fn record_start(bytes: &[u8], mut from: usize) -> usize {
+    loop {
+        match bytes.get(from) {
+            Some(b'\r' | b'\n') => from += 1,
+            Some(b'#') => match bytes[from..].iter().position(|&b| b == b'\n') {
+                Some(nl) => from += nl + 1,
+                None => return bytes.len(),
+            },
+            _ => return from,
+        }
+    }
+}
+
+/// Whether a record's raw bytes end inside a quoted field, i.e. a quote is never closed.
+/// A quote opens a field only as its first byte; inside, `""` is a literal quote.
+fn ends_inside_quotes(raw: &[u8]) -> bool {
+    let mut in_quotes = false;
+    let mut field_start = true;
+    let mut i = 0;
+    while let Some(&b) = raw.get(i) {
+        if in_quotes {
+            if b == b'"' {
+                if raw.get(i + 1) == Some(&b'"') {
+                    i += 2;
+                    continue;
+                }
+                in_quotes = false;
+            }
+        } else if b == b'"' && field_start {
+            in_quotes = true;
+        }
+        field_start = !in_quotes && b == b',';
+        i += 1;
+    }
+    in_quotes
 }
 
 /// What a header column means to netinv.

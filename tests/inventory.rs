@@ -173,6 +173,19 @@ fn crlf_line_endings_work_and_keep_line_numbers_right() {
 }
 
 #[test]
+fn old_mac_cr_only_line_endings_count_as_lines_too() {
+    let inv = inv("# old Mac\rhost,name\r10.0.0.1,r1\r\r# comment\r10.0.0.2,\"r\r2\"\r,r3\r");
+    assert_eq!(device(&inv, "r1").line, 3);
+    assert_eq!(
+        rendered(&inv),
+        vec![
+            "t.csv:6: name: 'r\\n2' contains the control character '\\n'",
+            "t.csv:8: host: host is empty",
+        ]
+    );
+}
+
+#[test]
 fn a_utf8_bom_is_ignored_even_before_a_comment() {
     let inv = inv("\u{feff}host,name\n10.0.0.1,r1\n");
     assert_eq!(rendered(&inv), Vec::<String>::new());
@@ -433,6 +446,16 @@ fn an_unclosed_quote_is_reported_with_the_lines_it_swallowed() {
 }
 
 #[test]
+fn an_unclosed_quote_is_found_even_when_the_file_ends_with_an_escaped_quote() {
+    let inv = inv("host,name\n10.0.0.1,r1\n10.0.0.2,\"r2 \"\"x\"\"\n\n");
+    assert_eq!(inv.devices.len(), 1);
+    assert_eq!(
+        rendered(&inv),
+        vec!["t.csv:3: a quote opened in this row is never closed: it swallows lines 3-4"]
+    );
+}
+
+#[test]
 fn an_unclosed_quote_in_the_header_is_named_as_such() {
     let inv = inv("host,\"name\n10.0.0.1,r1\n");
     assert!(inv.devices.is_empty());
@@ -597,6 +620,16 @@ fn a_reader_that_fails_half_way_is_a_problem_and_yields_no_devices() {
 
 // ---- properties -------------------------------------------------------------------------
 
+/// Lines as the csv layer sees them: ended by `\n`, `\r\n` or a lone `\r`.
+fn line_count(bytes: &[u8]) -> usize {
+    let breaks = bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count();
+    1 + breaks
+}
+
 /// A cell value: mostly valid, sometimes each kind of wrong.
 fn cell(kind: &'static str) -> BoxedStrategy<String> {
     let any_text = "[ -~]{0,8}"
@@ -645,7 +678,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic_and_stay_consistent(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
         let inv = read(&bytes[..], "fuzz.csv");
-        let lines = 1 + bytes.iter().filter(|&&b| b == b'\n').count();
+        let lines = line_count(&bytes);
         let problem_lines: HashSet<usize> = inv.problems.iter().map(|p| p.line).collect();
         let mut names = HashSet::new();
         for d in &inv.devices {
@@ -662,7 +695,7 @@ proptest! {
     fn arbitrary_rows_under_a_good_header_never_panic(text in "[a-z0-9#,\"\r\n .:_-]{0,300}") {
         let text = format!("host,name,port,platform\n{text}");
         let inv = read(text.as_bytes(), "fuzz.csv");
-        let lines = 1 + text.matches('\n').count();
+        let lines = line_count(text.as_bytes());
         let problem_lines: HashSet<usize> = inv.problems.iter().map(|p| p.line).collect();
         prop_assert!(!problem_lines.contains(&1), "the header is good: {:?}", inv.problems);
         let mut names = HashSet::new();
@@ -679,9 +712,8 @@ proptest! {
     #[test]
     fn every_data_line_is_either_a_device_or_a_problem(
         rows in proptest::collection::vec(row(), 0..30),
-        crlf in any::<bool>(),
+        eol in prop_oneof![Just("\n"), Just("\r\n"), Just("\r")],
     ) {
-        let eol = if crlf { "\r\n" } else { "\n" };
         let mut text = format!("host,name,port,platform,note{eol}");
         let mut data_lines = Vec::new();
         for (i, (cells, _)) in rows.iter().enumerate() {
