@@ -133,7 +133,8 @@ pub fn parse(bytes: &[u8], source: &str) -> Inventory {
     let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     // The csv layer ends comments only at '\n', so an old-Mac file (lone '\r' line ends)
     // would vanish into its first comment: read every lone '\r' as '\n'.
-    let normalized: Cow<[u8]> = if (0..bytes.len()).any(|i| is_lone_cr(bytes, i)) {
+    let has_lone_cr = bytes.contains(&b'\r') && (0..bytes.len()).any(|i| is_lone_cr(bytes, i));
+    let normalized: Cow<[u8]> = if has_lone_cr {
         let lf = |(i, &b): (usize, &u8)| if is_lone_cr(bytes, i) { b'\n' } else { b };
         Cow::Owned(bytes.iter().enumerate().map(lf).collect())
     } else {
@@ -211,7 +212,7 @@ struct RecordError {
 
 /// The csv reader plus the bookkeeping it lacks: the real line a record starts on.
 ///
-/// Lines end where the csv layer ends records: at `\n`, `\r\n` or a lone `\r`.
+/// Expects input whose lines all end in `\n` (`parse` turns lone `\r` into `\n`).
 struct Records<'a> {
     bytes: &'a [u8],
     csv: csv::Reader<&'a [u8]>,
@@ -223,12 +224,6 @@ struct Records<'a> {
 
 fn is_lone_cr(bytes: &[u8], i: usize) -> bool {
     bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) != Some(&b'\n')
-}
-
-/// Whether `bytes[i]` ends a line. After `parse` normalises lone `\r`, that is every `\n`;
-/// counting `\r` as well keeps line numbers right for any input.
-fn is_break(bytes: &[u8], i: usize) -> bool {
-    bytes.get(i) == Some(&b'\n') || is_lone_cr(bytes, i)
 }
 
 impl<'a> Records<'a> {
@@ -252,8 +247,10 @@ impl<'a> Records<'a> {
     fn line_at(&mut self, end: usize) -> usize {
         let end = end.min(self.bytes.len());
         if end > self.counted {
-            self.breaks += (self.counted..end)
-                .filter(|&i| is_break(self.bytes, i))
+            // Input is normalised by `parse`: every line ends in '\n'.
+            self.breaks += self.bytes[self.counted..end]
+                .iter()
+                .filter(|&&b| b == b'\n')
                 .count();
             self.counted = end;
         }
@@ -282,7 +279,7 @@ impl<'a> Records<'a> {
             let line = self.line_at(start);
             // The break that ends the record (or, when swallowed, its last field) does not
             // start a line of the row.
-            let ended_by_break = end > start && is_break(self.bytes, end - 1);
+            let ended_by_break = end > start && self.bytes.get(end - 1) == Some(&b'\n');
             let last_line = self
                 .line_at(end)
                 .saturating_sub(usize::from(ended_by_break))
