@@ -739,3 +739,17 @@ proptest! {
         prop_assert_eq!(inv.devices.len() + problem_lines.len(), data_lines.len());
     }
 }
+
+#[test]
+fn a_fixture_with_a_bad_byte_keeps_its_good_rows() {
+    let path = fixture("bad_utf8.csv");
+    let inv = read_path(&path).expect("fixture is readable");
+    assert_eq!(
+        rendered(&inv),
+        vec![format!(
+            "{path}:3: name: value is not valid UTF-8 (bad byte at offset 1 of the value)"
+        )]
+    );
+    let names: Vec<&str> = inv.devices.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, vec!["r1", "r3"]);
+}
