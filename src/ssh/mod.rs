@@ -1,1 +1,4 @@
 //! SSH transport (to be written).
+
+pub mod shell;
+pub mod text;
