@@ -70,6 +70,9 @@ const ECHO_SLACK: usize = 512;
 const LAST_LINE_MAX: usize = 2048;
 /// Raw bytes kept at the end of the buffer once a command's output is being dropped.
 const TAIL_KEEP: usize = 4096;
+/// A pager prompt must stand this long before it is answered: bytes arriving one by one would
+/// otherwise let `--More` match before the rest of ` --More-- ` arrives.
+const PAGER_SETTLE: Duration = Duration::from_millis(30);
 /// How many chars of recent output an error message quotes.
 const ERROR_TAIL_CHARS: usize = 80;
 const READ_CHUNK: usize = 16 * 1024;
@@ -101,7 +104,10 @@ static SHAPES: LazyLock<Vec<(Regex, &'static [Platform])>> = LazyLock::new(|| {
     use Platform::*;
     let table: [(&str, &'static [Platform]); 9] = [
         (r"^(RP|LC)/\d+/\w+/CPU\d+:\S+#\s*$", &[CiscoXr]),
-        (r"^\[[^\]\s@]+@[^\]\s]+\] (/\S+ )?>\s*$", &[MikrotikRouteros]),
+        (
+            r"^\[[^\]\s@]+@[^\]\s]+\] (/\S+ )?>\s*$",
+            &[MikrotikRouteros],
+        ),
         (r"^(<[^<>\s]+>|\[[~*]?[^\]\s@]+\])\s*$", &[Huawei]),
         (r"^[^\s@]+( \([\w.-]+\))? [#$]\s*$", &[Fortinet]),
         (
@@ -113,10 +119,15 @@ static SHAPES: LazyLock<Vec<(Regex, &'static [Platform])>> = LazyLock::new(|| {
         (r"^[\w.-]+@[\w.-]+[>#%]\s*$", &[JuniperJunos, PaloaltoPanos]),
         (
             r"^[\w.:/@()-]+[>#]\s*$",
-            &[CiscoIos, CiscoXe, CiscoNxos, AristaEos, CiscoAsa, HpProcurve],
+            &[
+                CiscoIos, CiscoXe, CiscoNxos, AristaEos, CiscoAsa, HpProcurve,
+            ],
         ),
     ];
-    table.into_iter().map(|(re, ps)| (compile(re), ps)).collect()
+    table
+        .into_iter()
+        .map(|(re, ps)| (compile(re), ps))
+        .collect()
 });
 
 /// A platform's patterns, compiled once.
@@ -273,15 +284,17 @@ fn resolve_platform(
     let out = d.command("show version", 256 * 1024)?;
     let hinted = platform::detect(&format!("{banner}\n{}", out.output))
         .or_else(|| platform::detect(&out.output));
-    let chosen = match hinted {
-        Some(p) => p,
-        // A command the platform rejects rules it out (e.g. PAN-OS has no `show version`).
-        None => candidates
-            .iter()
-            .copied()
-            .find(|p| first_error(&patterns(*p).errors, &out.output).is_none())
-            .unwrap_or(first),
-    };
+    // Otherwise the dialect of a rejection names the platform (PAN-OS has no `show version`);
+    // a clean answer points at the candidates whose version command it is.
+    let rejected_by = candidates
+        .iter()
+        .copied()
+        .find(|p| first_error(&patterns(*p).errors, &out.output).is_some());
+    let answered_by = candidates
+        .iter()
+        .copied()
+        .find(|p| p.spec().version_command == "show version");
+    let chosen = hinted.or(rejected_by).or(answered_by).unwrap_or(first);
     *probe = Some(out);
     Ok(chosen)
 }
@@ -299,10 +312,24 @@ fn banner_hint(banner: &str) -> Option<Platform> {
 
 /// The first line of `output` any of `errors` matches.
 fn first_error<'o>(errors: &[Regex], output: &'o str) -> Option<&'o str> {
-    let at = errors.iter().filter_map(|re| re.find(output)).map(|m| m.start()).min()?;
+    let at = errors
+        .iter()
+        .filter_map(|re| re.find(output))
+        .map(|m| m.start())
+        .min()?;
     let start = output[..at].rfind('\n').map_or(0, |i| i + 1);
     let end = output[at..].find('\n').map_or(output.len(), |i| at + i);
     Some(output[start..end].trim())
+}
+
+/// Whether the last line is a pager prompt, and what was done about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PagerState {
+    Absent,
+    /// Looks like a pager prompt; answered once it has stood for a moment.
+    Settling,
+    /// Answered; the pager prompt's text.
+    Answered(String),
 }
 
 /// Where the command's echo ended in the buffer.
@@ -430,7 +457,9 @@ impl<'a> Driver<'a> {
             Err(e)
                 if matches!(
                     e.kind(),
-                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                    io::ErrorKind::TimedOut
+                        | io::ErrorKind::WouldBlock
+                        | io::ErrorKind::Interrupted
                 ) =>
             {
                 if self.deadline.expired() {
@@ -456,13 +485,17 @@ impl<'a> Driver<'a> {
         }
         match self.io.write_all(data, self.deadline) {
             Ok(()) => Ok(()),
-            Err(e) if matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+                ) =>
+            {
                 Err(self.timed_out(&format!("chance to send {what}")))
             }
-            Err(e) => Err(self.redacted(
-                ErrorKind::Protocol,
-                format!("could not send {what}: {e}"),
-            )),
+            Err(e) => {
+                Err(self.redacted(ErrorKind::Protocol, format!("could not send {what}: {e}")))
+            }
         }
     }
 
@@ -502,7 +535,11 @@ impl<'a> Driver<'a> {
 
     /// The rendered last (unterminated) line and the raw offset where it starts.
     fn last_line(&self) -> (usize, String) {
-        let nl = self.buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let nl = self
+            .buf
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
         let start = nl.max(self.buf.len().saturating_sub(LAST_LINE_MAX));
         let raw = String::from_utf8_lossy(&self.buf[start..]);
         (nl, text::render(&raw))
@@ -515,7 +552,7 @@ impl<'a> Driver<'a> {
     /// If the last line is a pager prompt, cut it out of the buffer and answer with a space.
     /// A match that does not start the line is taken only once the device has gone quiet, so
     /// output that merely mentions "more" is not answered mid-stream.
-    fn answer_pager(&mut self) -> Result<bool, DeviceError> {
+    fn answer_pager(&mut self) -> Result<PagerState, DeviceError> {
         let (start, line) = self.last_line();
         let Some(at) = self
             .pagers
@@ -524,18 +561,23 @@ impl<'a> Driver<'a> {
             .map(|m| m.start())
             .min()
         else {
-            return Ok(false);
+            return Ok(PagerState::Absent);
         };
         let before = &line[..at];
-        if !before.trim().is_empty() && !self.quiet() {
-            return Ok(false);
+        let settled = if before.trim().is_empty() {
+            self.last_data.elapsed() >= PAGER_SETTLE
+        } else {
+            self.quiet()
+        };
+        if !settled {
+            return Ok(PagerState::Settling);
         }
         let keep = before.trim_end().to_string();
         self.buf.truncate(start);
         self.buf.extend_from_slice(keep.as_bytes());
         self.cuts.push(self.buf.len());
         self.write(b" ", "a key to the pager")?;
-        Ok(true)
+        Ok(PagerState::Answered(line[at..].to_string()))
     }
 
     /// Waits for the first prompt: the last line of a quiet buffer that looks like one. Returns
@@ -545,10 +587,14 @@ impl<'a> Driver<'a> {
         let mut nudges = 0;
         let mut next_nudge = Instant::now() + NUDGE_IDLE;
         let mut seen_len = usize::MAX;
+        // Pager prompts answered on the way ("Press any key") belong to the banner.
+        let mut answered = String::new();
         loop {
             let now = Instant::now();
             if !self.buf.is_empty() && self.quiet() && seen_len != self.buf.len() {
-                if self.answer_pager()? {
+                if let PagerState::Answered(text) = self.answer_pager()? {
+                    answered.push_str(&text);
+                    answered.push('\n');
                     next_nudge = Instant::now() + NUDGE_IDLE;
                     continue;
                 }
@@ -560,9 +606,9 @@ impl<'a> Driver<'a> {
                     self.is_prompt(&line)
                 };
                 if looks_right {
-                    let banner = text::render(&String::from_utf8_lossy(&self.buf[..start]));
+                    let rest = text::render(&String::from_utf8_lossy(&self.buf[..start]));
                     self.prompt = line;
-                    return Ok(banner);
+                    return Ok(answered + &rest);
                 }
                 // A quiet buffer that ends in no prompt: ask the device to show it.
                 next_nudge = now;
@@ -627,7 +673,8 @@ impl<'a> Driver<'a> {
             if echo == Echo::Searching {
                 echo = self.find_echo(&key);
             }
-            if self.answer_pager()? {
+            let pager = self.answer_pager()?;
+            if let PagerState::Answered(_) = pager {
                 continue;
             }
             let (start, line) = self.last_line();
@@ -648,7 +695,9 @@ impl<'a> Driver<'a> {
                 self.prompt = line;
                 return Ok(self.extract(cmd, from, start, max_output));
             }
-            let until = if !quiet {
+            let until = if pager == PagerState::Settling {
+                self.last_data + PAGER_SETTLE
+            } else if !quiet {
                 self.last_data + QUIET
             } else if !echo_seen && self.is_prompt(&line) {
                 self.last_data + NO_ECHO_GRACE
@@ -857,7 +906,13 @@ mod tests {
 
     #[test]
     fn banner_lines_are_not_prompts() {
-        for line in ["##########################", "Welcome to R1#", "", "  ", "% Login OK >"] {
+        for line in [
+            "##########################",
+            "Welcome to R1#",
+            "",
+            "  ",
+            "% Login OK >",
+        ] {
             assert!(classify(line).is_empty(), "{line:?}");
         }
     }

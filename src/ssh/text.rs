@@ -246,7 +246,10 @@ mod tests {
     fn rendering_follows_terminal_overwrite_semantics() {
         assert_eq!(render("abcdef\rXY\n"), "XYcdef\n");
         assert_eq!(render("abc\x08\x08Z\n"), "aZc\n");
-        assert_eq!(render("  ---- More ----\x1b[16D                \x1b[16Dnext\n"), "next            \n");
+        assert_eq!(
+            render("  ---- More ----\x1b[16D                \x1b[16Dnext\n"),
+            "next            \n"
+        );
         assert_eq!(render("junk\r\x1b[Kline\r\n"), "line\n");
         assert_eq!(render("junk\x1b[2K\rline"), "line");
     }
