@@ -851,3 +851,179 @@ fn a_slow_device_dripping_output_is_read_to_the_end() {
     let out = run(&mut dev, Some(Platform::CiscoIos), &[]).expect("collected");
     assert_eq!(only_output(&out), ios_version());
 }
+
+/// The driver against `tests/support/fake_cli.py` on a real PTY: the kernel's line discipline
+/// does the echo and LF → CRLF, as it does behind an SSH server's PTY.
+mod on_a_pty {
+    use super::*;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::process::{Child, Command, Stdio};
+
+    struct Pty {
+        master: OwnedFd,
+        child: Child,
+    }
+
+    impl Pty {
+        /// Spawns the fake CLI on a new PTY, or `None` (test skipped) without python3.
+        fn spawn(args: &[&str]) -> Option<Pty> {
+            if Command::new("python3").arg("--version").output().is_err() {
+                eprintln!("python3 not found: skipping the PTY test");
+                return None;
+            }
+            let (mut master, mut slave) = (-1, -1);
+            // SAFETY: openpty writes two fds into the provided ints; null name/termios/winsize.
+            let rc = unsafe {
+                libc::openpty(
+                    &mut master,
+                    &mut slave,
+                    std::ptr::null_mut(),
+                    std::ptr::null(),
+                    std::ptr::null(),
+                )
+            };
+            assert_eq!(rc, 0, "openpty: {}", io::Error::last_os_error());
+            // SAFETY: both fds were just returned by openpty and are owned by nobody else.
+            let (master, slave) =
+                unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/fake_cli.py");
+            let child = Command::new("python3")
+                .arg(script)
+                .args(args)
+                .stdin(Stdio::from(slave.try_clone().expect("dup")))
+                .stdout(Stdio::from(slave.try_clone().expect("dup")))
+                .stderr(Stdio::from(slave))
+                .spawn()
+                .expect("spawn python3");
+            Some(Pty { master, child })
+        }
+    }
+
+    impl Drop for Pty {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    impl ShellIo for Pty {
+        fn read(&mut self, buf: &mut [u8], deadline: Deadline) -> io::Result<usize> {
+            let mut pfd = libc::pollfd {
+                fd: self.master.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            let ms = deadline.remaining().as_millis().min(i32::MAX as u128) as i32;
+            // SAFETY: one valid pollfd.
+            let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+            if n < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            if n == 0 {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            // SAFETY: buf is valid for buf.len() bytes.
+            let r = unsafe { libc::read(pfd.fd, buf.as_mut_ptr().cast(), buf.len()) };
+            if r < 0 {
+                let e = io::Error::last_os_error();
+                // Linux reports a PTY whose other side has closed as EIO: that is EOF.
+                return if e.raw_os_error() == Some(libc::EIO) {
+                    Ok(0)
+                } else {
+                    Err(e)
+                };
+            }
+            Ok(r as usize)
+        }
+
+        fn write_all(&mut self, mut data: &[u8], _deadline: Deadline) -> io::Result<()> {
+            while !data.is_empty() {
+                // SAFETY: data is valid for data.len() bytes.
+                let r = unsafe {
+                    libc::write(self.master.as_raw_fd(), data.as_ptr().cast(), data.len())
+                };
+                if r < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                data = &data[r as usize..];
+            }
+            Ok(())
+        }
+    }
+
+    fn collect(
+        pty: &mut Pty,
+        platform: Option<Platform>,
+        enable: Enable,
+    ) -> Result<ShellOutcome, netinv::error::DeviceError> {
+        let commands = vec!["show version".to_string(), "show clock".to_string()];
+        let req = ShellRequest {
+            platform,
+            commands: &commands,
+            enable,
+            max_output: 1 << 20,
+        };
+        shell::run(pty, &req, Deadline::after(Duration::from_secs(15)))
+    }
+
+    fn assert_is_the_fake_version(output: &str) {
+        assert!(
+            output.starts_with("Cisco IOS Software, C2960X"),
+            "{output:?}"
+        );
+        assert!(
+            output.ends_with("\n\nConfiguration register is 0xF\n"),
+            "{output:?}"
+        );
+        assert_eq!(output.lines().count(), 40, "{output:?}");
+        assert!(!output.contains(['\r', '\x08', '\x1b']), "{output:?}");
+        assert!(!output.contains("More"), "{output:?}");
+    }
+
+    #[test]
+    fn the_fake_cli_is_collected_with_enable_and_paging_off() {
+        let Some(mut pty) = Pty::spawn(&[]) else {
+            return;
+        };
+        let secret = Secret::new("cisco");
+        let out = collect(
+            &mut pty,
+            Some(Platform::CiscoIos),
+            Enable::Yes(Some(&secret)),
+        )
+        .expect("collected");
+        assert_is_the_fake_version(&out.outputs[0].output);
+        assert_eq!(out.outputs[1].output, "*10:00:00.000 UTC Thu Jan 4 2024\n");
+    }
+
+    #[test]
+    fn a_pager_that_ignores_terminal_length_gives_the_same_text_as_no_pager() {
+        let Some(mut paged) = Pty::spawn(&["--ignore-terminal-length", "--page-lines", "7"]) else {
+            return;
+        };
+        let Some(mut plain) = Pty::spawn(&[]) else {
+            return;
+        };
+        let a = collect(&mut paged, None, Enable::No).expect("paged");
+        let b = collect(&mut plain, None, Enable::No).expect("plain");
+        assert_eq!(a.platform, Some(Platform::CiscoIos));
+        assert_is_the_fake_version(&a.outputs[0].output);
+        assert_eq!(a.outputs, b.outputs);
+    }
+
+    #[test]
+    fn a_wrong_enable_secret_on_the_fake_cli_is_an_auth_error() {
+        let Some(mut pty) = Pty::spawn(&[]) else {
+            return;
+        };
+        let wrong = Secret::new("nope-not-it");
+        let err = collect(
+            &mut pty,
+            Some(Platform::CiscoIos),
+            Enable::Yes(Some(&wrong)),
+        )
+        .expect_err("refused");
+        assert_eq!(err.kind, ErrorKind::Auth, "{err}");
+        assert!(!err.message.contains("nope-not-it"), "{err}");
+    }
+}
