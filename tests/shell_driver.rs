@@ -1027,3 +1027,79 @@ mod on_a_pty {
         assert!(!err.message.contains("nope-not-it"), "{err}");
     }
 }
+
+/// Whatever a device sends, the driver returns (Ok or Err) and never panics.
+mod any_input {
+    use super::*;
+    use proptest::prelude::*;
+
+    struct Replay {
+        data: Vec<u8>,
+        chunk: usize,
+    }
+
+    impl ShellIo for Replay {
+        fn read(&mut self, buf: &mut [u8], _deadline: Deadline) -> io::Result<usize> {
+            let n = self.chunk.min(self.data.len()).min(buf.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data.drain(..n);
+            Ok(n) // 0 once drained: EOF
+        }
+        fn write_all(&mut self, _data: &[u8], _deadline: Deadline) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn piece() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..40),
+            prop::sample::select(vec![
+                "R1#",
+                "R1>",
+                "\r\n",
+                "\n",
+                "\r",
+                "\x08",
+                "\x1b[",
+                "\x1b[16D",
+                "\x1b]0;t\x07",
+                " --More-- ",
+                "---(more)---",
+                "Password: ",
+                "% Access denied\n",
+                "show version",
+                "<R1>",
+                "[admin@R1] > ",
+                "user@r1> ",
+                "{master:0}\n",
+                "Press any key to continue",
+                "\u{fffd}",
+                "\u{9b}",
+                "% Invalid input detected\n",
+            ])
+            .prop_map(|s| s.as_bytes().to_vec()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+        #[test]
+        fn any_byte_stream_ends_in_a_result_not_a_panic(
+            pieces in prop::collection::vec(piece(), 0..60),
+            chunk in 1usize..50,
+            detect in any::<bool>(),
+        ) {
+            let mut io = Replay { data: pieces.concat(), chunk };
+            let commands = vec!["show version".to_string()];
+            let req = ShellRequest {
+                platform: if detect { None } else { Some(Platform::CiscoIos) },
+                commands: &commands,
+                enable: Enable::Yes(None),
+                max_output: 64,
+            };
+            let started = Instant::now();
+            let _ = shell::run(&mut io, &req, Deadline::after(Duration::from_secs(2)));
+            prop_assert!(started.elapsed() < Duration::from_millis(2300));
+        }
+    }
+}

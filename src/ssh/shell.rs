@@ -535,14 +535,14 @@ impl<'a> Driver<'a> {
 
     /// The rendered last (unterminated) line and the raw offset where it starts.
     fn last_line(&self) -> (usize, String) {
-        let nl = self
-            .buf
+        // Only the tail is searched: a huge output without newlines must not be rescanned per read.
+        let window = self.buf.len().saturating_sub(LAST_LINE_MAX);
+        let start = self.buf[window..]
             .iter()
             .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
-        let start = nl.max(self.buf.len().saturating_sub(LAST_LINE_MAX));
+            .map_or(window, |i| window + i + 1);
         let raw = String::from_utf8_lossy(&self.buf[start..]);
-        (nl, text::render(&raw))
+        (start, text::render(&raw))
     }
 
     fn quiet(&self) -> bool {
@@ -647,7 +647,8 @@ impl<'a> Driver<'a> {
             if acc.ends_with(key) {
                 return Echo::Found(pos);
             }
-            if acc.len() > limit {
+            // Blank lines add nothing to `acc`, so bound the bytes looked at as well.
+            if acc.len() > limit || pos > 4 * limit + LAST_LINE_MAX {
                 return Echo::Missing;
             }
         }

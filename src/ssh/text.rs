@@ -254,6 +254,17 @@ mod tests {
         assert_eq!(render("junk\x1b[2K\rline"), "line");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn cleaning_any_bytes_never_panics_and_leaves_no_escape(raw in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let cleaned = clean_exec_output(&raw);
+            proptest::prop_assert!(!cleaned.contains(['\x1b', '\r', '\x08']));
+            let text = String::from_utf8_lossy(&raw);
+            let rendered = render(&text);
+            proptest::prop_assert!(!rendered.contains(['\x1b', '\r', '\x08']));
+        }
+    }
+
     #[test]
     fn rendering_never_panics_on_hostile_cursor_moves() {
         let s = "\x1b[99999999999999999999999C\x1b[0G\x1b[99999Dx\x08\x08\x08\x1b[1K";
