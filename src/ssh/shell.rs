@@ -8,7 +8,7 @@ use crate::platform::{self, Platform};
 use crate::secret::Secret;
 use regex::Regex;
 use std::io;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The byte pipe a shell runs over (an ssh2 channel with a PTY in production).
@@ -138,23 +138,21 @@ struct Patterns {
     user_prompt: Option<Regex>,
 }
 
-static PATTERNS: LazyLock<Vec<Patterns>> = LazyLock::new(|| {
-    Platform::ALL
-        .iter()
-        .map(|p| {
-            let s = p.spec();
-            Patterns {
-                prompt: compile(s.prompt),
-                pager: compile_all(s.pager),
-                errors: compile_all(s.errors),
-                user_prompt: s.enable.as_ref().map(|e| compile(e.user_prompt)),
-            }
-        })
-        .collect()
-});
+/// Compiled on first use, per platform: a Unicode `\w` under `{1,63}` costs ~60 ms to compile,
+/// so a run that talks to one platform should not pay for thirteen.
+static PATTERNS: [OnceLock<Patterns>; Platform::ALL.len()] =
+    [const { OnceLock::new() }; Platform::ALL.len()];
 
 fn patterns(p: Platform) -> &'static Patterns {
-    &PATTERNS[p as usize]
+    PATTERNS[p as usize].get_or_init(|| {
+        let s = p.spec();
+        Patterns {
+            prompt: compile(s.prompt),
+            pager: compile_all(s.pager),
+            errors: compile_all(s.errors),
+            user_prompt: s.enable.as_ref().map(|e| compile(e.user_prompt)),
+        }
+    })
 }
 
 /// Compiles a pattern from a static table; `platform::tests` compiles every one of them.
@@ -385,15 +383,11 @@ impl<'a> Driver<'a> {
         }
     }
 
-    /// Prompt and pager patterns of these platforms (all platforms when empty).
+    /// Prompt and pager patterns of these platforms; none yet (detecting): generic pagers only,
+    /// and prompts are judged by `classify`.
     fn use_platforms(&mut self, platforms: &[Platform]) {
-        let ps: Vec<Platform> = if platforms.is_empty() {
-            Platform::ALL.to_vec()
-        } else {
-            platforms.to_vec()
-        };
-        self.prompts = ps.iter().map(|p| &patterns(*p).prompt).collect();
-        self.pagers = ps
+        self.prompts = platforms.iter().map(|p| &patterns(*p).prompt).collect();
+        self.pagers = platforms
             .iter()
             .flat_map(|p| patterns(*p).pager.iter())
             .chain(GENERIC_PAGERS.iter())
