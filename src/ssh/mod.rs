@@ -3,6 +3,8 @@
 
 pub mod exec;
 pub mod hostkeys;
+pub mod shell;
+pub mod text;
 pub mod wait;
 
 use crate::deadline::Deadline;

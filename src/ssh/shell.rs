@@ -1,0 +1,940 @@
+//! The interactive shell driver: finds the prompt, detects the platform, enables, turns paging
+//! off, runs commands and returns exactly the text each one printed — over any byte pipe.
+
+use super::text;
+use crate::deadline::Deadline;
+use crate::error::{DeviceError, ErrorKind};
+use crate::platform::{self, Platform};
+use crate::secret::Secret;
+use regex::Regex;
+use std::io;
+use std::sync::{LazyLock, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The byte pipe a shell runs over (an ssh2 channel with a PTY in production).
+pub trait ShellIo {
+    /// Read some bytes, waiting no later than `deadline`. Ok(0) = EOF. Err(kind TimedOut) when the
+    /// deadline passes with nothing read. May return WouldBlock-free partial reads.
+    fn read(&mut self, buf: &mut [u8], deadline: Deadline) -> io::Result<usize>;
+    fn write_all(&mut self, data: &[u8], deadline: Deadline) -> io::Result<()>;
+}
+
+/// Whether to enter privileged mode, and with which secret (`None` answers the password prompt
+/// with an empty line).
+#[derive(Debug, Clone, Copy)]
+pub enum Enable<'a> {
+    No,
+    Yes(Option<&'a Secret>),
+}
+
+/// What to do in one shell session.
+#[derive(Debug, Clone)]
+pub struct ShellRequest<'a> {
+    /// `None` = detect from the prompt, the banner and, if needed, `show version`.
+    pub platform: Option<Platform>,
+    /// Empty = the platform's version command.
+    pub commands: &'a [String],
+    pub enable: Enable<'a>,
+    /// Bytes kept per command; the rest is read (to find the prompt) but dropped.
+    pub max_output: usize,
+}
+
+/// One command's output, cleaned: no echo, no prompt, no pager debris, LF line ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandOutput {
+    pub command: String,
+    pub output: String,
+    pub truncated: bool,
+}
+
+/// What a session produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellOutcome {
+    /// The platform used: the one given, or the one detected.
+    pub platform: Option<Platform>,
+    pub outputs: Vec<CommandOutput>,
+}
+
+/// Silence that means the device is waiting for us (login banners and prompts come in bursts).
+const QUIET: Duration = Duration::from_millis(150);
+/// With nothing at all received this long after login (or after a nudge), send a bare newline.
+const NUDGE_IDLE: Duration = Duration::from_millis(500);
+/// Newlines sent at most while looking for the first prompt.
+const MAX_NUDGES: usize = 3;
+/// A device that never echoes: accept a quiet prompt after this long without the echo.
+const NO_ECHO_GRACE: Duration = Duration::from_millis(1000);
+/// How far past the command (in squashed chars) the echo may start: room for a redrawn prompt
+/// and leftover prompts from our own newlines.
+const ECHO_SLACK: usize = 512;
+/// The last line is looked at through at most this many bytes (a pager or prompt is short).
+const LAST_LINE_MAX: usize = 2048;
+/// Raw bytes kept at the end of the buffer once a command's output is being dropped.
+const TAIL_KEEP: usize = 4096;
+/// A pager prompt must stand this long before it is answered: bytes arriving one by one would
+/// otherwise let `--More` match before the rest of ` --More-- ` arrives.
+const PAGER_SETTLE: Duration = Duration::from_millis(30);
+/// How many chars of recent output an error message quotes.
+const ERROR_TAIL_CHARS: usize = 80;
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Pager prompts seen across vendors, answered on every platform (a device's own table may miss one).
+static GENERIC_PAGERS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    compile_all(&[
+        r"-{1,4} ?\(?[Mm][Oo][Rr][Ee]( \d+%)?\)? ?-{1,4}.*$",
+        r"<-+ ?[Mm]ore ?-+>\s*$",
+        r"Press any key to continue.*$",
+    ])
+});
+
+static PASSWORD_PROMPT: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"[Pp]ass(word|code|phrase)?\s*:\s*$"));
+
+/// What devices print when an enable secret is refused.
+static ENABLE_DENIED: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"(?m)^\s*(% ?Access denied|% ?Bad (secrets?|passwords?)|% ?Error in authentication|% ?Authentication failed|Invalid password|Access denied)",
+    )
+});
+
+/// Junos prints its routing-engine context (`{master:0}`, `{primary:node0}`) above the prompt.
+static CONTEXT_LINE: LazyLock<Regex> = LazyLock::new(|| compile(r"^\{[\w:.-]+\}\s*$"));
+
+/// Prompt shapes, most specific first, and the platforms each one may belong to.
+static SHAPES: LazyLock<Vec<(Regex, &'static [Platform])>> = LazyLock::new(|| {
+    use Platform::*;
+    let table: [(&str, &'static [Platform]); 9] = [
+        (r"^(RP|LC)/\d+/\w+/CPU\d+:\S+#\s*$", &[CiscoXr]),
+        (
+            r"^\[[^\]\s@]+@[^\]\s]+\] (/\S+ )?>\s*$",
+            &[MikrotikRouteros],
+        ),
+        (r"^(<[^<>\s]+>|\[[~*]?[^\]\s@]+\])\s*$", &[Huawei]),
+        (r"^[^\s@]+( \([\w.-]+\))? [#$]\s*$", &[Fortinet]),
+        (
+            r"^[\w.-]+@[\w.-]+\((active|passive|suspended|non-functional)[^)]*\)[>#]\s*$",
+            &[PaloaltoPanos],
+        ),
+        (r"^\S+@[^\s:]+:\S*\s?[$#]\s*$", &[Linux]),
+        (r"^\[\S+@\S+ [^\]]*\][$#]\s*$|^\S+@\S+\$\s*$", &[Linux]),
+        (r"^[\w.-]+@[\w.-]+[>#%]\s*$", &[JuniperJunos, PaloaltoPanos]),
+        (
+            r"^[\w.:/@()-]+[>#]\s*$",
+            &[
+                CiscoIos, CiscoXe, CiscoNxos, AristaEos, CiscoAsa, HpProcurve,
+            ],
+        ),
+    ];
+    table
+        .into_iter()
+        .map(|(re, ps)| (compile(re), ps))
+        .collect()
+});
+
+/// A platform's patterns, compiled once.
+struct Patterns {
+    prompt: Regex,
+    pager: Vec<Regex>,
+    errors: Vec<Regex>,
+    user_prompt: Option<Regex>,
+}
+
+/// Compiled on first use, per platform: a Unicode `\w` under `{1,63}` costs ~60 ms to compile,
+/// so a run that talks to one platform should not pay for thirteen.
+static PATTERNS: [OnceLock<Patterns>; Platform::ALL.len()] =
+    [const { OnceLock::new() }; Platform::ALL.len()];
+
+fn patterns(p: Platform) -> &'static Patterns {
+    PATTERNS[p as usize].get_or_init(|| {
+        let s = p.spec();
+        Patterns {
+            prompt: compile(s.prompt),
+            pager: compile_all(s.pager),
+            errors: compile_all(s.errors),
+            user_prompt: s.enable.as_ref().map(|e| compile(e.user_prompt)),
+        }
+    })
+}
+
+/// Compiles a pattern from a static table; `platform::tests` compiles every one of them.
+fn compile(re: &str) -> Regex {
+    Regex::new(re).unwrap_or_else(|e| panic!("built-in pattern {re:?} does not compile: {e}"))
+}
+
+fn compile_all(res: &[&str]) -> Vec<Regex> {
+    res.iter().map(|re| compile(re)).collect()
+}
+
+/// Drive one interactive session: prompt, platform, enable, paging off, then every command.
+pub fn run(
+    io: &mut dyn ShellIo,
+    req: &ShellRequest,
+    deadline: Deadline,
+) -> Result<ShellOutcome, DeviceError> {
+    let secret = match req.enable {
+        Enable::Yes(s) => s,
+        Enable::No => None,
+    };
+    let mut d = Driver::new(io, deadline, secret);
+    let candidates: Vec<Platform> = match req.platform {
+        Some(p) => vec![p],
+        None => Vec::new(),
+    };
+    d.use_platforms(&candidates);
+    let banner = d.find_prompt(req.platform.is_none())?;
+
+    let mut probe: Option<CommandOutput> = None;
+    let platform = match req.platform {
+        Some(p) => p,
+        None => {
+            let found = classify(&d.prompt);
+            d.use_platforms(&found);
+            resolve_platform(&mut d, &found, &banner, &mut probe)?
+        }
+    };
+    d.use_platforms(&[platform]);
+    let pats = patterns(platform);
+    let spec = platform.spec();
+
+    if let (Enable::Yes(secret), Some(enable), Some(user_re)) =
+        (req.enable, spec.enable.as_ref(), pats.user_prompt.as_ref())
+    {
+        if user_re.is_match(&d.prompt) {
+            d.enable(enable.command, secret, user_re)?;
+        }
+    }
+
+    for cmd in spec.paging_off {
+        // Some devices reject one of the commands (old releases); the pager answer covers that.
+        d.command(cmd, 64 * 1024)?;
+    }
+
+    let default_commands = [spec.version_command.to_string()];
+    let commands = if req.commands.is_empty() {
+        &default_commands[..]
+    } else {
+        req.commands
+    };
+    let mut outputs = Vec::with_capacity(commands.len());
+    for cmd in commands {
+        let out = match probe.take() {
+            Some(p) if p.command == *cmd && p.output.len() <= req.max_output => p,
+            other => {
+                probe = other;
+                d.command(cmd, req.max_output)?
+            }
+        };
+        if let Some(line) = first_error(&pats.errors, &out.output) {
+            return Err(d.redacted(
+                ErrorKind::Command,
+                format!("the device rejected `{cmd}`: {line}"),
+            ));
+        }
+        outputs.push(out);
+    }
+    Ok(ShellOutcome {
+        platform: Some(platform),
+        outputs,
+    })
+}
+
+/// The platforms a prompt line may belong to, most likely first; empty = not a prompt.
+fn classify(line: &str) -> Vec<Platform> {
+    let line = line.trim_start();
+    for (shape, platforms) in SHAPES.iter() {
+        if shape.is_match(line) {
+            let agreed: Vec<Platform> = platforms
+                .iter()
+                .copied()
+                .filter(|p| patterns(*p).prompt.is_match(line))
+                .collect();
+            if !agreed.is_empty() {
+                return agreed;
+            }
+        }
+    }
+    Platform::ALL
+        .iter()
+        .copied()
+        .filter(|p| patterns(*p).prompt.is_match(line))
+        .collect()
+}
+
+/// Narrows prompt-shape candidates to one platform: banner hints, then a `show version` probe
+/// (its output is kept for reuse when that is the command asked for).
+fn resolve_platform(
+    d: &mut Driver,
+    candidates: &[Platform],
+    banner: &str,
+    probe: &mut Option<CommandOutput>,
+) -> Result<Platform, DeviceError> {
+    let Some(&first) = candidates.first() else {
+        return Err(d.redacted(
+            ErrorKind::Protocol,
+            format!("could not tell the platform from the prompt {:?}", d.prompt),
+        ));
+    };
+    if candidates.len() == 1 {
+        return Ok(first);
+    }
+    if let Some(p) = banner_hint(banner).filter(|p| candidates.contains(p)) {
+        return Ok(p);
+    }
+    let out = d.command("show version", 256 * 1024)?;
+    let hinted = platform::detect(&format!("{banner}\n{}", out.output))
+        .or_else(|| platform::detect(&out.output));
+    // Otherwise the dialect of a rejection names the platform (PAN-OS has no `show version`);
+    // a clean answer points at the candidates whose version command it is.
+    let rejected_by = candidates
+        .iter()
+        .copied()
+        .find(|p| first_error(&patterns(*p).errors, &out.output).is_some());
+    let answered_by = candidates
+        .iter()
+        .copied()
+        .find(|p| p.spec().version_command == "show version");
+    let chosen = hinted.or(rejected_by).or(answered_by).unwrap_or(first);
+    *probe = Some(out);
+    Ok(chosen)
+}
+
+/// Banner phrases that name a platform outright.
+fn banner_hint(banner: &str) -> Option<Platform> {
+    if banner.contains("Press any key to continue") || banner.contains("ProCurve") {
+        Some(Platform::HpProcurve)
+    } else if banner.contains("JUNOS") {
+        Some(Platform::JuniperJunos)
+    } else {
+        None
+    }
+}
+
+/// The first line of `output` any of `errors` matches.
+fn first_error<'o>(errors: &[Regex], output: &'o str) -> Option<&'o str> {
+    let at = errors
+        .iter()
+        .filter_map(|re| re.find(output))
+        .map(|m| m.start())
+        .min()?;
+    let start = output[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = output[at..].find('\n').map_or(output.len(), |i| at + i);
+    Some(output[start..end].trim())
+}
+
+/// Whether the last line is a pager prompt, and what was done about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PagerState {
+    Absent,
+    /// Looks like a pager prompt; answered once it has stood for a moment.
+    Settling,
+    /// Answered; the pager prompt's text.
+    Answered(String),
+}
+
+/// Where the command's echo ended in the buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Echo {
+    Searching,
+    /// Raw offset just past the echo line's LF.
+    Found(usize),
+    /// Far past where the echo should have been: this device does not echo.
+    Missing,
+}
+
+/// One session's state: the raw bytes since the last prompt and what is known about the device.
+struct Driver<'a> {
+    io: &'a mut dyn ShellIo,
+    deadline: Deadline,
+    started: Instant,
+    secret: Option<&'a Secret>,
+    /// Raw bytes received since the current step began.
+    buf: Vec<u8>,
+    /// Offsets in `buf` where a pager prompt was cut out (its erasure follows).
+    cuts: Vec<usize>,
+    /// Bytes of `buf` stored for the current command; more are dropped (see `append`).
+    store_cap: usize,
+    /// Whether bytes were dropped from `buf` at `store_cap`.
+    dropped: bool,
+    /// The last few hundred bytes received, for error messages.
+    recent: Vec<u8>,
+    last_data: Instant,
+    /// The exact prompt line (rendered) last seen.
+    prompt: String,
+    prompts: Vec<&'static Regex>,
+    pagers: Vec<&'static Regex>,
+}
+
+impl<'a> Driver<'a> {
+    fn new(io: &'a mut dyn ShellIo, deadline: Deadline, secret: Option<&'a Secret>) -> Self {
+        let now = Instant::now();
+        Driver {
+            io,
+            deadline,
+            started: now,
+            secret,
+            buf: Vec::new(),
+            cuts: Vec::new(),
+            store_cap: usize::MAX,
+            dropped: false,
+            recent: Vec::new(),
+            last_data: now,
+            prompt: String::new(),
+            prompts: Vec::new(),
+            pagers: Vec::new(),
+        }
+    }
+
+    /// Prompt and pager patterns of these platforms; none yet (detecting): generic pagers only,
+    /// and prompts are judged by `classify`.
+    fn use_platforms(&mut self, platforms: &[Platform]) {
+        self.prompts = platforms.iter().map(|p| &patterns(*p).prompt).collect();
+        self.pagers = platforms
+            .iter()
+            .flat_map(|p| patterns(*p).pager.iter())
+            .chain(GENERIC_PAGERS.iter())
+            .collect();
+    }
+
+    fn is_prompt(&self, line: &str) -> bool {
+        self.prompts.iter().any(|re| re.is_match(line))
+    }
+
+    /// A new step: forget the previous step's bytes; keep at most `cap` bytes of this one.
+    fn reset(&mut self, cap: usize) {
+        self.buf.clear();
+        self.cuts.clear();
+        self.dropped = false;
+        self.store_cap = cap;
+        self.last_data = Instant::now();
+    }
+
+    fn append(&mut self, data: &[u8]) {
+        self.recent.extend_from_slice(data);
+        if self.recent.len() > 1024 {
+            let excess = self.recent.len() - 512;
+            self.recent.drain(..excess);
+        }
+        self.buf.extend_from_slice(data);
+        let cap = self.store_cap;
+        if self.buf.len() > cap.saturating_add(2 * TAIL_KEEP) {
+            // Keep the head (the stored output) and a tail (where the prompt or pager will be).
+            let (from, to) = (cap, self.buf.len() - TAIL_KEEP);
+            self.buf.drain(from..to);
+            self.dropped = true;
+            let gone = to - from;
+            self.cuts.retain(|&c| c <= from || c > to);
+            for c in self.cuts.iter_mut().filter(|c| **c > to) {
+                *c -= gone;
+            }
+        }
+    }
+
+    /// Reads once, waiting until `until` at most (never past the deadline). Ok(true) = got data.
+    fn read_some(&mut self, until: Instant, waiting_for: &str) -> Result<bool, DeviceError> {
+        if self.deadline.expired() {
+            return Err(self.timed_out(waiting_for));
+        }
+        let until = Deadline::at(until.min(self.deadline.instant()));
+        let mut chunk = [0u8; READ_CHUNK];
+        match self.io.read(&mut chunk, until) {
+            Ok(0) => Err(self.redacted(
+                ErrorKind::Protocol,
+                format!(
+                    "connection closed while waiting for the {waiting_for}; last output: {}",
+                    self.recent_tail()
+                ),
+            )),
+            Ok(n) => {
+                self.append(&chunk[..n.min(READ_CHUNK)]);
+                self.last_data = Instant::now();
+                Ok(true)
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::TimedOut
+                        | io::ErrorKind::WouldBlock
+                        | io::ErrorKind::Interrupted
+                ) =>
+            {
+                if self.deadline.expired() {
+                    return Err(self.timed_out(waiting_for));
+                }
+                // A pipe that gives up early must not turn the caller's wait into a busy loop.
+                let left = until.remaining();
+                if !left.is_zero() {
+                    std::thread::sleep(left.min(Duration::from_millis(10)));
+                }
+                Ok(false)
+            }
+            Err(e) => Err(self.redacted(
+                ErrorKind::Protocol,
+                format!("read failed while waiting for the {waiting_for}: {e}"),
+            )),
+        }
+    }
+
+    fn write(&mut self, data: &[u8], what: &str) -> Result<(), DeviceError> {
+        if self.deadline.expired() {
+            return Err(self.timed_out(&format!("chance to send {what}")));
+        }
+        match self.io.write_all(data, self.deadline) {
+            Ok(()) => Ok(()),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+                ) =>
+            {
+                Err(self.timed_out(&format!("chance to send {what}")))
+            }
+            Err(e) => {
+                Err(self.redacted(ErrorKind::Protocol, format!("could not send {what}: {e}")))
+            }
+        }
+    }
+
+    fn timed_out(&self, waiting_for: &str) -> DeviceError {
+        let secs = self.started.elapsed().as_secs_f64();
+        self.redacted(
+            ErrorKind::Timeout,
+            format!(
+                "no {waiting_for} within {secs:.1}s; last output: {}",
+                self.recent_tail()
+            ),
+        )
+    }
+
+    /// The last chars received, escaped and quoted, with any secret masked.
+    fn recent_tail(&self) -> String {
+        let text = String::from_utf8_lossy(&self.recent);
+        let text = self.mask(&text::strip_ansi(&text));
+        let start = text
+            .char_indices()
+            .rev()
+            .nth(ERROR_TAIL_CHARS - 1)
+            .map_or(0, |(i, _)| i);
+        format!("{:?}", &text[start..])
+    }
+
+    fn mask(&self, s: &str) -> String {
+        match self.secret.map(|s| s.expose()) {
+            Some(secret) if !secret.is_empty() => s.replace(secret, "***"),
+            _ => s.to_string(),
+        }
+    }
+
+    fn redacted(&self, kind: ErrorKind, message: String) -> DeviceError {
+        DeviceError::new(kind, self.mask(&message))
+    }
+
+    /// The rendered last (unterminated) line and the raw offset where it starts.
+    fn last_line(&self) -> (usize, String) {
+        // Only the tail is searched: a huge output without newlines must not be rescanned per read.
+        let window = self.buf.len().saturating_sub(LAST_LINE_MAX);
+        let start = self.buf[window..]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(window, |i| window + i + 1);
+        let raw = String::from_utf8_lossy(&self.buf[start..]);
+        (start, text::render(&raw))
+    }
+
+    fn quiet(&self) -> bool {
+        self.last_data.elapsed() >= QUIET
+    }
+
+    /// If the last line is a pager prompt, cut it out of the buffer and answer with a space.
+    /// A match that does not start the line is taken only once the device has gone quiet, so
+    /// output that merely mentions "more" is not answered mid-stream.
+    fn answer_pager(&mut self) -> Result<PagerState, DeviceError> {
+        let (start, line) = self.last_line();
+        let Some(at) = self
+            .pagers
+            .iter()
+            .filter_map(|re| re.find(&line))
+            .map(|m| m.start())
+            .min()
+        else {
+            return Ok(PagerState::Absent);
+        };
+        let before = &line[..at];
+        let settled = if before.trim().is_empty() {
+            self.last_data.elapsed() >= PAGER_SETTLE
+        } else {
+            self.quiet()
+        };
+        if !settled {
+            return Ok(PagerState::Settling);
+        }
+        let keep = before.trim_end().to_string();
+        self.buf.truncate(start);
+        self.buf.extend_from_slice(keep.as_bytes());
+        self.cuts.push(self.buf.len());
+        self.write(b" ", "a key to the pager")?;
+        Ok(PagerState::Answered(line[at..].to_string()))
+    }
+
+    /// Waits for the first prompt: the last line of a quiet buffer that looks like one. Returns
+    /// the banner (everything before it). Nudges with a newline when nothing useful arrives.
+    fn find_prompt(&mut self, detecting: bool) -> Result<String, DeviceError> {
+        self.reset(usize::MAX);
+        let mut nudges = 0;
+        let mut next_nudge = Instant::now() + NUDGE_IDLE;
+        let mut seen_len = usize::MAX;
+        // Pager prompts answered on the way ("Press any key") belong to the banner.
+        let mut answered = String::new();
+        loop {
+            let now = Instant::now();
+            if !self.buf.is_empty() && self.quiet() && seen_len != self.buf.len() {
+                if let PagerState::Answered(text) = self.answer_pager()? {
+                    answered.push_str(&text);
+                    answered.push('\n');
+                    next_nudge = Instant::now() + NUDGE_IDLE;
+                    continue;
+                }
+                seen_len = self.buf.len();
+                let (start, line) = self.last_line();
+                let looks_right = if detecting {
+                    !classify(&line).is_empty()
+                } else {
+                    self.is_prompt(&line)
+                };
+                if looks_right {
+                    let rest = text::render(&String::from_utf8_lossy(&self.buf[..start]));
+                    self.prompt = line;
+                    return Ok(answered + &rest);
+                }
+                // A quiet buffer that ends in no prompt: ask the device to show it.
+                next_nudge = now;
+            }
+            if nudges < MAX_NUDGES && now >= next_nudge {
+                self.write(b"\n", "a newline")?;
+                nudges += 1;
+                next_nudge = Instant::now() + NUDGE_IDLE;
+                continue;
+            }
+            let until = if !self.buf.is_empty() && seen_len != self.buf.len() {
+                self.last_data + QUIET
+            } else if nudges < MAX_NUDGES {
+                next_nudge
+            } else {
+                self.deadline.instant()
+            };
+            self.read_some(until, "prompt")?;
+        }
+    }
+
+    /// Finds the end of the command's echo: the first lines whose text (whitespace and control
+    /// chars dropped, so wrapped or redrawn echoes count) ends with the command.
+    fn find_echo(&self, key: &str) -> Echo {
+        let limit = key.len() + self.prompt.len() + ECHO_SLACK;
+        let mut acc = String::new();
+        let mut pos = 0;
+        while let Some(i) = self.buf[pos..].iter().position(|&b| b == b'\n') {
+            let line = String::from_utf8_lossy(&self.buf[pos..pos + i]);
+            acc.extend(
+                text::strip_ansi(&line)
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && !c.is_control()),
+            );
+            pos += i + 1;
+            if acc.ends_with(key) {
+                return Echo::Found(pos);
+            }
+            // Blank lines add nothing to `acc`, so bound the bytes looked at as well.
+            if acc.len() > limit || pos > 4 * limit + LAST_LINE_MAX {
+                return Echo::Missing;
+            }
+        }
+        if self.buf.len() - pos > limit + LAST_LINE_MAX {
+            return Echo::Missing;
+        }
+        Echo::Searching
+    }
+
+    /// Sends one command and reads until its prompt returns; the output is cleaned.
+    fn command(&mut self, cmd: &str, max_output: usize) -> Result<CommandOutput, DeviceError> {
+        let cap = max_output
+            .saturating_mul(2)
+            .saturating_add(cmd.len() + ECHO_SLACK + 8192);
+        self.reset(cap);
+        let mut line_out = cmd.as_bytes().to_vec();
+        line_out.push(b'\n');
+        self.write(&line_out, &format!("`{cmd}`"))?;
+        let key: String = squash(cmd);
+        let waiting_for = format!("prompt after `{cmd}`");
+        let mut echo = Echo::Searching;
+        loop {
+            if echo == Echo::Searching {
+                echo = self.find_echo(&key);
+            }
+            let pager = self.answer_pager()?;
+            if let PagerState::Answered(_) = pager {
+                continue;
+            }
+            let (start, line) = self.last_line();
+            let quiet = self.quiet();
+            let same_prompt = !self.prompt.is_empty() && line.trim_end() == self.prompt.trim_end();
+            let echo_seen = matches!(echo, Echo::Found(_));
+            let done = (echo_seen && same_prompt)
+                || (quiet
+                    && self.is_prompt(&line)
+                    && (echo_seen
+                        || echo == Echo::Missing
+                        || self.last_data.elapsed() >= NO_ECHO_GRACE));
+            if done {
+                let from = match echo {
+                    Echo::Found(at) => at,
+                    _ => 0,
+                };
+                self.prompt = line;
+                return Ok(self.extract(cmd, from, start, max_output));
+            }
+            let until = if pager == PagerState::Settling {
+                self.last_data + PAGER_SETTLE
+            } else if !quiet {
+                self.last_data + QUIET
+            } else if !echo_seen && self.is_prompt(&line) {
+                self.last_data + NO_ECHO_GRACE
+            } else {
+                self.deadline.instant()
+            };
+            self.read_some(until, &waiting_for)?;
+        }
+    }
+
+    /// The cleaned text between the echo (`from`) and the prompt line (`to`).
+    fn extract(&self, cmd: &str, from: usize, to: usize, max_output: usize) -> CommandOutput {
+        let to = if self.dropped {
+            to.min(self.store_cap)
+        } else {
+            to
+        };
+        let from = from.min(to);
+        let mut raw: Vec<u8> = Vec::with_capacity(to - from);
+        let mut pos = from;
+        for &cut in self.cuts.iter().filter(|&&c| c >= from && c < to) {
+            if cut < pos {
+                continue;
+            }
+            raw.extend_from_slice(&self.buf[pos..cut]);
+            pos = cut + erasure_len(&self.buf[cut..to]);
+        }
+        if pos < to {
+            raw.extend_from_slice(&self.buf[pos..to]);
+        }
+        let rendered = text::render(&String::from_utf8_lossy(&raw));
+        let mut output = tidy(&rendered);
+        let mut truncated = self.dropped;
+        if output.len() > max_output {
+            let mut end = max_output;
+            while !output.is_char_boundary(end) {
+                end -= 1;
+            }
+            output.truncate(end);
+            truncated = true;
+        }
+        CommandOutput {
+            command: cmd.to_string(),
+            output,
+            truncated,
+        }
+    }
+
+    /// Enters privileged mode: `enable`, the secret at the password prompt, then a prompt that
+    /// must no longer be the user-mode one.
+    fn enable(
+        &mut self,
+        command: &str,
+        secret: Option<&Secret>,
+        user_prompt: &Regex,
+    ) -> Result<(), DeviceError> {
+        self.reset(64 * 1024);
+        let mut line_out = command.as_bytes().to_vec();
+        line_out.push(b'\n');
+        self.write(&line_out, &format!("`{command}`"))?;
+        let key = squash(command);
+        let mut echo = Echo::Searching;
+        let mut answered_at: Option<usize> = None;
+        let waiting_for = format!("prompt after `{command}`");
+        loop {
+            if echo == Echo::Searching {
+                echo = self.find_echo(&key);
+            }
+            let (start, line) = self.last_line();
+            let fresh = answered_at.is_none_or(|at| start >= at);
+            if fresh && PASSWORD_PROMPT.is_match(&line) {
+                if answered_at.is_some() {
+                    return Err(DeviceError::new(
+                        ErrorKind::Auth,
+                        "enable refused: the device asked for the enable password again",
+                    ));
+                }
+                let mut answer = secret.map_or(Vec::new(), |s| s.expose().as_bytes().to_vec());
+                answer.push(b'\n');
+                self.write(&answer, "the enable password")?;
+                // Whatever follows the answer is judged on its own.
+                self.buf.push(b'\n');
+                answered_at = Some(self.buf.len());
+                continue;
+            }
+            let after = answered_at.map_or(0, |at| at.min(self.buf.len()));
+            let said = String::from_utf8_lossy(&self.buf[after..]);
+            let said = text::strip_ansi(&said);
+            if let Some(m) = ENABLE_DENIED.find(&said) {
+                let line = said[m.start()..]
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string();
+                return Err(self.redacted(ErrorKind::Auth, format!("enable refused: {line}")));
+            }
+            let ready = answered_at.is_some() || echo != Echo::Searching || self.quiet();
+            if ready && fresh && self.is_prompt(&line) {
+                if user_prompt.is_match(&line) {
+                    if self.quiet() {
+                        return Err(self.redacted(
+                            ErrorKind::Auth,
+                            format!("enable refused: still at the user prompt {line:?}"),
+                        ));
+                    }
+                } else {
+                    self.prompt = line;
+                    return Ok(());
+                }
+            }
+            let until = if self.quiet() {
+                self.deadline.instant()
+            } else {
+                self.last_data + QUIET
+            };
+            self.read_some(until, &waiting_for)?;
+        }
+    }
+}
+
+/// The command as compared with its echo: no whitespace, no control chars.
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect()
+}
+
+/// Length of the erasure a device sends after a pager prompt is answered (backspaces, spaces,
+/// CR, `ESC[nD`, `ESC[K`...), ending at its last cursor move: spaces after that are output.
+fn erasure_len(b: &[u8]) -> usize {
+    let (mut i, mut end) = (0, 0);
+    while i < b.len() {
+        match b[i] {
+            b'\x08' | b'\r' => {
+                i += 1;
+                end = i;
+            }
+            b' ' => i += 1,
+            0x1b if b.get(i + 1) == Some(&b'[') => {
+                let mut j = i + 2;
+                while j < b.len() && (b[j].is_ascii_digit() || b[j] == b';') {
+                    j += 1;
+                }
+                match b.get(j) {
+                    Some(b'D' | b'K' | b'C' | b'G' | b'J' | b'A' | b'H') => {
+                        i = j + 1;
+                        end = i;
+                    }
+                    _ => break,
+                }
+            }
+            _ => break,
+        }
+    }
+    end
+}
+
+/// Leading and trailing blank lines and Junos context lines (`{master:0}`) dropped; exactly one
+/// final LF when anything is left.
+fn tidy(rendered: &str) -> String {
+    let mut lines: Vec<&str> = rendered.split('\n').collect();
+    while lines
+        .last()
+        .is_some_and(|l| l.trim().is_empty() || CONTEXT_LINE.is_match(l))
+    {
+        lines.pop();
+    }
+    let first = lines
+        .iter()
+        .position(|l| !l.trim().is_empty())
+        .unwrap_or(lines.len());
+    let lines = &lines[first..];
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompt_shapes_name_their_platforms() {
+        let cases: &[(&str, Platform)] = &[
+            ("RP/0/RSP0/CPU0:R1#", Platform::CiscoXr),
+            ("[admin@R1] > ", Platform::MikrotikRouteros),
+            ("<R1>", Platform::Huawei),
+            ("[~R1]", Platform::Huawei),
+            ("FGT-1 # ", Platform::Fortinet),
+            ("FGT-1 (root) # ", Platform::Fortinet),
+            ("admin@PA-1(active)> ", Platform::PaloaltoPanos),
+            ("user@host:~$ ", Platform::Linux),
+            ("[user@host ~]$ ", Platform::Linux),
+            ("user@r1> ", Platform::JuniperJunos),
+            ("R1#", Platform::CiscoIos),
+            ("switch>", Platform::CiscoIos),
+        ];
+        for (line, want) in cases {
+            assert_eq!(classify(line).first(), Some(want), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn banner_lines_are_not_prompts() {
+        for line in [
+            "##########################",
+            "Welcome to R1#",
+            "",
+            "  ",
+            "% Login OK >",
+        ] {
+            assert!(classify(line).is_empty(), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn pager_erasure_ends_at_the_last_cursor_move() {
+        assert_eq!(erasure_len(b"\x08\x08\x08   \x08\x08\x08  indented"), 9);
+        assert_eq!(erasure_len(b"\r          \rline"), 12);
+        assert_eq!(erasure_len(b"\x1b[16D                \x1b[16Dx"), 26);
+        assert_eq!(erasure_len(b"plain"), 0);
+        assert_eq!(erasure_len(b"  indented"), 0);
+    }
+
+    #[test]
+    fn tidy_keeps_inner_blank_lines_and_drops_debris_at_the_ends() {
+        assert_eq!(tidy("\n\na\n\nb  \n\n{master:0}\n"), "a\n\nb  \n");
+        assert_eq!(tidy("\n \n"), "");
+        assert_eq!(tidy("x"), "x\n");
+    }
+
+    #[test]
+    fn the_first_error_line_is_quoted_whole() {
+        let errors = compile_all(&[r"(?m)^\s*% ?Invalid input detected"]);
+        let out = "show verison\n     ^\n% Invalid input detected at '^' marker.\n";
+        assert_eq!(
+            first_error(&errors, out),
+            Some("% Invalid input detected at '^' marker.")
+        );
+    }
+}
