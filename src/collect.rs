@@ -6,8 +6,11 @@ use crate::deadline::Deadline;
 use crate::error::{DeviceError, ErrorKind};
 use crate::inventory::Device;
 use crate::platform::{ExecSupport, Facts, Platform, PlatformChoice};
-use crate::settings::Settings;
+use crate::settings::{EnableSetting, Settings};
+use crate::ssh::channel_io::ChannelIo;
 use crate::ssh::exec::{self, ExecError};
+use crate::ssh::shell::{self, Enable, ShellRequest};
+use crate::ssh::text::clean_exec_output;
 use crate::ssh::hostkeys::HostKeyStore;
 use crate::ssh::{Connection, Credentials};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -16,13 +19,7 @@ use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// One command's text as collected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CommandOutput {
-    pub command: String,
-    pub output: String,
-    pub truncated: bool,
-}
+pub use crate::ssh::shell::CommandOutput;
 
 /// How a device ended.
 #[derive(Debug, Clone)]
@@ -239,9 +236,9 @@ fn run_exec(
     let mut outputs = Vec::with_capacity(commands.len());
     for command in commands {
         let out = exec::run(conn, &command, s.max_output, deadline)?;
-        let mut text = clean_output(&out.stdout);
+        let mut text = clean_exec_output(&out.stdout);
         if !out.stderr.is_empty() {
-            text.push_str(&clean_output(&out.stderr));
+            text.push_str(&clean_exec_output(&out.stderr));
         }
         if let Some(p) = choice.known() {
             if let Some(line) = p.spec().rejection(&text) {
@@ -271,17 +268,25 @@ fn run_exec(
     Ok(outputs)
 }
 
-/// The interactive shell path; see `ssh::shell`.
+/// The interactive shell path: PTY, prompt, paging off, enable, commands (see `ssh::shell`).
 fn run_shell(
-    _conn: &Connection,
-    _platform: Option<Platform>,
-    _s: &Settings,
-    _deadline: Deadline,
+    conn: &Connection,
+    platform: Option<Platform>,
+    s: &Settings,
+    deadline: Deadline,
 ) -> Result<(Option<Platform>, Vec<CommandOutput>), DeviceError> {
-    Err(DeviceError::new(
-        ErrorKind::Command,
-        "interactive shell mode is not available in this build",
-    ))
+    let mut io = ChannelIo::open(conn, deadline)?;
+    let request = ShellRequest {
+        platform,
+        commands: &s.commands,
+        enable: match &s.enable {
+            EnableSetting::Off => Enable::No,
+            EnableSetting::On(secret) => Enable::Yes(secret.as_ref()),
+        },
+        max_output: s.max_output,
+    };
+    let outcome = shell::run(&mut io, &request, deadline)?;
+    Ok((outcome.platform, outcome.outputs))
 }
 
 /// The commands to run: the user's, or the platform's version command (`show version` when
@@ -357,15 +362,6 @@ fn finish(
     }
 }
 
-/// Bytes from a device as text: invalid UTF-8 replaced, CRLF and lone CR made LF.
-pub fn clean_output(raw: &[u8]) -> String {
-    let text = String::from_utf8_lossy(raw);
-    if !text.contains('\r') {
-        return text.into_owned();
-    }
-    text.replace("\r\n", "\n").replace('\r', "\n")
-}
-
 /// Spreads new connections evenly: at most `per_second` connection attempts start per second.
 struct RateLimiter {
     interval: Duration,
@@ -410,12 +406,6 @@ fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn device_text_loses_carriage_returns_and_survives_bad_utf8() {
-        assert_eq!(clean_output(b"a\r\nb\rc\n"), "a\nb\nc\n");
-        assert_eq!(clean_output(b"ok \xff\n"), "ok \u{fffd}\n");
-    }
 
     #[test]
     fn the_rate_limiter_spaces_connection_starts() {

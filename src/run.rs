@@ -188,7 +188,7 @@ fn parse(args: &ParseArgs) -> Result<i32, AppError> {
         what: format!("cannot read {}", args.file),
         error,
     })?;
-    let text = crate::collect::clean_output(&raw);
+    let text = crate::ssh::text::clean_exec_output(&raw);
     let platform = choice.known().or_else(|| platform::detect(&text));
     let facts = platform.map(|p| p.parse(&text)).unwrap_or_default();
     let mut obj = serde_json::Map::new();

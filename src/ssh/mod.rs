@@ -1,6 +1,7 @@
 //! SSH transport on ssh2 (libssh2): connect, handshake, host key, auth and channels, every step
 //! under the device's one `Deadline`, with cleanup that never blocks.
 
+pub mod channel_io;
 pub mod exec;
 pub mod hostkeys;
 pub mod shell;
