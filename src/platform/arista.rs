@@ -1,7 +1,21 @@
-//! Parser for arista version output (placeholder until the parsers land).
+//! Parser for Arista EOS `show version`.
 
-use super::Facts;
+use super::text::{facts_for, find_kv, normalise};
+use super::{Facts, Platform};
 
-pub fn parse_eos(_output: &str) -> Facts {
-    Facts::default()
+pub fn parse_eos(output: &str) -> Facts {
+    let text = normalise(output);
+    let text = text.as_ref();
+    let mut f = facts_for(Platform::AristaEos);
+    // The first line names the model: `Arista DCS-7050SX3-48YC8-F`, `Arista vEOS-lab`.
+    f.model = text.lines().find_map(|l| {
+        let model = l.trim().strip_prefix("Arista ")?.trim();
+        (!model.is_empty() && !model.contains(char::is_whitespace)).then(|| model.to_string())
+    });
+    f.serial = find_kv(text, &["Serial number"]);
+    // `4.21.1F (engineering build)`: the version is the first word.
+    f.version = find_kv(text, &["Software image version"])
+        .and_then(|v| v.split_whitespace().next().map(str::to_string));
+    f.uptime = find_kv(text, &["Uptime"]);
+    f
 }

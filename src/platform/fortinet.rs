@@ -1,7 +1,25 @@
-//! Parser for fortinet version output (placeholder until the parsers land).
+//! Parser for FortiOS `get system status`.
 
-use super::Facts;
+use super::text::{facts_for, find_kv, normalise};
+use super::{Facts, Platform};
+use regex::Regex;
+use std::sync::LazyLock;
 
-pub fn parse_fortios(_output: &str) -> Facts {
-    Facts::default()
+/// `Version: FortiGate-100F v7.0.7,build0367,220802 (GA.F)`: model, then `v` and the version.
+static VERSION_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)^\s*Version:\s*(\S[^\n]*?)\s+v(\d[^\s,]*)").unwrap_or_else(|e| panic!("{e}"))
+});
+
+pub fn parse_fortios(output: &str) -> Facts {
+    let text = normalise(output);
+    let text = text.as_ref();
+    let mut f = facts_for(Platform::Fortinet);
+    if let Some(c) = VERSION_LINE.captures(text) {
+        f.model = c.get(1).map(|m| m.as_str().to_string());
+        f.version = c.get(2).map(|m| m.as_str().to_string());
+    }
+    f.serial = find_kv(text, &["Serial-Number", "Serial Number"]);
+    f.hostname = find_kv(text, &["Hostname"]);
+    f.uptime = find_kv(text, &["Uptime", "System uptime"]);
+    f
 }

@@ -1,7 +1,38 @@
-//! Parser for hp version output (placeholder until the parsers land).
+//! Parser for HP ProCurve / ArubaOS-Switch `show version` and `show system [information]`.
 
-use super::Facts;
+use super::text::{capture, facts_for, normalise};
+use super::{Facts, Platform};
+use regex::Regex;
+use std::sync::LazyLock;
 
-pub fn parse_procurve(_output: &str) -> Facts {
-    Facts::default()
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in regex {pattern}: {e}"))
+}
+
+/// `show system` prints two columns; a value is words separated by single spaces, and
+/// columns are separated by two or more.
+fn field(name: &str) -> Regex {
+    re(&format!(
+        r"(?m)(?:^|[ \t]{{2,}})[ \t]*{name}[ \t]*:[ \t]*(\S+(?: \S+)*)"
+    ))
+}
+
+static REVISION: LazyLock<Regex> = LazyLock::new(|| field("Software revision"));
+static NAME: LazyLock<Regex> = LazyLock::new(|| field("System Name"));
+static SERIAL: LazyLock<Regex> = LazyLock::new(|| field("Serial Number"));
+static UPTIME: LazyLock<Regex> = LazyLock::new(|| field("Up Time"));
+/// In `show version` the release stands alone under `Image stamp:`: `KB.16.10.0010`,
+/// `K.15.08.0012`.
+static STAMP_RELEASE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?m)^[ \t]*([A-Z]{1,4}\.\d{1,2}\.\d{1,2}\.\d{3,4}\w*)[ \t]*$"));
+
+pub fn parse_procurve(output: &str) -> Facts {
+    let text = normalise(output);
+    let text = text.as_ref();
+    let mut f = facts_for(Platform::HpProcurve);
+    f.version = capture(&REVISION, text).or_else(|| capture(&STAMP_RELEASE, text));
+    f.hostname = capture(&NAME, text);
+    f.serial = capture(&SERIAL, text);
+    f.uptime = capture(&UPTIME, text);
+    f
 }

@@ -1,7 +1,88 @@
-//! Parser for huawei version output (placeholder until the parsers land).
+//! Parser for Huawei VRP `display version` (S/CE switches, AR/NE routers, stacks).
 
-use super::Facts;
+use super::text::{facts_for, normalise, value};
+use super::{Facts, Member, Platform};
+use regex::Regex;
+use std::sync::LazyLock;
 
-pub fn parse_vrp(_output: &str) -> Facts {
-    Facts::default()
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in regex {pattern}: {e}"))
+}
+
+/// `VRP (R) software, Version 5.170 (S5720 V200R019C10SPC800)`: the release is the last word
+/// in the brackets (the product family may precede it).
+static RELEASE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?m)^[^\n]*(?i-u:vrp \(r\) software),\s*Version\s+[\d.]+\s*\(([^)\n]*)\)")
+});
+/// `HUAWEI S5720-28X-SI-AC Routing Switch uptime is 1 week, ...`
+static MODEL_UPTIME: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?m)^\s*(?:HUAWEI|Huawei|Quidway)\s+(\S+)[^\n]*?\buptime is\s+([^\n]+?)\s*$")
+});
+/// Stack units: `ES5D2S28S000 0(Master) : uptime is ...` (board type, slot) or
+/// `CE6850-48S6Q-HI(Master) 1 : uptime is ...` (model, slot).
+static UNIT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?m)^[ \t]*(?:\S+[ \t]+(\d+)\((?:Master|Standby|Slave|Backup)\)|(\S+)\((?:Master|Standby|Slave|Backup)\)[ \t]+(\d+))[ \t]*:[ \t]*uptime is",
+    )
+});
+static UNIT_SOFTWARE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?m)^\s*Software\s+Version\s*:[^\n]*\(([^)\n]*)\)"));
+
+pub fn parse_vrp(output: &str) -> Facts {
+    let text = normalise(output);
+    let text = text.as_ref();
+    let mut f = facts_for(Platform::Huawei);
+    f.version = release(&RELEASE, text);
+    if let Some(c) = MODEL_UPTIME.captures(text) {
+        f.model = c.get(1).and_then(|m| value(m.as_str()));
+        f.uptime = c.get(2).and_then(|m| value(m.as_str()));
+    }
+    f.members = units(text);
+    f
+}
+
+/// The last word of the first capture: `S5720 V200R019C10SPC800` → `V200R019C10SPC800`.
+fn release(re: &Regex, text: &str) -> Option<String> {
+    let c = re.captures(text)?;
+    c.get(1)?
+        .as_str()
+        .split_whitespace()
+        .last()
+        .map(str::to_string)
+}
+
+fn units(text: &str) -> Vec<Member> {
+    let marks: Vec<(usize, Member)> = UNIT
+        .captures_iter(text)
+        .filter_map(|c| {
+            let start = c.get(0)?.end();
+            let id = c.get(1).or(c.get(3)).map(|m| m.as_str().to_string());
+            let model = c.get(2).map(|m| m.as_str().to_string());
+            Some((
+                start,
+                Member {
+                    id,
+                    model,
+                    ..Member::default()
+                },
+            ))
+        })
+        .collect();
+    if marks.len() < 2 {
+        return Vec::new();
+    }
+    let ends: Vec<usize> = marks
+        .iter()
+        .skip(1)
+        .map(|(start, _)| *start)
+        .chain(std::iter::once(text.len()))
+        .collect();
+    marks
+        .into_iter()
+        .zip(ends)
+        .map(|((start, mut m), end)| {
+            m.version = release(&UNIT_SOFTWARE, &text[start..end]);
+            m
+        })
+        .collect()
 }

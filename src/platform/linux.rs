@@ -1,7 +1,44 @@
-//! Parser for linux version output (placeholder until the parsers land).
+//! Parser for the Linux version command: `uname -a`, /etc/os-release, `hostname`, `uptime`.
 
-use super::Facts;
+use super::text::{capture, facts_for, normalise};
+use super::{Facts, Platform};
+use regex::Regex;
+use std::sync::LazyLock;
 
-pub fn parse_linux(_output: &str) -> Facts {
-    Facts::default()
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in regex {pattern}: {e}"))
+}
+
+/// `Linux web-01 5.15.0-86-generic #96-Ubuntu SMP ...`: node name, then kernel release.
+static UNAME: LazyLock<Regex> = LazyLock::new(|| re(r"(?m)^Linux[ \t]+(\S+)[ \t]+(\d\S*)"));
+/// ` 10:15:01 up 123 days,  4:05,  2 users,  load average: ...` (BusyBox omits the users).
+static UPTIME: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?m)\bup[ \t]+([^\n]+?),[ \t]+(?:\d+[ \t]+users?,|load average:)"));
+/// `uptime -p`: `up 2 weeks, 3 days, 4 hours`.
+static UPTIME_PRETTY: LazyLock<Regex> = LazyLock::new(|| re(r"(?m)^up[ \t]+([^\n]+?)[ \t]*$"));
+static UPTIME_LINE: LazyLock<Regex> = LazyLock::new(|| re(r"\bup[ \t]"));
+static HOST_WORD: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$"));
+
+pub fn parse_linux(output: &str) -> Facts {
+    let text = normalise(output);
+    let text = text.as_ref();
+    let mut f = facts_for(Platform::Linux);
+    if let Some(c) = UNAME.captures(text) {
+        f.hostname = c.get(1).map(|m| m.as_str().to_string());
+        f.version = c.get(2).map(|m| m.as_str().to_string());
+    }
+    f.uptime = capture(&UPTIME, text).or_else(|| capture(&UPTIME_PRETTY, text));
+    if f.hostname.is_none() {
+        f.hostname = hostname_line(text);
+    }
+    f
+}
+
+/// Without `uname`, the `hostname` output is the lone word on the line before `uptime`'s.
+fn hostname_line(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| UPTIME_LINE.is_match(l))?;
+    let candidate = lines.get(at.checked_sub(1)?)?.trim();
+    (HOST_WORD.is_match(candidate) && candidate.contains(|c: char| c.is_ascii_alphabetic()))
+        .then(|| candidate.to_string())
 }

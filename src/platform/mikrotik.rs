@@ -1,7 +1,18 @@
-//! Parser for mikrotik version output (placeholder until the parsers land).
+//! Parser for RouterOS `/system resource print` and `/system routerboard print`, either or both.
 
-use super::Facts;
+use super::text::{facts_for, find_kv, normalise};
+use super::{Facts, Platform};
 
-pub fn parse_routeros(_output: &str) -> Facts {
-    Facts::default()
+pub fn parse_routeros(output: &str) -> Facts {
+    let text = normalise(output);
+    let text = text.as_ref();
+    let mut f = facts_for(Platform::MikrotikRouteros);
+    f.uptime = find_kv(text, &["uptime"]);
+    // `6.48.6 (long-term)`, `7.8 (stable)`: the channel in brackets is not part of the version.
+    // `current-firmware` is the RouterBOOT loader, not RouterOS: never a stand-in.
+    f.version =
+        find_kv(text, &["version"]).and_then(|v| v.split_whitespace().next().map(str::to_string));
+    f.model = find_kv(text, &["board-name"]).or_else(|| find_kv(text, &["model"]));
+    f.serial = find_kv(text, &["serial-number"]);
+    f
 }

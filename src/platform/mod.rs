@@ -284,7 +284,7 @@ static SPECS: [Spec; 13] = [
             user_prompt: r">\s*$",
             command: "enable",
         }),
-        parse: cisco::parse_ios,
+        parse: cisco::parse_xe,
     },
     Spec {
         platform: Platform::CiscoNxos,
