@@ -57,6 +57,8 @@ enum Cmd {
     End,
     Exit,
     Identity,
+    /// FortiOS `get system console` / `show full-configuration system console`.
+    ConsoleState,
 }
 
 /// Patterns: literal words, `<n>` (a number) or `<w>` (any word). Order matters only for speed.
@@ -176,6 +178,8 @@ fn table(p: Platform) -> &'static [(&'static str, Cmd)] {
             ("config system console", ConfigEnter),
             ("set output standard", PagingOff),
             ("set output more", PagingOn),
+            ("get system console", ConsoleState),
+            ("show full-configuration system console", ConsoleState),
             ("end", End),
             ("exit", Exit),
         ],
@@ -227,6 +231,7 @@ pub struct Console {
     /// What the session asked for: `None` = the terminal's rows, `Some(0)` = no paging.
     page_len: Option<usize>,
     bad_secrets: u8,
+    no_more: bool,
 }
 
 impl Console {
@@ -251,6 +256,7 @@ impl Console {
             rows: 24,
             page_len: None,
             bad_secrets: 0,
+            no_more: false,
         }
     }
 
@@ -434,6 +440,10 @@ impl Console {
         if self.id.platform == Platform::Linux {
             return self.linux(trimmed);
         }
+        let (trimmed, filters) = match trimmed.split_once('|') {
+            Some((cmd, rest)) => (cmd.trim(), Some(rest)),
+            None => (trimmed, None),
+        };
         let words: Vec<&str> = trimmed.split_whitespace().collect();
         let abbreviate = devices::behaviour(self.id.platform).abbreviations;
         let version_cmd = self.id.platform.spec().version_command;
@@ -450,7 +460,73 @@ impl Console {
         let Some((cmd, number)) = found else {
             return Reply::say(self.unknown(trimmed, true));
         };
-        self.run(cmd, number, trimmed)
+        let reply = self.run(cmd, number, trimmed);
+        match (filters, reply) {
+            (Some(filters), Reply::Text { text, output }) => match self.filter(&text, filters) {
+                Some(text) => Reply::Text { text, output },
+                None => Reply::say(self.unknown(line.trim(), true)),
+            },
+            (_, reply) => reply,
+        }
+    }
+
+    /// Output modifiers after `|`: include/exclude/begin (Cisco, EOS, VRP), match/except/
+    /// no-more/count (Junos), grep [-v] (FortiOS). `None` = not a modifier this CLI knows.
+    fn filter(&mut self, text: &str, filters: &str) -> Option<String> {
+        let mut out = text.to_string();
+        for stage in filters.split('|').map(str::trim) {
+            let (verb, arg) = stage.split_once(char::is_whitespace).unwrap_or((stage, ""));
+            let arg = arg.trim().trim_matches('"');
+            let verb = verb.to_ascii_lowercase();
+            let keep = |out: &str, want: bool| -> String {
+                out.lines()
+                    .filter(|l| l.contains(arg) == want)
+                    .map(|l| format!("{l}\n"))
+                    .collect()
+            };
+            out = match (self.id.platform, verb.as_str()) {
+                (Platform::Fortinet, "grep") => match arg.strip_prefix("-v ") {
+                    Some(a) => out
+                        .lines()
+                        .filter(|l| !l.contains(a.trim()))
+                        .map(|l| format!("{l}\n"))
+                        .collect(),
+                    None => keep(&out, true),
+                },
+                (Platform::JuniperJunos, "match") => keep(&out, true),
+                (Platform::JuniperJunos, "except") => keep(&out, false),
+                (Platform::JuniperJunos, "no-more") => {
+                    self.no_more = true;
+                    out
+                }
+                (Platform::JuniperJunos, "count") => {
+                    format!("Count: {} lines\n", out.lines().count())
+                }
+                (
+                    Platform::Fortinet
+                    | Platform::JuniperJunos
+                    | Platform::MikrotikRouteros
+                    | Platform::Linux,
+                    _,
+                ) => return None,
+                (_, "include" | "inc" | "in" | "i") => keep(&out, true),
+                (_, "exclude" | "exc" | "ex" | "e") => keep(&out, false),
+                (_, "begin" | "beg" | "be" | "b") => {
+                    let from = out
+                        .lines()
+                        .position(|l| l.contains(arg))
+                        .unwrap_or(usize::MAX);
+                    out.lines().skip(from).map(|l| format!("{l}\n")).collect()
+                }
+                _ => return None,
+            };
+        }
+        Some(out)
+    }
+
+    /// A `| no-more` on the last command turns the pager off for that command only.
+    pub fn take_no_more(&mut self) -> bool {
+        std::mem::take(&mut self.no_more)
     }
 
     fn run(&mut self, cmd: Cmd, number: Option<u32>, line: &str) -> Reply {
@@ -546,6 +622,18 @@ impl Console {
                 }
             }
             Cmd::Identity => Reply::output(format!("  name: {}\n", self.id.hostname)),
+            Cmd::ConsoleState => {
+                let mode = if self.page_len == Some(0) {
+                    "standard"
+                } else {
+                    "more"
+                };
+                Reply::say(if line.starts_with("show") {
+                    format!("config system console\n    set output {mode}\nend\n")
+                } else {
+                    format!("output              : {mode}\nlogin-timeout       : 300\n")
+                })
+            }
         }
     }
 

@@ -549,7 +549,11 @@ where
     S: AsRef<str>,
 {
     console.set_rows(rows.load(Ordering::Relaxed));
-    let page = console.page_len();
+    let page = if console.take_no_more() {
+        None
+    } else {
+        console.page_len()
+    };
     let platform = console.platform();
     let mut on_page = 0usize;
     let mut printed = 0usize;
