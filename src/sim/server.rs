@@ -475,11 +475,11 @@ impl Io {
                     self.write(b"\r\n").await?;
                     return Ok(String::from_utf8_lossy(&line).into_owned());
                 }
-                0x7f | 0x08 => {
-                    if line.pop().is_some() && echo {
-                        self.write(b"\x08 \x08").await?;
-                    }
+                0x7f | 0x08 if line.pop().is_some() && echo => {
+                    self.write(b"\x08 \x08").await?;
                 }
+                // Backspace on an empty line (or unechoed): nothing to rub out.
+                0x7f | 0x08 => {}
                 0x03 => {
                     // Ctrl-C abandons the line.
                     line.clear();
@@ -556,8 +556,7 @@ where
     };
     let platform = console.platform();
     let mut on_page = 0usize;
-    let mut printed = 0usize;
-    for line in lines {
+    for (printed, line) in lines.enumerate() {
         if let Some(page) = page {
             if on_page >= page {
                 let prompt = pager_text(platform, printed + 1 - on_page, printed);
@@ -576,7 +575,6 @@ where
         }
         io.text(line.as_ref(), true).await?;
         on_page += 1;
-        printed += 1;
     }
     Ok(())
 }
