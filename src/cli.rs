@@ -263,6 +263,10 @@ pub struct SimArgs {
     #[arg(long, default_value = "NETINV_PASSWORD")]
     pub password_env: String,
 
+    /// Name of the environment variable holding the `enable` secret (default: enable needs none)
+    #[arg(long, value_name = "VAR")]
+    pub enable_secret_env: Option<String>,
+
     /// Latency before every answer, e.g. 50ms
     #[arg(long, value_parser = humantime::parse_duration)]
     pub latency: Option<Duration>,

@@ -1,9 +1,468 @@
-//! The simulated fleet: an SSH server (russh) emulating network platforms, latency and faults.
+//! The simulated fleet: an SSH server (russh) emulating network platforms, latency and faults,
+//! served on consecutive loopback ports from one tokio runtime (`netinv sim`, tests, demo).
+
+mod console;
+mod devices;
+mod faults;
+mod rng;
+mod server;
+
+pub use faults::{parse_faults, Fault};
 
 use crate::cli::SimArgs;
+use crate::platform::Platform;
+use anyhow::{bail, Context as _};
+use devices::Identity;
+use russh::keys::ssh_key::private::Ed25519Keypair;
+use russh::keys::PrivateKey;
+use russh::{MethodKind, MethodSet, SshId};
+use server::DeviceRt;
+use std::borrow::Cow;
+use std::io::Write as _;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
-/// Serve a fleet until SIGINT/SIGTERM (`netinv sim`).
+/// What fleet to serve. `FleetConfig::new(n)` gives sensible defaults.
+#[derive(Debug, Clone)]
+pub struct FleetConfig {
+    pub devices: usize,
+    /// Must be a loopback address.
+    pub bind: IpAddr,
+    /// First port; 0 = find a free consecutive range.
+    pub base_port: u16,
+    /// Assigned round-robin; empty = all 13.
+    pub platforms: Vec<Platform>,
+    pub username: String,
+    pub password: String,
+    /// Secret for `enable`; `None` = `enable` needs no secret.
+    pub enable_secret: Option<String>,
+    /// Delay before every answer (not the SSH banner).
+    pub latency: Duration,
+    /// Random extra delay, up to this much.
+    pub jitter: Duration,
+    /// Faults and their shares of the fleet (0..1).
+    pub faults: Vec<(Fault, f64)>,
+    pub seed: u64,
+}
+
+impl FleetConfig {
+    pub fn new(devices: usize) -> Self {
+        FleetConfig {
+            devices,
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            base_port: 0,
+            platforms: Vec::new(),
+            username: "admin".into(),
+            password: "admin".into(),
+            enable_secret: None,
+            latency: Duration::ZERO,
+            jitter: Duration::ZERO,
+            faults: Vec::new(),
+            seed: 1,
+        }
+    }
+}
+
+/// One simulated device as the inventory describes it. `hostname`, `version`, `model`,
+/// `serial` and `uptime` are what a parser should extract from the version command's
+/// output, exactly; empty where the real platform's output does not say (e.g. Arista's
+/// `show version` has no hostname). `name` is the configured hostname shown in the prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimDevice {
+    pub name: String,
+    pub host: IpAddr,
+    pub port: u16,
+    pub platform: Platform,
+    pub fault: Option<Fault>,
+    pub site: String,
+    pub role: String,
+    pub hostname: String,
+    pub version: String,
+    pub model: String,
+    pub serial: String,
+    pub uptime: String,
+}
+
+impl SimDevice {
+    /// `ok`, or the error kind a correct client reports for this device.
+    pub fn expect(&self) -> &'static str {
+        self.fault.and_then(|f| f.expected_error()).unwrap_or("ok")
+    }
+}
+
+/// A running fleet. Stops (listeners and sessions closed) on `stop()` or drop.
+pub struct Fleet {
+    rt: Option<tokio::runtime::Runtime>,
+    devices: Vec<SimDevice>,
+}
+
+impl std::fmt::Debug for Fleet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fleet")
+            .field("devices", &self.devices.len())
+            .finish()
+    }
+}
+
+pub const INVENTORY_HEADER: [&str; 13] = [
+    "name",
+    "host",
+    "port",
+    "platform",
+    "site",
+    "role",
+    "fault",
+    "expect",
+    "expect_hostname",
+    "expect_version",
+    "expect_model",
+    "expect_serial",
+    "expect_uptime",
+];
+
+impl Fleet {
+    /// Bind every port, start serving, and return once all of them listen.
+    pub fn start(cfg: FleetConfig) -> anyhow::Result<Fleet> {
+        if !cfg.bind.is_loopback() {
+            bail!(
+                "the simulator only listens on loopback addresses, not {}",
+                cfg.bind
+            );
+        }
+        if cfg.devices == 0 {
+            bail!("a fleet needs at least one device");
+        }
+        if cfg.devices > 60_000 {
+            bail!(
+                "at most 60000 devices fit in the port space, not {}",
+                cfg.devices
+            );
+        }
+        raise_fd_limit(cfg.devices);
+        let platforms = if cfg.platforms.is_empty() {
+            Platform::ALL.to_vec()
+        } else {
+            cfg.platforms.clone()
+        };
+        let faults =
+            faults::assign(cfg.devices, &cfg.faults, cfg.seed).map_err(anyhow::Error::msg)?;
+        let listeners = bind_range(cfg.bind, cfg.base_port, cfg.devices)?;
+
+        let key = host_key(cfg.seed);
+        let configs: Vec<Arc<russh::server::Config>> = Platform::ALL
+            .iter()
+            .map(|p| Arc::new(server_config(*p, key.clone())))
+            .collect();
+
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("netinv-sim")
+            .enable_all()
+            .build()
+            .context("cannot start the simulator's runtime")?;
+
+        let mut devices = Vec::with_capacity(cfg.devices);
+        {
+            let _guard = rt.enter();
+            for (i, listener) in listeners.into_iter().enumerate() {
+                let platform = platforms[i % platforms.len()];
+                let (identity, site, role) = Identity::generate(platform, i, cfg.seed);
+                let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+                listener
+                    .set_nonblocking(true)
+                    .context("cannot make a listener non-blocking")?;
+                let listener = tokio::net::TcpListener::from_std(listener)
+                    .context("cannot register a listener with the runtime")?;
+                devices.push(SimDevice {
+                    name: identity.hostname.clone(),
+                    host: cfg.bind,
+                    port,
+                    platform,
+                    fault: faults[i],
+                    site,
+                    role,
+                    hostname: identity.expect_hostname(),
+                    version: identity.expect_version(),
+                    model: identity.expect_model(),
+                    serial: identity.expect_serial(),
+                    uptime: identity.expect_uptime(),
+                });
+                let rt_dev = Arc::new(DeviceRt {
+                    identity: Arc::new(identity),
+                    fault: faults[i],
+                    username: cfg.username.clone(),
+                    password: cfg.password.clone(),
+                    enable_secret: cfg.enable_secret.clone(),
+                    latency: cfg.latency,
+                    jitter: cfg.jitter,
+                    config: configs[platform as usize].clone(),
+                });
+                rt.spawn(server::serve(listener, rt_dev));
+            }
+        }
+        Ok(Fleet {
+            rt: Some(rt),
+            devices,
+        })
+    }
+
+    pub fn devices(&self) -> &[SimDevice] {
+        &self.devices
+    }
+
+    /// The fleet as an inventory CSV (`INVENTORY_HEADER` columns), ready for `netinv collect`.
+    pub fn inventory_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_record(INVENTORY_HEADER);
+        for d in &self.devices {
+            let port = d.port.to_string();
+            let host = d.host.to_string();
+            let _ = w.write_record([
+                d.name.as_str(),
+                host.as_str(),
+                port.as_str(),
+                d.platform.name(),
+                d.site.as_str(),
+                d.role.as_str(),
+                d.fault.map(|f| f.name()).unwrap_or(""),
+                d.expect(),
+                d.hostname.as_str(),
+                d.version.as_str(),
+                d.model.as_str(),
+                d.serial.as_str(),
+                d.uptime.as_str(),
+            ]);
+        }
+        let bytes = w.into_inner().unwrap_or_default();
+        String::from_utf8(bytes).unwrap_or_default()
+    }
+
+    pub fn write_inventory(&self, path: &Path) -> std::io::Result<()> {
+        std::fs::write(path, self.inventory_csv())
+    }
+
+    /// Stop serving: listeners and open sessions are closed when this returns.
+    pub fn stop(self) {
+        drop(self);
+    }
+
+    /// Block until SIGINT or SIGTERM.
+    fn wait_for_signal(&self) -> anyhow::Result<()> {
+        let Some(rt) = &self.rt else { return Ok(()) };
+        rt.block_on(async {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .context("cannot listen for SIGTERM")?;
+            tokio::select! {
+                r = tokio::signal::ctrl_c() => r.context("cannot listen for SIGINT"),
+                _ = term.recv() => Ok(()),
+            }
+        })
+    }
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                // Blocking inside another runtime would panic; let the workers wind down.
+                rt.shutdown_background();
+            } else {
+                rt.shutdown_timeout(Duration::from_secs(2));
+            }
+        }
+    }
+}
+
+fn server_config(platform: Platform, key: PrivateKey) -> russh::server::Config {
+    russh::server::Config {
+        server_id: SshId::Standard(Cow::Borrowed(devices::behaviour(platform).server_id)),
+        methods: MethodSet::from(&[MethodKind::Password, MethodKind::KeyboardInteractive][..]),
+        // Fail wrong passwords fast: the fleet is a test bed, not a target.
+        auth_rejection_time: Duration::from_millis(50),
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        keys: vec![key],
+        inactivity_timeout: Some(Duration::from_secs(60)),
+        nodelay: true,
+        ..Default::default()
+    }
+}
+
+/// One ed25519 host key per fleet, from the OS's randomness (the seed only as a fallback).
+fn host_key(seed: u64) -> PrivateKey {
+    let mut bytes = [0u8; 32];
+    let from_os = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes));
+    if from_os.is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+        let mut r = rng::Rng::new(seed ^ nanos ^ u64::from(std::process::id()));
+        for chunk in bytes.chunks_mut(8) {
+            chunk.copy_from_slice(&r.next_u64().to_le_bytes()[..chunk.len()]);
+        }
+    }
+    PrivateKey::from(Ed25519Keypair::from_seed(&bytes))
+}
+
+/// Raise the soft open-files limit to the hard one: every device is a listening socket.
+fn raise_fd_limit(devices: usize) {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read/write the struct we pass.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+    let _ = devices;
+}
+
+/// Bind `n` consecutive ports from `base` (or from a free range when `base` is 0).
+fn bind_range(bind: IpAddr, base: u16, n: usize) -> anyhow::Result<Vec<std::net::TcpListener>> {
+    let bind_all = |start: u32| -> Result<Vec<std::net::TcpListener>, (u32, std::io::Error)> {
+        let mut out = Vec::with_capacity(n);
+        for port in start..start + n as u32 {
+            let p = u16::try_from(port).map_err(|_| {
+                (
+                    port,
+                    std::io::Error::new(std::io::ErrorKind::InvalidInput, "port out of range"),
+                )
+            })?;
+            match std::net::TcpListener::bind(SocketAddr::new(bind, p)) {
+                Ok(l) => out.push(l),
+                Err(e) => return Err((port, e)),
+            }
+        }
+        Ok(out)
+    };
+    if base != 0 {
+        let last = u32::from(base) + n as u32 - 1;
+        if last > 65535 {
+            bail!("{n} devices from port {base} would need ports up to {last}");
+        }
+        return bind_all(u32::from(base)).map_err(|(port, e)| {
+            if e.kind() == std::io::ErrorKind::AddrInUse {
+                anyhow::anyhow!("port {port} on {bind} is in use (devices need {base}-{last})")
+            } else if e.raw_os_error() == Some(libc::EMFILE) {
+                anyhow::anyhow!(
+                    "out of file descriptors at port {port}: raise `ulimit -n` above {n}"
+                )
+            } else {
+                anyhow::anyhow!("cannot listen on {bind}:{port}: {e}")
+            }
+        });
+    }
+    // Below the kernel's ephemeral range where it fits, so clients' own ports do not collide.
+    let (lo, hi) = if n < 20_000 {
+        (10_000u32, 32_000u32)
+    } else {
+        (1_024, 65_535)
+    };
+    let span = (hi - lo).saturating_sub(n as u32).max(1);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let mut r = rng::Rng::new(u64::from(nanos) ^ (u64::from(std::process::id()) << 32));
+    let mut start = lo + r.below(u64::from(span)) as u32;
+    for _ in 0..64 {
+        if start + n as u32 - 1 > 65_535 {
+            start = lo + r.below(u64::from(span)) as u32;
+        }
+        match bind_all(start) {
+            Ok(v) => return Ok(v),
+            Err((port, e)) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                // Skip past the busy port or jump elsewhere.
+                start = if r.below(2) == 0 {
+                    port + 1
+                } else {
+                    lo + r.below(u64::from(span)) as u32
+                };
+            }
+            Err((port, e)) => {
+                if e.raw_os_error() == Some(libc::EMFILE) {
+                    bail!("out of file descriptors at port {port}: raise `ulimit -n` above {n}");
+                }
+                bail!("cannot listen on {bind}:{port}: {e}");
+            }
+        }
+    }
+    bail!("found no {n} consecutive free ports on {bind}")
+}
+
+/// `netinv sim`: serve a fleet until SIGINT/SIGTERM.
 pub fn run(args: &SimArgs) -> anyhow::Result<()> {
-    let _ = args;
-    anyhow::bail!("the simulator is not built yet")
+    if !args.bind.is_loopback() {
+        bail!(
+            "--bind {} is not a loopback address: the simulator serves 127.0.0.0/8 and ::1 only",
+            args.bind
+        );
+    }
+    let password = std::env::var(&args.password_env).map_err(|_| {
+        anyhow::anyhow!(
+            "the environment variable {} (named by --password-env) is not set: it holds the password the devices accept",
+            args.password_env
+        )
+    })?;
+    let enable_secret = match &args.enable_secret_env {
+        Some(var) => Some(std::env::var(var).map_err(|_| {
+            anyhow::anyhow!(
+                "the environment variable {var} (named by --enable-secret-env) is not set"
+            )
+        })?),
+        None => None,
+    };
+    let platforms = args
+        .platforms
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<Platform>())
+        .collect::<Result<Vec<_>, _>>()
+        .context("--platforms")?;
+    let faults = parse_faults(&args.faults).map_err(|e| anyhow::anyhow!("--faults: {e}"))?;
+    let cfg = FleetConfig {
+        devices: args.devices,
+        bind: args.bind,
+        base_port: args.base_port,
+        platforms,
+        username: args.username.clone(),
+        password,
+        enable_secret,
+        latency: args.latency.unwrap_or_default(),
+        jitter: args.jitter.unwrap_or_default(),
+        faults,
+        seed: args.seed,
+    };
+    let fleet = Fleet::start(cfg)?;
+    if let Some(path) = &args.write_inventory {
+        fleet
+            .write_inventory(path)
+            .with_context(|| format!("cannot write the inventory to {}", path.display()))?;
+    }
+    let first = fleet.devices.first().map(|d| d.port).unwrap_or(0);
+    let last = fleet.devices.last().map(|d| d.port).unwrap_or(0);
+    let host = match args.bind {
+        IpAddr::V6(a) => format!("[{a}]"),
+        IpAddr::V4(a) => a.to_string(),
+    };
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "ready {} devices on {host}:{first}-{last}",
+            fleet.devices.len()
+        )?;
+        out.flush()?;
+    }
+    fleet.wait_for_signal()?;
+    fleet.stop();
+    Ok(())
 }
