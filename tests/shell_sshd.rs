@@ -19,7 +19,11 @@ fn expected_version(hostname: &str) -> String {
         .arg(format!(
             "import sys; sys.path.insert(0, {dir:?}); import fake_cli; \
              sys.stdout.write('\\n'.join(fake_cli.version_text({hostname:?})) + '\\n')",
-            dir = Path::new(&fake_cli()).parent().unwrap().display().to_string()
+            dir = Path::new(&fake_cli())
+                .parent()
+                .unwrap()
+                .display()
+                .to_string()
         ))
         .output()
         .unwrap();
@@ -28,20 +32,44 @@ fn expected_version(hostname: &str) -> String {
 }
 
 fn python_available() -> bool {
-    std::process::Command::new("python3").arg("-V").output().is_ok_and(|o| o.status.success())
+    std::process::Command::new("python3")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
-fn collect_shell(sshd: &Sshd, extra: &[&str], secret: Option<&str>) -> (i32, serde_json::Value, String) {
+fn collect_shell(
+    sshd: &Sshd,
+    extra: &[&str],
+    secret: Option<&str>,
+) -> (i32, serde_json::Value, String) {
     let dir = TempDir::new("shell-sshd");
     let inv = dir.join("inv.csv");
-    std::fs::write(&inv, format!("name,host,port,platform\nR1,127.0.0.1,{},cisco_ios\n", sshd.port)).unwrap();
+    std::fs::write(
+        &inv,
+        format!(
+            "name,host,port,platform\nR1,127.0.0.1,{},cisco_ios\n",
+            sshd.port
+        ),
+    )
+    .unwrap();
     let json = dir.join("r.json");
     let key = sshd.client_key.display().to_string();
     let mut cmd = netinv();
     cmd.arg("collect")
         .arg("-i")
         .arg(&inv)
-        .args(["-u", USER, "--key", &key, "--host-key-policy", "off", "-t", "15s", "--json"])
+        .args([
+            "-u",
+            USER,
+            "--key",
+            &key,
+            "--host-key-policy",
+            "off",
+            "-t",
+            "15s",
+            "--json",
+        ])
         .arg(&json)
         .args(extra);
     if let Some(s) = secret {
@@ -62,7 +90,10 @@ fn shell_mode_with_enable_collects_exactly_the_device_output_from_a_real_sshd() 
         eprintln!("SKIPPED: no python3 for the fake CLI");
         return;
     }
-    let sshd = Sshd::start_with(&format!("ForceCommand python3 {} --hostname R1", fake_cli()));
+    let sshd = Sshd::start_with(&format!(
+        "ForceCommand python3 {} --hostname R1",
+        fake_cli()
+    ));
     let (code, report, err) = collect_shell(&sshd, &["--mode", "shell", "--enable"], Some("cisco"));
     assert_eq!(code, 0, "{err}\n{report}");
     let d = &report["devices"][0];
@@ -82,7 +113,10 @@ fn a_pager_that_ignores_terminal_length_is_answered_and_leaves_no_debris() {
     ));
     let (code, report, err) = collect_shell(&sshd, &["--mode", "shell"], None);
     assert_eq!(code, 0, "{err}\n{report}");
-    assert_eq!(report["devices"][0]["output"].as_str().unwrap(), expected_version("R1"));
+    assert_eq!(
+        report["devices"][0]["output"].as_str().unwrap(),
+        expected_version("R1")
+    );
 }
 
 #[test]
@@ -91,7 +125,10 @@ fn a_wrong_enable_secret_is_an_auth_failure() {
         eprintln!("SKIPPED: needs sshd and python3");
         return;
     }
-    let sshd = Sshd::start_with(&format!("ForceCommand python3 {} --hostname R1", fake_cli()));
+    let sshd = Sshd::start_with(&format!(
+        "ForceCommand python3 {} --hostname R1",
+        fake_cli()
+    ));
     let (code, report, _) = collect_shell(&sshd, &["--mode", "shell", "--enable"], Some("wrong"));
     assert_eq!(code, 1);
     assert_eq!(report["devices"][0]["error"]["kind"], "auth");
