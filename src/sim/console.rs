@@ -461,6 +461,18 @@ impl Console {
             return Reply::say(self.unknown(trimmed, true));
         };
         let reply = self.run(cmd, number, trimmed);
+        let reply = match reply {
+            // Junos leaves a blank line between any output and the next prompt.
+            Reply::Text { mut text, output }
+                if self.id.platform == Platform::JuniperJunos && !text.is_empty() =>
+            {
+                if !text.ends_with("\n\n") {
+                    text.push('\n');
+                }
+                Reply::Text { text, output }
+            }
+            other => other,
+        };
         match (filters, reply) {
             (Some(filters), Reply::Text { text, output }) => match self.filter(&text, filters) {
                 Some(text) => Reply::Text { text, output },
@@ -666,12 +678,7 @@ impl Console {
     }
 
     fn version_text(&self) -> String {
-        let mut out = self.id.version_output();
-        if self.id.platform == Platform::JuniperJunos {
-            // Junos leaves a blank line between the output and the prompt.
-            out.push('\n');
-        }
-        out
+        self.id.version_output()
     }
 
     /// The platform's error for a line it does not know. `at_prompt` places the caret

@@ -659,8 +659,8 @@ fn ios_classic(d: &Identity, r: &mut Rng) -> String {
     let _ = writeln!(
         s,
         "System image file is \"flash:{}-mz.{}.bin\"",
-        image.to_lowercase(),
-        d.version.replace(['(', ')'], ".")
+        image.trim_end_matches("-M").to_lowercase(),
+        compact_ios_version(&d.version)
     );
     s.push_str("Last reload type: Normal Reload\nLast reload reason: power-on\n\n");
     s.push_str("This product contains cryptographic features and is subject to United\n");
@@ -716,6 +716,17 @@ fn ios_classic(d: &Identity, r: &mut Rng) -> String {
     }
     s.push_str("Configuration register is 0x2102\n");
     s
+}
+
+/// `15.2(4)M7` as IOS image file names spell it: `152-4.M7`.
+fn compact_ios_version(v: &str) -> String {
+    match v.split_once('(') {
+        Some((train, rest)) => {
+            let (rebuild, tail) = rest.split_once(')').unwrap_or((rest, ""));
+            format!("{}-{rebuild}.{tail}", train.replace('.', ""))
+        }
+        None => v.to_string(),
+    }
 }
 
 fn xe_codename(version: &str) -> &'static str {
