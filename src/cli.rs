@@ -58,7 +58,8 @@ pub enum LogFormat {
 }
 
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (examples: 500ms, 30s, 2m)"))?;
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("{e} (examples: 500ms, 30s, 2m)"))?;
     if d.is_zero() {
         return Err("must be greater than zero".into());
     }
@@ -84,7 +85,9 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: usize = num.parse().map_err(|_| format!("'{s}' is not a size (e.g. 16MiB)"))?;
+    let n: usize = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size (e.g. 16MiB)"))?;
     let mult = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
@@ -92,7 +95,8 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         "g" | "gb" | "gib" => 1 << 30,
         _ => return Err(format!("'{s}': unknown unit (use B, KiB, MiB or GiB)")),
     };
-    n.checked_mul(mult).ok_or_else(|| format!("'{s}' is too large"))
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("'{s}' is too large"))
 }
 
 #[derive(Debug, Args)]

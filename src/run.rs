@@ -83,7 +83,7 @@ fn dispatch(cli: Cli) -> Result<i32, AppError> {
         Command::Parse(args) => parse(&args),
         Command::Sim(args) => crate::sim::run(&args)
             .map(|()| EXIT_OK)
-            .map_err(AppError::Other),
+            .map_err(|e| AppError::Usage(format!("{e:#}"))),
         Command::Demo(args) => crate::demo::run(&args).map_err(AppError::Other),
     }
 }

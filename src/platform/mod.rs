@@ -240,7 +240,7 @@ pub fn detect(output: &str) -> Option<Platform> {
 }
 
 const CISCO_ERRORS: &[&str] = &[
-    r"(?m)^\s*% ?Invalid input detected",
+    r"(?m)^\s*% ?Invalid input",
     r"(?m)^\s*% ?Incomplete command",
     r"(?m)^\s*% ?Ambiguous command",
     r"(?m)^\s*% ?Unknown command",
@@ -441,10 +441,7 @@ static SPECS: [Spec; 13] = [
         prompt: r"^(?-u:[\w.:/@()-]){1,63}( \([\w.-]+\))? [#$]\s*$",
         paging_off: &[],
         pager: &[r"--More--\s*$"],
-        errors: &[
-            r"(?m)^\s*Unknown action 0",
-            r"(?m)^\s*command parse error",
-        ],
+        errors: &[r"(?m)^\s*Unknown action 0", r"(?m)^\s*command parse error"],
         enable: None,
         parse: fortinet::parse_fortios,
     },
@@ -508,7 +505,10 @@ mod tests {
     #[test]
     fn empty_and_autodetect_mean_detect() {
         assert_eq!(PlatformChoice::parse(""), Ok(PlatformChoice::Detect));
-        assert_eq!(PlatformChoice::parse(" AutoDetect "), Ok(PlatformChoice::Detect));
+        assert_eq!(
+            PlatformChoice::parse(" AutoDetect "),
+            Ok(PlatformChoice::Detect)
+        );
     }
 
     #[test]

@@ -434,8 +434,14 @@ impl Identity {
         }
     }
 
+    /// The version as the common collectors report it (ntc-templates, the examples):
+    /// the plain IOS-XE form from the `Cisco IOS Software` line, FortiOS without its `v`.
     pub fn expect_version(&self) -> String {
-        self.version.clone()
+        match self.platform {
+            Platform::CiscoXe => xe_short_version(&self.version),
+            Platform::Fortinet => self.version.trim_start_matches('v').to_string(),
+            _ => self.version.clone(),
+        }
     }
 
     pub fn expect_model(&self) -> String {
@@ -739,9 +745,10 @@ fn xe_codename(version: &str) -> &'static str {
     }
 }
 
-fn ios_xe(d: &Identity, r: &mut Rng) -> String {
-    let short: String = d
-        .version
+/// IOS-XE prints its version twice: zero-padded on the `Cisco IOS XE Software` line
+/// (`17.03.04a`) and plain on the `Cisco IOS Software` line (`17.3.4a`).
+fn xe_short_version(version: &str) -> String {
+    version
         .split('.')
         .map(|p| {
             let t = p.trim_start_matches('0');
@@ -752,7 +759,11 @@ fn ios_xe(d: &Identity, r: &mut Rng) -> String {
             }
         })
         .collect::<Vec<_>>()
-        .join(".");
+        .join(".")
+}
+
+fn ios_xe(d: &Identity, r: &mut Rng) -> String {
+    let short = xe_short_version(&d.version);
     let (train, image, cpu) = if d.model.starts_with("C9") {
         ("Catalyst L3 Switch Software", "CAT9K_IOSXE", "X86")
     } else if d.model.starts_with("CSR") {
