@@ -11,7 +11,7 @@ use crate::ssh::channel_io::ChannelIo;
 use crate::ssh::exec::{self, ExecError};
 use crate::ssh::hostkeys::HostKeyStore;
 use crate::ssh::shell::{self, Enable, ShellRequest};
-use crate::ssh::text::clean_exec_output;
+use crate::ssh::text::{clean_exec_output, trim_blank_edges};
 use crate::ssh::{Connection, Credentials};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -207,7 +207,9 @@ fn attempt(device: &Device, ctx: &Context) -> Result<Collected, DeviceError> {
     let use_shell = match s.mode {
         Mode::Exec => false,
         Mode::Shell => true,
-        Mode::Auto => known.is_some_and(|p| p.spec().exec == ExecSupport::ShellOnly),
+        // An unknown platform is best told by its prompt, and exec of a guessed command fails
+        // on half the platforms: detect in the shell.
+        Mode::Auto => known.is_none_or(|p| p.spec().exec == ExecSupport::ShellOnly),
     };
     let (platform, outputs) = if use_shell {
         run_shell(&conn, known, s, deadline)?
@@ -240,6 +242,7 @@ fn run_exec(
         if !out.stderr.is_empty() {
             text.push_str(&clean_exec_output(&out.stderr));
         }
+        let text = trim_blank_edges(&text);
         if let Some(p) = choice.known() {
             if let Some(line) = p.spec().rejection(&text) {
                 return Err(ExecError::Failed(DeviceError::new(

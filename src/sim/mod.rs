@@ -96,6 +96,7 @@ impl SimDevice {
 pub struct Fleet {
     rt: Option<tokio::runtime::Runtime>,
     devices: Vec<SimDevice>,
+    identities: Vec<Arc<Identity>>,
 }
 
 impl std::fmt::Debug for Fleet {
@@ -164,6 +165,7 @@ impl Fleet {
             .context("cannot start the simulator's runtime")?;
 
         let mut devices = Vec::with_capacity(cfg.devices);
+        let mut identities = Vec::with_capacity(cfg.devices);
         {
             let _guard = rt.enter();
             for (i, listener) in listeners.into_iter().enumerate() {
@@ -189,8 +191,10 @@ impl Fleet {
                     serial: identity.expect_serial(),
                     uptime: identity.expect_uptime(),
                 });
+                let identity = Arc::new(identity);
+                identities.push(Arc::clone(&identity));
                 let rt_dev = Arc::new(DeviceRt {
-                    identity: Arc::new(identity),
+                    identity,
                     fault: faults[i],
                     username: cfg.username.clone(),
                     password: cfg.password.clone(),
@@ -205,11 +209,18 @@ impl Fleet {
         Ok(Fleet {
             rt: Some(rt),
             devices,
+            identities,
         })
     }
 
     pub fn devices(&self) -> &[SimDevice] {
         &self.devices
+    }
+
+    /// Exactly what device `index` prints for its platform's version command (LF line ends):
+    /// what a collector's saved output must equal.
+    pub fn version_output(&self, index: usize) -> Option<String> {
+        self.identities.get(index).map(|i| i.version_output())
     }
 
     /// The fleet as an inventory CSV (`INVENTORY_HEADER` columns), ready for `netinv collect`.

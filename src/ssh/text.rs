@@ -147,6 +147,23 @@ pub fn clean_exec_output(raw: &[u8]) -> String {
     apply_backspaces(&text).into_owned()
 }
 
+/// Output as netinv saves it in every mode: leading and trailing blank lines dropped (devices
+/// differ in the blank lines they put around output and before the prompt), exactly one final
+/// LF when anything is left. Blank lines inside the output are kept.
+pub fn trim_blank_edges(s: &str) -> String {
+    let lines: Vec<&str> = s.split('\n').collect();
+    let first = lines.iter().position(|l| !l.trim().is_empty());
+    let last = lines.iter().rposition(|l| !l.trim().is_empty());
+    match (first, last) {
+        (Some(a), Some(b)) => {
+            let mut out = lines[a..=b].join("\n");
+            out.push('\n');
+            out
+        }
+        _ => String::new(),
+    }
+}
+
 /// What a terminal would show for `s`, line by line: CR returns to column 0 and later text
 /// overwrites, backspace and `ESC[nD` move left, `ESC[nC` right, `ESC[K` erases to end of line,
 /// `ESC[2K` clears the line, every other escape and control char is dropped. LF ends a line.
@@ -207,6 +224,13 @@ fn put(line: &mut Vec<char>, col: &mut usize, c: char) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blank_lines_at_the_edges_go_and_inner_ones_stay() {
+        assert_eq!(trim_blank_edges("\n\nA\n\nB\n\n  \n"), "A\n\nB\n");
+        assert_eq!(trim_blank_edges("A"), "A\n");
+        assert_eq!(trim_blank_edges("\n \n"), "");
+    }
 
     #[test]
     fn colour_codes_titles_and_charset_switches_disappear() {

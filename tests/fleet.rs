@@ -1,0 +1,246 @@
+//! netinv against the simulated fleet: every platform, every fault, exec and shell, checked
+//! against what the simulator recorded for each device (its `expect*` inventory columns and the
+//! exact version output it prints).
+
+mod support;
+
+use netinv::sim::{parse_faults, Fleet, FleetConfig};
+use serde_json::Value;
+use std::time::Instant;
+use support::*;
+
+const PASSWORD: &str = "fleet-pw";
+
+fn fleet(devices: usize, faults: &str, seed: u64) -> Fleet {
+    let mut cfg = FleetConfig::new(devices);
+    cfg.password = PASSWORD.into();
+    cfg.enable_secret = Some("en-secret".into());
+    cfg.faults = parse_faults(faults).unwrap();
+    cfg.seed = seed;
+    Fleet::start(cfg).expect("fleet starts")
+}
+
+/// Collect from an inventory text; returns the exit code and the JSON report.
+fn collect(inventory: &str, args: &[&str]) -> (i32, Value) {
+    let dir = TempDir::new("fleet");
+    let inv = dir.join("inventory.csv");
+    std::fs::write(&inv, inventory).unwrap();
+    let json = dir.join("report.json");
+    let out = run(netinv()
+        .arg("collect")
+        .arg("-i")
+        .arg(&inv)
+        .args(["-u", "admin", "--host-key-policy", "off", "--json"])
+        .arg(&json)
+        .args(args)
+        .env("NETINV_PASSWORD", PASSWORD)
+        .env("NETINV_ENABLE_SECRET", "en-secret"));
+    let report = serde_json::from_str(
+        &std::fs::read_to_string(&json)
+            .unwrap_or_else(|e| panic!("no report ({e}): {}", text(&out.stderr))),
+    )
+    .unwrap();
+    (out.status.code().unwrap_or(-1), report)
+}
+
+/// Every way a device's record differs from the simulator's expectation.
+fn surprises(report: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for d in report["devices"].as_array().unwrap() {
+        let name = d["name"].as_str().unwrap();
+        let f = &d["fields"];
+        let expect = f["expect"].as_str().unwrap();
+        let got = if d["status"] == "ok" {
+            "ok"
+        } else {
+            d["error"]["kind"].as_str().unwrap()
+        };
+        if got != expect {
+            out.push(format!(
+                "{name} ({} {}): expected {expect}, got {got}: {}",
+                f["fault"], d["platform"], d["error"]["message"]
+            ));
+            continue;
+        }
+        if expect != "ok" {
+            continue;
+        }
+        for fact in ["hostname", "version", "model", "serial", "uptime"] {
+            let want = f[format!("expect_{fact}")].as_str().unwrap();
+            if !want.is_empty() && d["facts"][fact].as_str() != Some(want) {
+                out.push(format!(
+                    "{name} ({}): {fact} {} (expected {want:?})",
+                    d["platform"], d["facts"][fact]
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Saved outputs that are not exactly what the device printed.
+fn output_debris(fleet: &Fleet, report: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, d) in report["devices"].as_array().unwrap().iter().enumerate() {
+        let want = netinv::ssh::text::trim_blank_edges(&fleet.version_output(i).unwrap());
+        let got = d["output"].as_str().unwrap_or("<none>");
+        if got != want {
+            let at = got
+                .bytes()
+                .zip(want.bytes())
+                .position(|(a, b)| a != b)
+                .unwrap_or(got.len().min(want.len()));
+            out.push(format!(
+                "{} ({}): differs at byte {at}: got {:?} expected {:?}",
+                d["name"],
+                d["platform"],
+                &got[at.saturating_sub(20)..(at + 40).min(got.len())],
+                &want[at.saturating_sub(20)..(at + 40).min(want.len())]
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_mixed_fleet_of_500_with_every_fault_is_reported_exactly_as_the_simulator_expects() {
+    let fleet = fleet(
+        500,
+        "auth:2%,silent:1%,hang:1%,drip:1%,disconnect:1%,huge:0.4%,pager-stuck:2%,refuse-exec:5%,slow-banner:1%",
+        11,
+    );
+    let started = Instant::now();
+    let (code, report) = collect(&fleet.inventory_csv(), &["-w", "100", "-t", "4s"]);
+    assert_eq!(code, 1, "faulty devices fail, so the exit code is 1");
+    let s = surprises(&report);
+    assert!(s.is_empty(), "{} surprise(s):\n{}", s.len(), s.join("\n"));
+    assert_eq!(report["summary"]["total"], 500);
+    assert!(report["summary"]["ok"].as_u64().unwrap() >= 470);
+    assert!(started.elapsed().as_secs() < 60);
+    let huge: Vec<&Value> = report["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["fields"]["fault"] == "huge")
+        .collect();
+    assert!(!huge.is_empty());
+    for d in huge {
+        assert_eq!(
+            d["truncated"], true,
+            "20 MB of output is cut at the 16 MiB cap"
+        );
+        assert_eq!(d["output"].as_str().unwrap().len(), 16 << 20);
+    }
+}
+
+#[test]
+fn shell_mode_on_every_platform_saves_exactly_the_device_output() {
+    let fleet = fleet(26, "", 21);
+    let (code, report) = collect(
+        &fleet.inventory_csv(),
+        &["--mode", "shell", "-w", "26", "-t", "15s"],
+    );
+    assert_eq!(surprises(&report), Vec::<String>::new());
+    assert_eq!(output_debris(&fleet, &report), Vec::<String>::new());
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn banners_of_hashes_ansi_prompts_user_mode_and_stuck_pagers_leave_no_debris() {
+    let fleet = fleet(
+        52,
+        "hash-banner:25%,ansi-prompt:25%,user-mode:25%,pager-stuck:25%",
+        31,
+    );
+    let (code, report) = collect(
+        &fleet.inventory_csv(),
+        &["--mode", "shell", "--enable", "-w", "52", "-t", "15s"],
+    );
+    assert_eq!(surprises(&report), Vec::<String>::new());
+    assert_eq!(output_debris(&fleet, &report), Vec::<String>::new());
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn auto_mode_falls_back_to_the_shell_when_every_device_refuses_exec() {
+    let fleet = fleet(26, "refuse-exec:100%", 41);
+    let (code, report) = collect(&fleet.inventory_csv(), &["-w", "26", "-t", "15s"]);
+    assert_eq!(surprises(&report), Vec::<String>::new());
+    assert_eq!(output_debris(&fleet, &report), Vec::<String>::new());
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn autodetect_names_every_platform_and_parses_its_facts() {
+    let fleet = fleet(26, "", 51);
+    let csv = fleet.inventory_csv();
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    let col = header.split(',').position(|c| c == "platform").unwrap();
+    let mut blanked = format!("{header},true_platform\n");
+    for line in lines {
+        let mut cells: Vec<&str> = line.split(',').collect();
+        let truth = cells[col];
+        cells[col] = if truth.len() % 2 == 0 {
+            ""
+        } else {
+            "autodetect"
+        };
+        blanked.push_str(&format!("{},{truth}\n", cells.join(",")));
+    }
+    let (code, report) = collect(&blanked, &["-w", "26", "-t", "15s"]);
+    assert_eq!(surprises(&report), Vec::<String>::new());
+    for d in report["devices"].as_array().unwrap() {
+        assert_eq!(d["platform"], d["fields"]["true_platform"], "{}", d["name"]);
+        assert_eq!(d["platform_detected"], true);
+    }
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn a_device_that_never_returns_its_prompt_times_out_on_its_deadline() {
+    let fleet = fleet(13, "hang:100%", 61);
+    let (code, report) = collect(
+        &fleet.inventory_csv(),
+        &["--mode", "shell", "-w", "13", "-t", "3s"],
+    );
+    assert_eq!(code, 1);
+    for d in report["devices"].as_array().unwrap() {
+        assert_eq!(d["error"]["kind"], "timeout", "{}", d["name"]);
+        let ms = d["elapsed_ms"].as_u64().unwrap();
+        assert!(
+            (2900..=3300).contains(&ms),
+            "{} took {ms} ms for a 3 s deadline",
+            d["name"]
+        );
+    }
+}
+
+#[test]
+fn exec_mode_saves_exactly_the_device_output_where_the_platform_allows_exec() {
+    let mut cfg = FleetConfig::new(18);
+    cfg.password = PASSWORD.into();
+    cfg.seed = 71;
+    cfg.platforms = [
+        "cisco_ios",
+        "cisco_xe",
+        "cisco_nxos",
+        "cisco_xr",
+        "arista_eos",
+        "juniper_junos",
+        "fortinet",
+        "mikrotik_routeros",
+        "linux",
+    ]
+    .iter()
+    .map(|p| p.parse().unwrap())
+    .collect();
+    let fleet = Fleet::start(cfg).unwrap();
+    let (code, report) = collect(
+        &fleet.inventory_csv(),
+        &["--mode", "exec", "-w", "18", "-t", "15s"],
+    );
+    assert_eq!(surprises(&report), Vec::<String>::new());
+    assert_eq!(output_debris(&fleet, &report), Vec::<String>::new());
+    assert_eq!(code, 0);
+}
