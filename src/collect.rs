@@ -207,9 +207,13 @@ fn attempt(device: &Device, ctx: &Context) -> Result<Collected, DeviceError> {
     let use_shell = match s.mode {
         Mode::Exec => false,
         Mode::Shell => true,
-        // An unknown platform is best told by its prompt, and exec of a guessed command fails
-        // on half the platforms: detect in the shell.
-        Mode::Auto => known.is_none_or(|p| p.spec().exec == ExecSupport::ShellOnly),
+        Mode::Auto => match known {
+            Some(p) => p.spec().exec == ExecSupport::ShellOnly,
+            // To find the version of an unknown platform, tell it by its prompt: exec of a
+            // guessed `show version` fails on half the platforms. The user's own commands go
+            // by exec, like ssh would run them.
+            None => s.commands.is_empty(),
+        },
     };
     let (platform, outputs) = if use_shell {
         run_shell(&conn, known, s, deadline)?
