@@ -292,7 +292,14 @@ fn resolve_platform(
         .iter()
         .copied()
         .find(|p| p.spec().version_command == "show version");
-    let chosen = hinted.or(rejected_by).or(answered_by).unwrap_or(first);
+    // The prompt's shape narrowed the field; the output picks within it, and only names a
+    // platform outside it when nothing inside fits.
+    let chosen = hinted
+        .filter(|p| candidates.contains(p))
+        .or(rejected_by)
+        .or(answered_by)
+        .or(hinted)
+        .unwrap_or(first);
     *probe = Some(out);
     Ok(chosen)
 }
