@@ -231,7 +231,7 @@ for s in "${scenarios[@]}"; do
 done
 
 echo
-echo "netinv $("$netinv" --version | awk '{print $2}'), $(nproc) cores, $(uname -sr); sim and client on the same machine"
+echo "netinv $("$netinv" --version | awk '{print $2}'), $(nproc) cores, $(uname -sr); sim and client on the same machine; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "$header"
 printf '%s\n' "${rows[@]}"
 for n in "${notes[@]}"; do echo "$n"; done
