@@ -105,12 +105,17 @@ pub fn start(devices: Arc<Vec<Device>>, ctx: Arc<Context>) -> Receiver<Record> {
         // Workers mostly wait on sockets; a small stack lets thousands of them fit.
         .thread_stack_size(512 * 1024)
         .build();
+    let ramp = StartRamp::new(workers);
     for index in 0..devices.len() {
         let tx: Sender<Record> = tx.clone();
         let devices = Arc::clone(&devices);
         let ctx = Arc::clone(&ctx);
         pool.execute(move || {
             let device = &devices[index];
+            if !ramp.wait_turn(index, &ctx.stop) {
+                let _ = tx.send(Record::cancelled(index, device.platform.known()));
+                return;
+            }
             let record =
                 match catch_unwind(AssertUnwindSafe(|| collect_device(index, device, &ctx))) {
                     Ok(r) => r,
@@ -130,6 +135,46 @@ pub fn start(devices: Arc<Vec<Device>>, ctx: Arc<Context>) -> Receiver<Record> {
         });
     }
     rx
+}
+
+/// Spreads the first wave of connections over a short window instead of starting every worker
+/// in the same instant. Started together, a thousand handshakes share the CPU evenly, all finish
+/// together, all wait on their devices together and leave the CPU idle meanwhile; that lockstep
+/// repeats wave after wave. Staggered starts keep handshakes of some devices overlapping the
+/// waits of others. Only the first `workers` jobs wait; later ones start when a worker frees up.
+#[derive(Clone, Copy)]
+struct StartRamp {
+    t0: Instant,
+    workers: usize,
+    step: Duration,
+}
+
+impl StartRamp {
+    /// About what one core needs for a password login; the whole ramp never exceeds a second.
+    const STEP: Duration = Duration::from_millis(1);
+    const MAX: Duration = Duration::from_secs(1);
+
+    fn new(workers: usize) -> Self {
+        let per_worker = Self::MAX / u32::try_from(workers.max(1)).unwrap_or(u32::MAX);
+        StartRamp {
+            t0: Instant::now(),
+            workers,
+            step: Self::STEP.min(per_worker),
+        }
+    }
+
+    /// Sleep until job `index` may start; false if stopped while waiting.
+    fn wait_turn(&self, index: usize, stop: &AtomicBool) -> bool {
+        if index >= self.workers || index == 0 {
+            return true;
+        }
+        let offset = self
+            .step
+            .checked_mul(u32::try_from(index).unwrap_or(u32::MAX))
+            .unwrap_or(Self::MAX);
+        let at = self.t0 + offset.min(Self::MAX);
+        sleep_unless_stopped(at.saturating_duration_since(Instant::now()), stop)
+    }
 }
 
 fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {

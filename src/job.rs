@@ -11,7 +11,7 @@ use crate::settings::Settings;
 use crate::ssh::hostkeys::HostKeyStore;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::RecvTimeoutError;
+use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -37,6 +37,10 @@ pub struct Signals {
 }
 
 static SIGNALS: OnceLock<Signals> = OnceLock::new();
+
+/// How long the main thread naps between batches of records while devices are finishing: short
+/// enough for a live progress bar, long enough that hundreds of records arrive per wake-up.
+const BATCH_PAUSE: Duration = Duration::from_millis(10);
 
 /// Install the SIGINT/SIGTERM handler once per process.
 pub fn signals() -> &'static Signals {
@@ -99,6 +103,7 @@ pub fn run(
     let mut slots: Vec<Option<Record>> = vec![None; total];
     let mut received = 0;
     let mut told_stop = false;
+    let mut busy = false;
     while received < total {
         if sig.abort.load(Ordering::SeqCst) {
             progress.note("netinv: aborted; writing partial reports");
@@ -110,11 +115,23 @@ pub fn run(
                 "netinv: interrupted; letting running devices finish (Ctrl-C again to abort now)",
             );
         }
-        let record = match rx.recv_timeout(Duration::from_millis(100)) {
+        let record = match rx.try_recv() {
             Ok(r) => r,
-            Err(RecvTimeoutError::Timeout) => continue,
-            Err(RecvTimeoutError::Disconnected) => break,
+            Err(TryRecvError::Disconnected) => break,
+            // Records are coming in: nap instead of blocking, so that workers sending the next
+            // ones find no receiver to wake (a futex call and a context switch per device).
+            Err(TryRecvError::Empty) if busy => {
+                busy = false;
+                std::thread::sleep(BATCH_PAUSE);
+                continue;
+            }
+            Err(TryRecvError::Empty) => match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(r) => r,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => break,
+            },
         };
+        busy = true;
         received += 1;
         let device = &devices[record.index];
         {

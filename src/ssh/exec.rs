@@ -37,6 +37,9 @@ impl From<ExecError> for DeviceError {
 /// How long one poll may sleep before we look at the deadline again.
 const POLL_CAP: Duration = Duration::from_millis(250);
 
+/// Bytes taken from libssh2 per read call.
+const READ_CHUNK: usize = 4096;
+
 pub fn run(
     conn: &Connection,
     command: &str,
@@ -65,7 +68,10 @@ pub fn run(
     // device that drips output forever is still cut off on time.
     session.set_blocking(false);
     let mut out = ExecOutput::default();
-    let mut buf = vec![0u8; 32 * 1024];
+    // On the stack and small: a thousand workers each holding a zeroed 32 KiB heap buffer
+    // cost 32 MB of RSS and a memset per device; libssh2 hands out what it has queued in
+    // any size we ask for, so a bigger buffer saves nothing but calls.
+    let mut buf = [0u8; READ_CHUNK];
     loop {
         let mut progressed = false;
         for stream_id in [0, 1] {

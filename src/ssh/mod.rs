@@ -118,6 +118,30 @@ impl Connection {
         creds: Credentials<'_>,
         deadline: Deadline,
     ) -> Result<(), DeviceError> {
+        // With nothing but a password to offer, send it straight away: asking for the methods
+        // first costs a round trip (and a latency period on a slow link) on every device.
+        // Only when it is refused do we ask what the server offers and go on from there.
+        let mut tried: Vec<String> = Vec::new();
+        let mut last_err: Option<DeviceError> = None;
+        let password_only = creds.key.is_none() && !creds.agent;
+        if let (true, Some(password)) = (password_only, creds.password) {
+            self.arm(deadline);
+            match self.session.userauth_password(user, password.expose()) {
+                Ok(()) if self.session.authenticated() => return Ok(()),
+                Ok(()) => {}
+                Err(e) => {
+                    let err = ssh_error(e, "password", deadline);
+                    debug!(method = "password", error = %err, "auth attempt failed");
+                    if err.kind != ErrorKind::Auth {
+                        return Err(err);
+                    }
+                    last_err = Some(err);
+                }
+            }
+            tried.push("password".to_string());
+        }
+        let password_tried = !tried.is_empty();
+
         self.arm(deadline);
         let offered = match self.session.auth_methods(user) {
             Ok(m) => m.to_string(),
@@ -129,8 +153,6 @@ impl Connection {
             }
         };
         let offers = |m: &str| offered.split(',').any(|o| o == m);
-        let mut tried: Vec<String> = Vec::new();
-        let mut last_err: Option<DeviceError> = None;
         let mut note = |what: &str, r: Result<(), ssh2::Error>, tried: &mut Vec<String>| {
             tried.push(what.to_string());
             if let Err(e) = r {
@@ -174,7 +196,7 @@ impl Connection {
             }
         }
         if let Some(password) = creds.password {
-            if offers("password") {
+            if offers("password") && !password_tried {
                 self.arm(deadline);
                 let r = self.session.userauth_password(user, password.expose());
                 if let Some(fatal) = note("password", r, &mut tried) {

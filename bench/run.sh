@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# netinv benchmark: serve a simulated fleet (`netinv sim`, its own process) and collect from it
+# with `netinv collect`, side by side with Netmiko on a ThreadPoolExecutor.
+#
+#   bench/run.sh            all scenarios (a b c d e)
+#   bench/run.sh a c        only these
+#   BENCH_QUICK=1 bench/run.sh   every fleet a tenth of its size (a smoke run)
+#
+# Sizes can be set one by one: A_DEVICES A_WORKERS B_DEVICES B_WORKERS B_LATENCY C_DEVICES
+# C_WORKERS D_DEVICES D_WORKERS E_DEVICES E_WORKERS E_TIMEOUT. Netmiko comes from
+# $NETINV_NETMIKO_PYTHON if set, else from a venv made under /tmp ($BENCH_VENV).
+# Needs: bash, /usr/bin/time (GNU time), python3 with venv for scenario d.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+quick=${BENCH_QUICK:-0}
+scale() { if [ "$quick" = 1 ]; then echo $(($1 / 10)); else echo "$1"; fi; }
+
+A_DEVICES=${A_DEVICES:-$(scale 5000)}
+A_WORKERS=${A_WORKERS:-100}
+B_DEVICES=${B_DEVICES:-$(scale 10000)}
+B_WORKERS=${B_WORKERS:-1000}
+B_LATENCY=${B_LATENCY:-1s}
+C_DEVICES=${C_DEVICES:-$(scale 2000)}
+C_WORKERS=${C_WORKERS:-100}
+D_DEVICES=${D_DEVICES:-$(scale 500)}
+D_WORKERS=${D_WORKERS:-50}
+E_DEVICES=${E_DEVICES:-$(scale 2000)}
+E_WORKERS=${E_WORKERS:-100}
+E_TIMEOUT_S=${E_TIMEOUT_S:-2}
+BENCH_VENV=${BENCH_VENV:-/tmp/netinv-bench-venv}
+
+scenarios=("$@")
+[ ${#scenarios[@]} -eq 0 ] && scenarios=(a b c d e)
+
+# Many sockets on both sides: one listener per simulated device plus one per worker.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [ "$(ulimit -n)" -lt 4096 ]; then
+    echo "bench: warning: only $(ulimit -n) file descriptors allowed; large fleets may fail" >&2
+fi
+
+if [ ! -x /usr/bin/time ]; then
+    echo "bench: needs GNU time at /usr/bin/time (Debian: apt-get install time)" >&2
+    exit 2
+fi
+
+echo "bench: building the release binary" >&2
+(cd "$root" && cargo build --release --quiet)
+netinv="$root/target/release/netinv"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/netinv-bench.XXXXXX")
+sim_pid=""
+cleanup() {
+    if [ -n "$sim_pid" ]; then
+        kill "$sim_pid" 2>/dev/null || true
+        wait "$sim_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export NETINV_PASSWORD=bench-password
+export NETINV_USERNAME=admin
+ticks=$(getconf CLK_TCK)
+cores=$(nproc)
+
+# start_sim NAME DEVICES LATENCY PLATFORMS FAULTS: serve a fleet, write $work/NAME.csv.
+start_sim() {
+    local name=$1 n=$2 latency=$3 platforms=$4 faults=$5
+    local args=(sim --devices "$n" --write-inventory "$work/$name.csv")
+    [ "$latency" != 0 ] && args+=(--latency "$latency")
+    [ -n "$platforms" ] && args+=(--platforms "$platforms")
+    [ -n "$faults" ] && args+=(--faults "$faults")
+    "$netinv" "${args[@]}" >"$work/$name.sim.out" 2>"$work/$name.sim.err" &
+    sim_pid=$!
+    local i
+    for i in $(seq 1 600); do
+        if grep -q '^ready' "$work/$name.sim.out" 2>/dev/null; then
+            return 0
+        fi
+        if ! kill -0 "$sim_pid" 2>/dev/null; then
+            echo "bench: the simulator exited:" >&2
+            cat "$work/$name.sim.err" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
+    echo "bench: the simulator did not get ready in 60 s" >&2
+    exit 1
+}
+
+stop_sim() {
+    kill "$sim_pid" 2>/dev/null || true
+    wait "$sim_pid" 2>/dev/null || true
+    sim_pid=""
+}
+
+# CPU ticks (user+sys, all threads) the simulator has used so far.
+sim_ticks() { awk '{print $14 + $15}' "/proc/$sim_pid/stat"; }
+
+# timed NAME CMD...: run CMD under GNU time; sets wall, cpu_s, rss_kb, sim_cpu_s, ok, rc.
+timed() {
+    local name=$1
+    shift
+    local t0
+    t0=$(sim_ticks)
+    rc=0
+    /usr/bin/time -f '%e %U %S %M' -o "$work/$name.time" "$@" \
+        >"$work/$name.stdout" 2>"$work/$name.stderr" || rc=$?
+    local t1
+    t1=$(sim_ticks)
+    read -r wall user sys rss_kb <"$work/$name.time" || true
+    # GNU time prepends a line when the command exits non-zero.
+    if ! [[ $wall =~ ^[0-9.]+$ ]]; then
+        read -r wall user sys rss_kb < <(tail -n 1 "$work/$name.time")
+    fi
+    cpu_s=$(echo "$user + $sys" | bc -l)
+    sim_cpu_s=$(echo "($t1 - $t0) / $ticks" | bc -l)
+}
+
+# collect NAME DEVICES WORKERS MODE [extra args]: netinv collect on $work/NAME.csv.
+collect() {
+    local name=$1 n=$2 w=$3 mode=$4
+    shift 4
+    timed "$name" "$netinv" collect -i "$work/${fleet}.csv" -w "$w" --mode "$mode" \
+        --host-key-policy off --no-progress -q --json "$work/$name.json" "$@"
+    ok=$(grep -c '"status": "ok"' "$work/$name.json" 2>/dev/null || echo 0)
+    if [ "$rc" -gt 1 ]; then
+        echo "bench: netinv collect failed (exit $rc):" >&2
+        tail -n 5 "$work/$name.stderr" >&2
+    fi
+}
+
+rows=()
+header=$(printf '%-10s %7s %7s %-6s %7s %7s %8s %9s %7s %8s %7s' \
+    scenario devices workers mode latency wall_s dev/s cpu_ms/dev rss_MB sim_cpu ok)
+
+# row SCENARIO DEVICES WORKERS MODE LATENCY: one table line from the last `timed`.
+row() {
+    local line
+    line=$(awk -v s="$1" -v n="$2" -v w="$3" -v m="$4" -v l="$5" -v wall="$wall" \
+        -v cpu="$cpu_s" -v rss="$rss_kb" -v simc="$sim_cpu_s" -v cores="$cores" -v ok="$ok" \
+        'BEGIN { printf "%-10s %7d %7d %-6s %7s %7.2f %8.0f %9.2f %7.1f %7.0f%% %7d",
+                 s, n, w, m, l, wall, n / wall, cpu * 1000 / n, rss / 1024,
+                 100 * simc / (wall * cores), ok }')
+    rows+=("$line")
+    echo "$line" >&2
+}
+
+netmiko_python() {
+    if [ -n "${NETINV_NETMIKO_PYTHON:-}" ]; then
+        echo "$NETINV_NETMIKO_PYTHON"
+        return
+    fi
+    if ! "$BENCH_VENV/bin/python" -c 'import netmiko' 2>/dev/null; then
+        echo "bench: installing Netmiko into $BENCH_VENV" >&2
+        python3 -m venv "$BENCH_VENV" >&2
+        "$BENCH_VENV/bin/pip" install --quiet netmiko >&2
+    fi
+    echo "$BENCH_VENV/bin/python"
+}
+
+notes=()
+for s in "${scenarios[@]}"; do
+    case $s in
+    a)
+        fleet=a
+        start_sim a "$A_DEVICES" 0 cisco_ios ""
+        collect a1 "$A_DEVICES" "$A_WORKERS" exec
+        row a "$A_DEVICES" "$A_WORKERS" exec 0
+        stop_sim
+        ;;
+    b)
+        fleet=b
+        start_sim b "$B_DEVICES" "$B_LATENCY" cisco_ios ""
+        collect b1 "$B_DEVICES" "$B_WORKERS" exec
+        row b "$B_DEVICES" "$B_WORKERS" exec "$B_LATENCY"
+        stop_sim
+        ;;
+    c)
+        fleet=c
+        start_sim c "$C_DEVICES" 0 cisco_ios ""
+        collect c1 "$C_DEVICES" "$C_WORKERS" shell
+        row c "$C_DEVICES" "$C_WORKERS" shell 0
+        stop_sim
+        ;;
+    d)
+        py=$(netmiko_python)
+        fleet=d
+        start_sim d "$D_DEVICES" 0 cisco_ios ""
+        timed d-netmiko "$py" "$here/netmiko_tpe.py" "$work/d.csv" "$D_WORKERS"
+        ok=$(grep -c '^ok' "$work/d-netmiko.stdout" || true)
+        row d-netmiko "$D_DEVICES" "$D_WORKERS" shell 0
+        nm_wall=$wall
+        collect d-shell "$D_DEVICES" "$D_WORKERS" shell
+        row d-netinv "$D_DEVICES" "$D_WORKERS" shell 0
+        sh_wall=$wall
+        collect d-auto "$D_DEVICES" "$D_WORKERS" auto
+        row d-netinv "$D_DEVICES" "$D_WORKERS" auto 0
+        notes+=("$(awk -v nm="$nm_wall" -v sh="$sh_wall" -v au="$wall" \
+            'BEGIN { printf "d: netinv vs Netmiko, same fleet and workers: %.0fx faster in shell mode, %.0fx in auto (exec) mode", nm / sh, nm / au }')")
+        stop_sim
+        ;;
+    e)
+        silent=$((E_DEVICES / 10))
+        healthy=$((E_DEVICES - silent))
+        # The healthy part alone first, for the expected time.
+        fleet=e0
+        start_sim e0 "$healthy" 0 cisco_ios ""
+        collect e0 "$healthy" "$E_WORKERS" exec -t "${E_TIMEOUT_S}s"
+        row e-healthy "$healthy" "$E_WORKERS" exec 0
+        healthy_wall=$wall
+        stop_sim
+        fleet=e
+        start_sim e "$E_DEVICES" 0 cisco_ios "silent:10%"
+        collect e1 "$E_DEVICES" "$E_WORKERS" exec -t "${E_TIMEOUT_S}s"
+        row e-silent "$E_DEVICES" "$E_WORKERS" exec 0
+        stop_sim
+        notes+=("$(awk -v s="$silent" -v w="$E_WORKERS" -v t="$E_TIMEOUT_S" -v h="$healthy_wall" -v got="$wall" \
+            'BEGIN { rounds = int((s + w - 1) / w); want = rounds * t + h;
+                     printf "e: %d silent devices, %d workers, -t %ds: expected %d x %d s + %.2f s healthy = %.2f s; took %.2f s (%+.1f%%)",
+                            s, w, t, rounds, t, h, want, got, 100 * (got - want) / want }')")
+        ;;
+    *)
+        echo "bench: unknown scenario '$s' (a b c d e)" >&2
+        exit 2
+        ;;
+    esac
+done
+
+echo
+echo "netinv $("$netinv" --version | awk '{print $2}'), $(nproc) cores, $(uname -sr); sim and client on the same machine; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$header"
+printf '%s\n' "${rows[@]}"
+for n in "${notes[@]}"; do echo "$n"; done
+echo "cpu_ms/dev: user+sys of the collecting process per device; sim_cpu: simulator CPU as a share of all cores during the run"
