@@ -57,6 +57,9 @@ pub struct ShellOutcome {
 
 /// Silence that means the device is waiting for us (login banners and prompts come in bursts).
 const QUIET: Duration = Duration::from_millis(150);
+/// With the platform known and its prompt already on the last line: how long nothing more must
+/// arrive before it is taken as the prompt.
+const PROMPT_SETTLE: Duration = Duration::from_millis(30);
 /// With nothing at all received this long after login (or after a nudge), send a bare newline.
 const NUDGE_IDLE: Duration = Duration::from_millis(500);
 /// Newlines sent at most while looking for the first prompt.
@@ -547,7 +550,11 @@ impl<'a> Driver<'a> {
     }
 
     fn quiet(&self) -> bool {
-        self.last_data.elapsed() >= QUIET
+        self.quiet_for(QUIET)
+    }
+
+    fn quiet_for(&self, window: Duration) -> bool {
+        self.last_data.elapsed() >= window
     }
 
     /// If the last line is a pager prompt, cut it out of the buffer and answer with a space.
@@ -592,7 +599,18 @@ impl<'a> Driver<'a> {
         let mut answered = String::new();
         loop {
             let now = Instant::now();
-            if !self.buf.is_empty() && self.quiet() && seen_len != self.buf.len() {
+            // With the platform known, a last line that already is its prompt needs only a
+            // short settle; the full quiet window is for banners whose lines look like prompts.
+            let window = if !detecting
+                && !self.buf.is_empty()
+                && seen_len != self.buf.len()
+                && self.is_prompt(&self.last_line().1)
+            {
+                PROMPT_SETTLE
+            } else {
+                QUIET
+            };
+            if !self.buf.is_empty() && self.quiet_for(window) && seen_len != self.buf.len() {
                 if let PagerState::Answered(text) = self.answer_pager()? {
                     answered.push_str(&text);
                     answered.push('\n');
@@ -621,7 +639,7 @@ impl<'a> Driver<'a> {
                 continue;
             }
             let until = if !self.buf.is_empty() && seen_len != self.buf.len() {
-                self.last_data + QUIET
+                self.last_data + window
             } else if nudges < MAX_NUDGES {
                 next_nudge
             } else {
