@@ -245,3 +245,71 @@ fn exec_mode_saves_exactly_the_device_output_where_the_platform_allows_exec() {
     assert_eq!(output_debris(&fleet, &report), Vec::<String>::new());
     assert_eq!(code, 0);
 }
+
+fn ios_fleet(devices: usize, seed: u64) -> Fleet {
+    let mut cfg = FleetConfig::new(devices);
+    cfg.password = PASSWORD.into();
+    cfg.seed = seed;
+    cfg.platforms = vec!["cisco_ios".parse().unwrap()];
+    Fleet::start(cfg).unwrap()
+}
+
+#[test]
+fn several_commands_run_in_one_session_and_are_kept_apart() {
+    let fleet = ios_fleet(2, 81);
+    for mode in ["exec", "shell"] {
+        let (code, report) = collect(
+            &fleet.inventory_csv(),
+            &[
+                "--mode",
+                mode,
+                "-c",
+                "show version",
+                "-c",
+                "show version | include uptime",
+            ],
+        );
+        assert_eq!(code, 0, "{mode}: {report}");
+        for (i, d) in report["devices"].as_array().unwrap().iter().enumerate() {
+            let full = netinv::ssh::text::trim_blank_edges(&fleet.version_output(i).unwrap());
+            let uptime_lines: String = full
+                .lines()
+                .filter(|l| l.contains("uptime"))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            assert_eq!(d["outputs"]["show version"], full.as_str(), "{mode}");
+            assert_eq!(
+                d["outputs"]["show version | include uptime"],
+                uptime_lines.as_str(),
+                "{mode}"
+            );
+            assert_eq!(
+                d["output"],
+                full.as_str(),
+                "`output` is the first command's"
+            );
+            assert!(
+                d["facts"]["version"].is_string(),
+                "facts come from the version command"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_command_the_device_rejects_fails_as_command_in_exec_and_shell() {
+    let fleet = ios_fleet(1, 91);
+    for mode in ["exec", "shell"] {
+        let (code, report) = collect(
+            &fleet.inventory_csv(),
+            &["--mode", mode, "-c", "show bogus"],
+        );
+        assert_eq!(code, 1);
+        let e = &report["devices"][0]["error"];
+        assert_eq!(e["kind"], "command", "{mode}: {e}");
+        assert!(
+            e["message"].as_str().unwrap().contains("Invalid input"),
+            "{mode}: {e}"
+        );
+    }
+}
