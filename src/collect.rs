@@ -291,7 +291,7 @@ fn run_exec(
         if !out.stderr.is_empty() {
             text.push_str(&clean_exec_output(&out.stderr));
         }
-        let text = trim_blank_edges(&text);
+        let text = trim_blank_edges(text);
         if let Some(p) = choice.known() {
             if let Some(line) = p.spec().rejection(&text) {
                 return Err(ExecError::Failed(DeviceError::new(

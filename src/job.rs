@@ -115,7 +115,7 @@ pub fn run(
                 "netinv: interrupted; letting running devices finish (Ctrl-C again to abort now)",
             );
         }
-        let record = match rx.try_recv() {
+        let mut record = match rx.try_recv() {
             Ok(r) => r,
             Err(TryRecvError::Disconnected) => break,
             // Records are coming in: nap instead of blocking, so that workers sending the next
@@ -148,6 +148,15 @@ pub fn run(
             if let (Some(dir), Outcome::Collected { outputs, .. }) = (&out_dir, &record.outcome) {
                 if let Err(e) = dir.write(record.index, outputs) {
                     tracing::error!("cannot write raw output: {e}");
+                }
+            }
+        }
+        // Only the JSON report carries outputs; without it, a device's text is on disk (or
+        // not wanted) and need not stay in memory for the rest of a long run.
+        if outputs.json.is_none() {
+            if let Outcome::Collected { outputs, .. } = &mut record.outcome {
+                for o in outputs.iter_mut() {
+                    o.output = String::new();
                 }
             }
         }

@@ -98,6 +98,7 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
         error,
     })?;
     crate::sys::raise_nofile_limit();
+    crate::sys::tune_allocator();
     let inv = load_inventory(&args.inventory)?;
     if !inv.problems.is_empty() {
         let problems: Vec<String> = inv.problems.iter().map(|p| p.to_string()).collect();

@@ -28,6 +28,18 @@ pub fn raise_nofile_limit() -> Option<u64> {
     Some(lim.rlim_cur)
 }
 
+/// Keep large buffers (device outputs of megabytes) out of glibc's heap: with a fixed mmap
+/// threshold they are mapped and unmapped on their own, so a run's memory goes back down after
+/// each big device instead of ratcheting up (glibc otherwise raises the threshold to the
+/// largest block ever freed and keeps such blocks in the heap).
+pub fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only adjusts allocator parameters; called before the workers start.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
 pub fn stderr_is_terminal() -> bool {
     std::io::stderr().is_terminal()
 }

@@ -82,7 +82,7 @@ fn surprises(report: &Value) -> Vec<String> {
 fn output_debris(fleet: &Fleet, report: &Value) -> Vec<String> {
     let mut out = Vec::new();
     for (i, d) in report["devices"].as_array().unwrap().iter().enumerate() {
-        let want = netinv::ssh::text::trim_blank_edges(&fleet.version_output(i).unwrap());
+        let want = netinv::ssh::text::trim_blank_edges(fleet.version_output(i).unwrap());
         let got = d["output"].as_str().unwrap_or("<none>");
         if got != want {
             let at = got
@@ -271,7 +271,7 @@ fn several_commands_run_in_one_session_and_are_kept_apart() {
         );
         assert_eq!(code, 0, "{mode}: {report}");
         for (i, d) in report["devices"].as_array().unwrap().iter().enumerate() {
-            let full = netinv::ssh::text::trim_blank_edges(&fleet.version_output(i).unwrap());
+            let full = netinv::ssh::text::trim_blank_edges(fleet.version_output(i).unwrap());
             let uptime_lines: String = full
                 .lines()
                 .filter(|l| l.contains("uptime"))

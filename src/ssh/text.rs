@@ -149,19 +149,35 @@ pub fn clean_exec_output(raw: &[u8]) -> String {
 
 /// Output as netinv saves it in every mode: leading and trailing blank lines dropped (devices
 /// differ in the blank lines they put around output and before the prompt), exactly one final
-/// LF when anything is left. Blank lines inside the output are kept.
-pub fn trim_blank_edges(s: &str) -> String {
-    let lines: Vec<&str> = s.split('\n').collect();
-    let first = lines.iter().position(|l| !l.trim().is_empty());
-    let last = lines.iter().rposition(|l| !l.trim().is_empty());
-    match (first, last) {
-        (Some(a), Some(b)) => {
-            let mut out = lines[a..=b].join("\n");
-            out.push('\n');
-            out
+/// LF when anything is left. Blank lines inside the output are kept. Works in place: outputs
+/// can be many megabytes.
+pub fn trim_blank_edges(mut s: String) -> String {
+    let is_blank = |l: &str| l.trim().is_empty();
+    // End of the last line with content.
+    let mut end = s.len();
+    loop {
+        let start = s[..end].rfind('\n').map_or(0, |i| i + 1);
+        if !is_blank(&s[start..end]) {
+            break;
         }
-        _ => String::new(),
+        if start == 0 {
+            s.clear();
+            return s;
+        }
+        end = start - 1;
     }
+    s.truncate(end);
+    // Start of the first line with content.
+    let mut begin = 0;
+    while let Some(i) = s[begin..].find('\n') {
+        if !is_blank(&s[begin..begin + i]) {
+            break;
+        }
+        begin += i + 1;
+    }
+    s.drain(..begin);
+    s.push('\n');
+    s
 }
 
 /// What a terminal would show for `s`, line by line: CR returns to column 0 and later text
@@ -227,9 +243,13 @@ mod tests {
 
     #[test]
     fn blank_lines_at_the_edges_go_and_inner_ones_stay() {
-        assert_eq!(trim_blank_edges("\n\nA\n\nB\n\n  \n"), "A\n\nB\n");
-        assert_eq!(trim_blank_edges("A"), "A\n");
-        assert_eq!(trim_blank_edges("\n \n"), "");
+        let t = |s: &str| trim_blank_edges(s.to_string());
+        assert_eq!(t("\n\nA\n\nB\n\n  \n"), "A\n\nB\n");
+        assert_eq!(t("A"), "A\n");
+        assert_eq!(t("\n \n"), "");
+        assert_eq!(t(""), "");
+        assert_eq!(t("  x \r\n"), "  x \r\n");
+        assert_eq!(t("\n\n  indented\n"), "  indented\n");
     }
 
     #[test]
