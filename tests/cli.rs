@@ -3,8 +3,6 @@
 
 mod support;
 
-use std::io::Write;
-use std::process::Stdio;
 use support::*;
 
 #[test]
@@ -32,19 +30,10 @@ fn check_lists_every_problem_with_file_line_and_column_and_exits_2() {
 
 #[test]
 fn check_reads_stdin_for_a_dash_and_exits_0_on_a_good_inventory() {
-    let mut child = netinv()
-        .args(["check", "-i", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"host,site\n10.0.0.1,lab\n10.0.0.2,lab\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_with_stdin(
+        netinv().args(["check", "-i", "-"]),
+        b"host,site\n10.0.0.1,lab\n10.0.0.2,lab\n",
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     assert!(text(&out.stdout).contains("<stdin>: 2 device(s), 0 problem(s)"));
 }
@@ -148,19 +137,10 @@ fn parse_rejects_an_unknown_platform_and_an_unreadable_file_with_exit_2() {
 
 #[test]
 fn parse_prints_one_json_object_even_when_fields_are_missing() {
-    let mut child = netinv()
-        .args(["parse", "--platform", "cisco_ios", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"nothing useful here\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_with_stdin(
+        netinv().args(["parse", "--platform", "cisco_ios", "-"]),
+        b"nothing useful here\n",
+    );
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["platform"], "cisco_ios");

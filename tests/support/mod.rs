@@ -96,17 +96,15 @@ fn ensure_user() {
     {
         run_ok(Command::new("useradd").args(["-m", "-s", "/bin/sh", USER]));
     }
-    let mut child = Command::new("chpasswd")
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{USER}:{PASSWORD}\n").as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success(), "chpasswd failed");
+    let out = run_with_stdin(
+        &mut Command::new("chpasswd"),
+        format!("{USER}:{PASSWORD}\n").as_bytes(),
+    );
+    assert!(
+        out.status.success(),
+        "chpasswd failed: {}",
+        text(&out.stderr)
+    );
     unsafe { flock(fd, 8) };
 }
 
@@ -233,6 +231,18 @@ pub fn netinv() -> Command {
 
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("run netinv")
+}
+
+/// Run with `input` on standard input.
+pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 pub fn text(b: &[u8]) -> String {
