@@ -84,16 +84,15 @@ impl HostKeyStore {
         let entries = known.get(&pattern(host, port))?;
         let mut algs: Vec<&str> = Vec::new();
         for (kind, _) in entries {
+            // An RSA key can sign with three algorithms; every other type names its own.
             let names: &[&str] = match kind.as_str() {
                 "ssh-rsa" => &["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"],
-                other => match other {
-                    "ssh-ed25519" => &["ssh-ed25519"],
-                    "ecdsa-sha2-nistp256" => &["ecdsa-sha2-nistp256"],
-                    "ecdsa-sha2-nistp384" => &["ecdsa-sha2-nistp384"],
-                    "ecdsa-sha2-nistp521" => &["ecdsa-sha2-nistp521"],
-                    "ssh-dss" => &["ssh-dss"],
-                    _ => &[],
-                },
+                "ssh-ed25519"
+                | "ecdsa-sha2-nistp256"
+                | "ecdsa-sha2-nistp384"
+                | "ecdsa-sha2-nistp521"
+                | "ssh-dss" => &[kind.as_str()][..],
+                _ => &[],
             };
             for n in names {
                 if !algs.contains(n) {

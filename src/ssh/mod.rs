@@ -118,91 +118,70 @@ impl Connection {
         creds: Credentials<'_>,
         deadline: Deadline,
     ) -> Result<(), DeviceError> {
+        let mut tried: Vec<&'static str> = Vec::new();
+        // One method's outcome: Ok(true) in, Ok(false) rejected (try the next method),
+        // Err when the transport failed and no other method can help.
+        let mut outcome = |what: &'static str, r: Result<(), ssh2::Error>| {
+            tried.push(what);
+            match r {
+                Ok(()) => Ok(self.session.authenticated()),
+                Err(e) => {
+                    let err = ssh_error(e, what, deadline);
+                    debug!(method = what, error = %err, "auth attempt failed");
+                    if err.kind == ErrorKind::Auth {
+                        Ok(false)
+                    } else {
+                        Err(err)
+                    }
+                }
+            }
+        };
+
         // With nothing but a password to offer, send it straight away: asking for the methods
         // first costs a round trip (and a latency period on a slow link) on every device.
         // Only when it is refused do we ask what the server offers and go on from there.
-        let mut tried: Vec<String> = Vec::new();
-        let mut last_err: Option<DeviceError> = None;
         let password_only = creds.key.is_none() && !creds.agent;
         if let (true, Some(password)) = (password_only, creds.password) {
             self.arm(deadline);
-            match self.session.userauth_password(user, password.expose()) {
-                Ok(()) if self.session.authenticated() => return Ok(()),
-                Ok(()) => {}
-                Err(e) => {
-                    let err = ssh_error(e, "password", deadline);
-                    debug!(method = "password", error = %err, "auth attempt failed");
-                    if err.kind != ErrorKind::Auth {
-                        return Err(err);
-                    }
-                    last_err = Some(err);
-                }
+            if outcome(
+                "password",
+                self.session.userauth_password(user, password.expose()),
+            )? {
+                return Ok(());
             }
-            tried.push("password".to_string());
         }
-        let password_tried = !tried.is_empty();
 
         self.arm(deadline);
         let offered = match self.session.auth_methods(user) {
             Ok(m) => m.to_string(),
-            Err(e) => {
-                if self.session.authenticated() {
-                    return Ok(()); // "none" auth accepted
-                }
-                return Err(ssh_error(e, "asking for auth methods", deadline));
-            }
+            Err(_) if self.session.authenticated() => return Ok(()), // "none" auth accepted
+            Err(e) => return Err(ssh_error(e, "asking for auth methods", deadline)),
         };
         let offers = |m: &str| offered.split(',').any(|o| o == m);
-        let mut note = |what: &str, r: Result<(), ssh2::Error>, tried: &mut Vec<String>| {
-            tried.push(what.to_string());
-            if let Err(e) = r {
-                let err = ssh_error(e, what, deadline);
-                debug!(method = what, error = %err, "auth attempt failed");
-                // Only a failure of the transport ends the attempts; a rejection moves on.
-                if err.kind != ErrorKind::Auth {
-                    return Some(err);
-                }
-                last_err = Some(err);
-            }
-            None
-        };
 
         if offers("publickey") && creds.agent {
             self.arm(deadline);
-            if let Some(fatal) = note(
-                "publickey (agent)",
-                self.session.userauth_agent(user),
-                &mut tried,
-            ) {
-                return Err(fatal);
-            }
-            if self.session.authenticated() {
+            if outcome("publickey (agent)", self.session.userauth_agent(user))? {
                 return Ok(());
             }
         }
         if let (true, Some(key)) = (offers("publickey"), creds.key) {
             self.arm(deadline);
-            let r = self.session.userauth_pubkey_file(
-                user,
-                None,
-                &key.path,
-                key.passphrase.as_ref().map(|p| p.expose()),
-            );
-            if let Some(fatal) = note("publickey", r, &mut tried) {
-                return Err(fatal);
-            }
-            if self.session.authenticated() {
+            let passphrase = key.passphrase.as_ref().map(|p| p.expose());
+            let r = self
+                .session
+                .userauth_pubkey_file(user, None, &key.path, passphrase);
+            if outcome("publickey", r)? {
                 return Ok(());
             }
         }
         if let Some(password) = creds.password {
-            if offers("password") && !password_tried {
+            if offers("password") && !password_only {
                 self.arm(deadline);
-                let r = self.session.userauth_password(user, password.expose());
-                if let Some(fatal) = note("password", r, &mut tried) {
-                    return Err(fatal);
-                }
-                if self.session.authenticated() {
+                if outcome(
+                    "password",
+                    self.session.userauth_password(user, password.expose()),
+                )? {
                     return Ok(());
                 }
             }
@@ -212,15 +191,11 @@ impl Connection {
                 let r = self
                     .session
                     .userauth_keyboard_interactive(user, &mut answer);
-                if let Some(fatal) = note("keyboard-interactive", r, &mut tried) {
-                    return Err(fatal);
-                }
-                if self.session.authenticated() {
+                if outcome("keyboard-interactive", r)? {
                     return Ok(());
                 }
             }
         }
-        let _ = last_err;
         Err(DeviceError::new(
             ErrorKind::Auth,
             if tried.is_empty() {
