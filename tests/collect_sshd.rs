@@ -495,3 +495,51 @@ fn transient_failures_are_retried_and_auth_failures_are_not() {
     assert_eq!(device(&report, "closed")["attempts"], 3);
     assert_eq!(device(&report, "badpw")["attempts"], 1);
 }
+
+#[test]
+fn a_second_sigint_stops_waiting_for_running_devices_and_still_writes_reports() {
+    require_sshd!();
+    let sshd = Sshd::start();
+    let dir = TempDir::new("sigint2");
+    let mut inv = String::from("name,host,port\n");
+    for i in 0..6 {
+        inv.push_str(&format!("d{i},127.0.0.1,{}\n", sshd.port));
+    }
+    let inv_path = dir.join("inventory.csv");
+    std::fs::write(&inv_path, &inv).unwrap();
+    let json = dir.join("r.json");
+    let key = sshd.client_key.display().to_string();
+    let child = netinv()
+        .arg("collect")
+        .arg("-i")
+        .arg(&inv_path)
+        .args([
+            "-u", USER, "--key", &key, "-w", "3", "-t", "60s", "-c", "sleep 30", "--json",
+        ])
+        .arg(&json)
+        .arg("--known-hosts")
+        .arg(dir.join("kh"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    unsafe { kill(child.id() as i32, 2) };
+    std::thread::sleep(Duration::from_millis(300));
+    let second = Instant::now();
+    unsafe { kill(child.id() as i32, 2) };
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        second.elapsed() < Duration::from_secs(3),
+        "took {:?} after the second Ctrl-C",
+        second.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let devices = report["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 6);
+    assert!(
+        devices.iter().all(|d| d["error"]["kind"] == "cancelled"),
+        "{report}"
+    );
+    assert_eq!(report["interrupted"], true);
+}
