@@ -1,6 +1,6 @@
 //! The progress bar (indicatif) on stderr: shown only on a terminal, never in cron.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -29,9 +29,13 @@ impl Progress {
         );
         bar.set_style(
             ProgressStyle::with_template(
-                "{spinner:.green} [{elapsed_precise}] {bar:30.cyan/blue} {pos}/{len} {msg} {per_sec} ETA {eta}",
+                "{spinner:.green} [{elapsed_precise}] {bar:30.cyan/blue} {pos}/{len} {msg} {rate} ETA {eta}",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar())
+            // indicatif's own {per_sec} prints four decimals; a whole number reads better.
+            .with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            })
             .progress_chars("=> "),
         );
         bar.enable_steady_tick(Duration::from_millis(200));
