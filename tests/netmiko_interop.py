@@ -1,9 +1,8 @@
 #!/usr/bin/env python3
 """Netmiko 4.x against `netinv sim`: can a real-world automation library tell it from a device?
 
-Usage: netmiko_interop.py PATH_TO_NETINV [--example]
-  PATH_TO_NETINV  the built `netinv` binary (run as `netinv sim ...`), or with --example the
-                  `examples/sim` binary (run as `sim ...`) while the subcommand dispatch is missing.
+Usage: netmiko_interop.py PATH_TO_NETINV
+  PATH_TO_NETINV  the built `netinv` binary (run as `netinv sim ...`).
 Starts the simulator on a free port range, logs in with netmiko.ConnectHandler for each
 platform below, runs `show version` and checks the expected hostname and version; stops the
 simulator (SIGTERM, wait). Exit 0 on success, 1 with a message per failure.
@@ -29,7 +28,7 @@ def main() -> int:
         print("netmiko is not installed (python3 -m venv /tmp/nm && /tmp/nm/bin/pip install netmiko)", file=sys.stderr)
         return 2
     binary = sys.argv[1]
-    cmd = [binary] if "--example" in sys.argv[2:] else [binary, "sim"]
+    cmd = [binary, "sim"]
     tmp = tempfile.mkdtemp(prefix="netinv-interop-")
     inventory = os.path.join(tmp, "inventory.csv")
     env = dict(os.environ, NETINV_PASSWORD=PASSWORD)
