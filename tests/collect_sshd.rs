@@ -337,43 +337,47 @@ fn three_hundred_rows_with_dead_devices_mixed_in_are_all_reported_in_inventory_o
     );
 }
 
+/// Start `netinv collect` in the background on `rows` copies of the sshd, running `command` with
+/// `workers` workers and writing r.json and r.csv into `dir`, for tests that interrupt it.
+fn spawn_collect(
+    sshd: &Sshd,
+    dir: &TempDir,
+    rows: usize,
+    workers: &str,
+    command: &str,
+) -> std::process::Child {
+    let mut inv = String::from("name,host,port\n");
+    for i in 0..rows {
+        inv.push_str(&format!("d{i},127.0.0.1,{}\n", sshd.port));
+    }
+    let inv_path = dir.join("inventory.csv");
+    std::fs::write(&inv_path, &inv).unwrap();
+    let key = sshd.client_key.display().to_string();
+    netinv()
+        .arg("collect")
+        .arg("-i")
+        .arg(&inv_path)
+        .args([
+            "-u", USER, "--key", &key, "-w", workers, "-t", "60s", "-c", command,
+        ])
+        .arg("--json")
+        .arg(dir.join("r.json"))
+        .arg("--csv")
+        .arg(dir.join("r.csv"))
+        .arg("--known-hosts")
+        .arg(dir.join("kh"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn sigint_mid_run_writes_valid_partial_reports_with_cancelled_rows() {
     require_sshd!();
     let sshd = Sshd::start();
     let dir = TempDir::new("sigint");
-    let mut inv = String::from("name,host,port\n");
-    for i in 0..40 {
-        inv.push_str(&format!("d{i},127.0.0.1,{}\n", sshd.port));
-    }
-    let inv_path = dir.join("inventory.csv");
-    std::fs::write(&inv_path, &inv).unwrap();
-    let json = dir.join("r.json");
-    let csv = dir.join("r.csv");
-    let key = sshd.client_key.display().to_string();
-    let child = netinv()
-        .arg("collect")
-        .arg("-i")
-        .arg(&inv_path)
-        .args([
-            "-u",
-            USER,
-            "--key",
-            &key,
-            "-w",
-            "2",
-            "-c",
-            "sleep 1; echo done",
-            "--json",
-        ])
-        .arg(&json)
-        .arg("--csv")
-        .arg(&csv)
-        .arg("--known-hosts")
-        .arg(dir.join("kh"))
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_collect(&sshd, &dir, 40, "2", "sleep 1; echo done");
+    let (json, csv) = (dir.join("r.json"), dir.join("r.csv"));
     std::thread::sleep(Duration::from_millis(1500));
     unsafe { kill(child.id() as i32, 2) };
     let out = child.wait_with_output().unwrap();
@@ -501,27 +505,8 @@ fn a_second_sigint_stops_waiting_for_running_devices_and_still_writes_reports() 
     require_sshd!();
     let sshd = Sshd::start();
     let dir = TempDir::new("sigint2");
-    let mut inv = String::from("name,host,port\n");
-    for i in 0..6 {
-        inv.push_str(&format!("d{i},127.0.0.1,{}\n", sshd.port));
-    }
-    let inv_path = dir.join("inventory.csv");
-    std::fs::write(&inv_path, &inv).unwrap();
+    let child = spawn_collect(&sshd, &dir, 6, "3", "sleep 30");
     let json = dir.join("r.json");
-    let key = sshd.client_key.display().to_string();
-    let child = netinv()
-        .arg("collect")
-        .arg("-i")
-        .arg(&inv_path)
-        .args([
-            "-u", USER, "--key", &key, "-w", "3", "-t", "60s", "-c", "sleep 30", "--json",
-        ])
-        .arg(&json)
-        .arg("--known-hosts")
-        .arg(dir.join("kh"))
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
     unsafe { kill(child.id() as i32, 2) };
     std::thread::sleep(Duration::from_millis(300));
