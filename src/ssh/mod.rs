@@ -112,6 +112,17 @@ impl Connection {
         self.session.set_timeout(deadline.remaining_ms_nonzero());
     }
 
+    /// One password login, bounded by the time left.
+    fn password_login(
+        &self,
+        user: &str,
+        password: &Secret,
+        deadline: Deadline,
+    ) -> Result<(), ssh2::Error> {
+        self.arm(deadline);
+        self.session.userauth_password(user, password.expose())
+    }
+
     fn authenticate(
         &self,
         user: &str,
@@ -142,11 +153,7 @@ impl Connection {
         // Only when it is refused do we ask what the server offers and go on from there.
         let password_only = creds.key.is_none() && !creds.agent;
         if let (true, Some(password)) = (password_only, creds.password) {
-            self.arm(deadline);
-            if outcome(
-                "password",
-                self.session.userauth_password(user, password.expose()),
-            )? {
+            if outcome("password", self.password_login(user, password, deadline))? {
                 return Ok(());
             }
         }
@@ -176,14 +183,11 @@ impl Connection {
             }
         }
         if let Some(password) = creds.password {
-            if offers("password") && !password_only {
-                self.arm(deadline);
-                if outcome(
-                    "password",
-                    self.session.userauth_password(user, password.expose()),
-                )? {
-                    return Ok(());
-                }
+            if offers("password")
+                && !password_only
+                && outcome("password", self.password_login(user, password, deadline))?
+            {
+                return Ok(());
             }
             if offers("keyboard-interactive") {
                 self.arm(deadline);
