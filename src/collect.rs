@@ -24,7 +24,8 @@ pub use crate::ssh::shell::CommandOutput;
 /// How a device ended.
 #[derive(Debug, Clone)]
 pub enum Outcome {
-    /// Output collected; a `parse` warning when no facts could be read from it.
+    /// Output collected. Workers leave `facts` and `warning` empty; `facts::read` fills them in
+    /// (with a `parse` warning when no facts could be read).
     Collected {
         outputs: Vec<CommandOutput>,
         facts: Option<Box<Facts>>,
@@ -273,7 +274,17 @@ fn attempt(device: &Device, ctx: &Context) -> Result<Collected, DeviceError> {
         }
     };
     drop(conn);
-    Ok(finish(device.platform, platform, outputs, s))
+    // Facts are read later, on the main thread (see `facts`): parsing there keeps one set of
+    // regex caches for the run instead of one per busy worker.
+    Ok(Collected {
+        platform,
+        detected: false,
+        outcome: Outcome::Collected {
+            outputs,
+            facts: None,
+            warning: None,
+        },
+    })
 }
 
 /// Exec each command on its own channel; the platform's version command when none were given.
@@ -351,67 +362,6 @@ fn commands_for(platform: Option<Platform>, s: &Settings) -> Vec<String> {
         .map(|p| p.spec().version_command)
         .unwrap_or("show version")
         .to_string()]
-}
-
-/// Detect the platform if needed and read facts from the version command's output.
-fn finish(
-    choice: PlatformChoice,
-    used: Option<Platform>,
-    outputs: Vec<CommandOutput>,
-    s: &Settings,
-) -> Collected {
-    let first = outputs.first().map(|o| o.output.as_str()).unwrap_or("");
-    let (platform, detected) = match (used, choice) {
-        (Some(p), PlatformChoice::Known(k)) => (Some(p), p != k),
-        (Some(p), PlatformChoice::Detect) => (Some(p), true),
-        (None, _) => match crate::platform::detect(first) {
-            Some(p) => (Some(p), true),
-            None => (None, false),
-        },
-    };
-    let version_output = outputs.iter().find(|o| {
-        s.commands.is_empty()
-            || platform.is_some_and(|p| o.command.eq_ignore_ascii_case(p.spec().version_command))
-    });
-    let (facts, warning) = match (platform, version_output) {
-        // The user's own commands on an unknown platform: nothing to parse, nothing to warn about.
-        (None, _) if !s.commands.is_empty() => (None, None),
-        (None, _) => (
-            None,
-            Some(DeviceError::new(
-                ErrorKind::Parse,
-                "could not tell the platform from the output; set the `platform` column",
-            )),
-        ),
-        (Some(_), None) => (None, None),
-        (Some(p), Some(o)) => {
-            let mut facts = p.parse(&o.output);
-            facts
-                .vendor
-                .get_or_insert_with(|| p.spec().vendor.to_string());
-            facts.os.get_or_insert_with(|| p.spec().os.to_string());
-            let warning = facts.version.is_none().then(|| {
-                DeviceError::new(
-                    ErrorKind::Parse,
-                    format!(
-                        "no {} version found in the output of `{}`",
-                        p.spec().os,
-                        o.command
-                    ),
-                )
-            });
-            (Some(Box::new(facts)), warning)
-        }
-    };
-    Collected {
-        platform,
-        detected,
-        outcome: Outcome::Collected {
-            outputs,
-            facts,
-            warning,
-        },
-    }
 }
 
 /// Spreads new connections evenly: at most `per_second` connection attempts start per second.

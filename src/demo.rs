@@ -128,7 +128,7 @@ fn demo_password() -> String {
 fn field<'a>(d: &'a Device, name: &str) -> &'a str {
     d.fields
         .iter()
-        .find(|(k, _)| k == name)
+        .find(|(k, _)| &**k == name)
         .map(|(_, v)| v.as_str())
         .unwrap_or("")
 }

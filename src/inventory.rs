@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// One inventory row that passed validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,8 +34,9 @@ pub struct Device {
     pub platform: PlatformChoice,
     /// Row override of the shared username.
     pub username: Option<String>,
-    /// Every other column, in header order, carried into reports untouched.
-    pub fields: Vec<(String, String)>,
+    /// Every other column, in header order, carried into reports untouched. Column names are
+    /// shared by all rows: a fleet of 10,000 rows with ten extra columns holds ten names.
+    pub fields: Vec<(Arc<str>, String)>,
 }
 
 /// A problem with one row (or the header), named the way compilers name them.
@@ -372,7 +374,7 @@ impl Role {
 #[derive(Debug)]
 struct Column {
     /// As written in the header, trimmed; the key of extra fields.
-    name: String,
+    name: Arc<str>,
     role: Role,
 }
 
@@ -385,7 +387,7 @@ impl Header {
     /// The label of column `i` in problems: its name, or its position when it has none.
     fn label(&self, i: usize) -> String {
         match self.columns.get(i) {
-            Some(c) if !c.name.is_empty() => c.name.clone(),
+            Some(c) if !c.name.is_empty() => c.name.to_string(),
             _ => format!("column {}", i + 1),
         }
     }
@@ -448,7 +450,10 @@ impl Parser<'_> {
                     role = Role::Duplicate;
                 }
             }
-            columns.push(Column { name, role });
+            columns.push(Column {
+                name: name.into(),
+                role,
+            });
         }
         if !columns.iter().any(|c| c.role == Role::Host) {
             let found: Vec<String> = columns
@@ -541,26 +546,26 @@ impl Parser<'_> {
             };
             match column.role {
                 Role::Host => match check_host(value) {
-                    Ok(()) => host = Some((value, column.name.as_str())),
-                    Err(msg) => self.problem(row.line, Some(column.name.clone()), msg),
+                    Ok(()) => host = Some((value, &*column.name)),
+                    Err(msg) => self.problem(row.line, Some(column.name.to_string()), msg),
                 },
                 Role::Name => match check_plain(value) {
                     Ok(()) if value.is_empty() => {}
-                    Ok(()) => name = Some((value, column.name.as_str())),
-                    Err(msg) => self.problem(row.line, Some(column.name.clone()), msg),
+                    Ok(()) => name = Some((value, &*column.name)),
+                    Err(msg) => self.problem(row.line, Some(column.name.to_string()), msg),
                 },
                 Role::Port => match parse_port(value) {
                     Ok(p) => port = p,
-                    Err(msg) => self.problem(row.line, Some(column.name.clone()), msg),
+                    Err(msg) => self.problem(row.line, Some(column.name.to_string()), msg),
                 },
                 Role::Platform => match PlatformChoice::parse(value) {
                     Ok(p) => platform = p,
-                    Err(e) => self.problem(row.line, Some(column.name.clone()), e.to_string()),
+                    Err(e) => self.problem(row.line, Some(column.name.to_string()), e.to_string()),
                 },
                 Role::Username => match check_plain(value) {
                     Ok(()) if value.is_empty() => {}
                     Ok(()) => username = Some(value.to_string()),
-                    Err(msg) => self.problem(row.line, Some(column.name.clone()), msg),
+                    Err(msg) => self.problem(row.line, Some(column.name.to_string()), msg),
                 },
                 Role::Unnamed => {
                     if !value.is_empty() {
@@ -574,7 +579,7 @@ impl Parser<'_> {
                         );
                     }
                 }
-                Role::Extra => fields.push((column.name.clone(), value.to_string())),
+                Role::Extra => fields.push((Arc::clone(&column.name), value.to_string())),
                 // Reported once with the header; the first column of that name counts.
                 Role::Duplicate => {}
             }

@@ -1,8 +1,9 @@
 //! One collection run, end to end on the main thread: start the pool, receive records as they
-//! complete (progress, logs, raw files), then build the report, export it and summarise.
+//! complete (facts, progress, logs, raw files), then build the report, export it and summarise.
 
 use crate::collect::{self, Context, Outcome, Record};
 use crate::error::ErrorKind;
+use crate::facts;
 use crate::inventory::Device;
 use crate::outdir::OutDir;
 use crate::progress::Progress;
@@ -134,6 +135,7 @@ pub fn run(
         busy = true;
         received += 1;
         let device = &devices[record.index];
+        facts::read(&mut record, device.platform, &ctx.settings.commands);
         {
             let _span = tracing::error_span!("device", device = %device.name).entered();
             match (&record.outcome, record.error()) {

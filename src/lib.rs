@@ -6,6 +6,7 @@ pub mod collect;
 pub mod deadline;
 pub mod demo;
 pub mod error;
+pub mod facts;
 pub mod inventory;
 pub mod job;
 pub mod logging;

@@ -117,9 +117,9 @@ fn extra_columns_are_carried_through_untouched_in_header_order() {
     assert_eq!(
         device(&inv, "r1").fields,
         vec![
-            ("site".to_string(), "Berlin".to_string()),
-            ("Role".to_string(), "core".to_string()),
-            ("tags".to_string(), "a;b c".to_string()),
+            ("site".into(), "Berlin".to_string()),
+            ("Role".into(), "core".to_string()),
+            ("tags".into(), "a;b c".to_string()),
         ]
     );
 }

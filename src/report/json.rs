@@ -1,10 +1,13 @@
 //! The JSON report (DESIGN §6): one object with run metadata, the summary and every device.
 
 use super::{rfc3339, Exporter, Report};
+use crate::collect::CommandOutput;
 use crate::collect::Outcome;
+use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::io::Write;
+use std::sync::Arc;
 
 pub struct JsonExporter;
 
@@ -18,7 +21,7 @@ struct Doc<'a> {
     interrupted: bool,
     settings: SettingsView<'a>,
     summary: SummaryView,
-    devices: Vec<DeviceView<'a>>,
+    devices: Devices<'a>,
 }
 
 /// What the report may say about the settings: never a secret, never a key path's content.
@@ -59,9 +62,64 @@ struct DeviceView<'a> {
     facts: Option<&'a crate::platform::Facts>,
     output: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    outputs: Option<Map<String, Value>>,
+    outputs: Option<Outputs<'a>>,
     truncated: bool,
-    fields: Map<String, Value>,
+    fields: Fields<'a>,
+}
+
+/// Every device, each turned into its view only as it is written: a report of 10,000 devices
+/// never exists twice in memory.
+struct Devices<'a>(&'a Report<'a>);
+
+impl Serialize for Devices<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let report = self.0;
+        let mut seq = ser.serialize_seq(Some(report.records.len()))?;
+        for (d, r) in report.rows() {
+            let outputs = match &r.outcome {
+                Outcome::Collected { outputs, .. } => &outputs[..],
+                Outcome::Failed(_) => &[][..],
+            };
+            seq.serialize_element(&DeviceView {
+                name: &d.name,
+                host: &d.host,
+                port: d.port.unwrap_or(report.settings.port),
+                platform: r.platform.map(|p| p.name()),
+                platform_detected: r.platform_detected,
+                status: if r.is_ok() { "ok" } else { "failed" },
+                error: r.error(),
+                attempts: r.attempts,
+                elapsed_ms: r.elapsed.as_millis() as u64,
+                facts: match &r.outcome {
+                    Outcome::Collected { facts, .. } => facts.as_deref(),
+                    Outcome::Failed(_) => None,
+                },
+                output: outputs.first().map(|o| o.output.as_str()),
+                outputs: (outputs.len() > 1).then_some(Outputs(outputs)),
+                truncated: outputs.iter().any(|o| o.truncated),
+                fields: Fields(&d.fields),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+/// `{command: output}` for a device that ran several commands.
+struct Outputs<'a>(&'a [CommandOutput]);
+
+impl Serialize for Outputs<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.collect_map(self.0.iter().map(|o| (&o.command, &o.output)))
+    }
+}
+
+/// The inventory's extra columns, `{column: value}` in header order.
+struct Fields<'a>(&'a [(Arc<str>, String)]);
+
+impl Serialize for Fields<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.collect_map(self.0.iter().map(|(k, v)| (&**k, v)))
+    }
 }
 
 impl Exporter for JsonExporter {
@@ -129,42 +187,7 @@ impl Exporter for JsonExporter {
                     })
                     .collect(),
             },
-            devices: report
-                .rows()
-                .map(|(d, r)| {
-                    let (outputs, facts) = match &r.outcome {
-                        Outcome::Collected { outputs, facts, .. } => {
-                            (&outputs[..], facts.as_deref())
-                        }
-                        Outcome::Failed(_) => (&[][..], None),
-                    };
-                    DeviceView {
-                        name: &d.name,
-                        host: &d.host,
-                        port: d.port.unwrap_or(s.port),
-                        platform: r.platform.map(|p| p.name()),
-                        platform_detected: r.platform_detected,
-                        status: if r.is_ok() { "ok" } else { "failed" },
-                        error: r.error(),
-                        attempts: r.attempts,
-                        elapsed_ms: r.elapsed.as_millis() as u64,
-                        facts,
-                        output: outputs.first().map(|o| o.output.as_str()),
-                        outputs: (outputs.len() > 1).then(|| {
-                            outputs
-                                .iter()
-                                .map(|o| (o.command.clone(), Value::from(o.output.as_str())))
-                                .collect()
-                        }),
-                        truncated: outputs.iter().any(|o| o.truncated),
-                        fields: d
-                            .fields
-                            .iter()
-                            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
-                            .collect(),
-                    }
-                })
-                .collect(),
+            devices: Devices(report),
         };
         serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::other)?;
         out.write_all(b"\n")

@@ -109,7 +109,7 @@ impl<'a> Report<'a> {
     pub fn extra_columns(&self) -> Vec<&str> {
         self.devices
             .first()
-            .map(|d| d.fields.iter().map(|(k, _)| k.as_str()).collect())
+            .map(|d| d.fields.iter().map(|(k, _)| &**k).collect())
             .unwrap_or_default()
     }
 }
