@@ -9,8 +9,9 @@ use crate::outdir::OutDir;
 use crate::progress::Progress;
 use crate::report::{self, CsvExporter, Exporter, JsonExporter, Report};
 use crate::settings::Settings;
+use crate::spool::Spool;
 use crate::ssh::hostkeys::HostKeyStore;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, OnceLock};
@@ -100,6 +101,7 @@ pub fn run(
     let ctx = Arc::new(Context::new(settings, host_keys, Arc::clone(&sig.stop)));
     let rx = collect::start(Arc::clone(&devices), Arc::clone(&ctx));
 
+    let mut spool = outputs.json.as_deref().and_then(open_spool);
     let mut progress = Progress::new(total, ui.progress);
     let mut slots: Vec<Option<Record>> = vec![None; total];
     let mut received = 0;
@@ -153,13 +155,18 @@ pub fn run(
                 }
             }
         }
-        // Only the JSON report carries outputs; without it, a device's text is on disk (or
-        // not wanted) and need not stay in memory for the rest of a long run.
-        if outputs.json.is_none() {
-            if let Outcome::Collected { outputs, .. } = &mut record.outcome {
-                for o in outputs.iter_mut() {
-                    o.output = String::new();
+        // Only the JSON report carries outputs: park them on disk until it is written, or drop
+        // them when no JSON is wanted (the text is in --out-dir, or not wanted at all).
+        if let Outcome::Collected { outputs: outs, .. } = &mut record.outcome {
+            let texts = outs.iter_mut().map(|o| &mut o.output);
+            match (&mut spool, outputs.json.is_some()) {
+                (_, false) => texts.for_each(|t| *t = String::new()),
+                (Some(sp), true) => {
+                    if let Err(e) = sp.park(record.index, texts) {
+                        tracing::warn!("cannot park an output on disk, keeping it in memory: {e}");
+                    }
                 }
+                (None, true) => {}
             }
         }
         progress.record(record.is_ok());
@@ -177,7 +184,8 @@ pub fn run(
         started_at,
         elapsed,
         interrupted,
-    );
+    )
+    .with_spool(spool.as_ref());
     let mut report_errors = Vec::new();
     let exporters: [(&Option<String>, &dyn Exporter, &str); 2] = [
         (&outputs.json, &JsonExporter, "JSON"),
@@ -211,6 +219,19 @@ pub fn run(
         elapsed,
         report_errors,
     })
+}
+
+/// A spool beside the JSON report (in the temp directory for stdout); without one, outputs
+/// simply stay in memory.
+fn open_spool(json: &str) -> Option<Spool> {
+    let dir = match Path::new(json).parent() {
+        _ if json == "-" => std::env::temp_dir(),
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    Spool::create_in(&dir)
+        .map_err(|e| tracing::debug!("no output spool in {}: {e}", dir.display()))
+        .ok()
 }
 
 fn writeln_to(w: &mut dyn std::io::Write, line: &str) -> std::io::Result<()> {

@@ -18,5 +18,6 @@ pub mod run;
 pub mod secret;
 pub mod settings;
 pub mod sim;
+pub mod spool;
 pub mod ssh;
 pub mod sys;

@@ -3,9 +3,10 @@
 use super::{rfc3339, Exporter, Report};
 use crate::collect::CommandOutput;
 use crate::collect::Outcome;
-use serde::ser::{SerializeSeq, Serializer};
+use serde::ser::{Error as _, SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -60,7 +61,7 @@ struct DeviceView<'a> {
     attempts: u32,
     elapsed_ms: u64,
     facts: Option<&'a crate::platform::Facts>,
-    output: Option<&'a str>,
+    output: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     outputs: Option<Outputs<'a>>,
     truncated: bool,
@@ -94,8 +95,19 @@ impl Serialize for Devices<'_> {
                     Outcome::Collected { facts, .. } => facts.as_deref(),
                     Outcome::Failed(_) => None,
                 },
-                output: outputs.first().map(|o| o.output.as_str()),
-                outputs: (outputs.len() > 1).then_some(Outputs(outputs)),
+                output: match outputs.first() {
+                    Some(o) => Some(
+                        report
+                            .output_text(r.index, 0, &o.output)
+                            .map_err(S::Error::custom)?,
+                    ),
+                    None => None,
+                },
+                outputs: (outputs.len() > 1).then_some(Outputs {
+                    report,
+                    index: r.index,
+                    outputs,
+                }),
                 truncated: outputs.iter().any(|o| o.truncated),
                 fields: Fields(&d.fields),
             })?;
@@ -105,11 +117,22 @@ impl Serialize for Devices<'_> {
 }
 
 /// `{command: output}` for a device that ran several commands.
-struct Outputs<'a>(&'a [CommandOutput]);
+struct Outputs<'a> {
+    report: &'a Report<'a>,
+    index: usize,
+    outputs: &'a [CommandOutput],
+}
 
 impl Serialize for Outputs<'_> {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        ser.collect_map(self.0.iter().map(|o| (&o.command, &o.output)))
+        let mut map = ser.serialize_map(Some(self.outputs.len()))?;
+        for (k, o) in self.outputs.iter().enumerate() {
+            let text = (self.report)
+                .output_text(self.index, k, &o.output)
+                .map_err(S::Error::custom)?;
+            map.serialize_entry(&o.command, &text)?;
+        }
+        map.end()
     }
 }
 

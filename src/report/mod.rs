@@ -11,6 +11,8 @@ use crate::collect::{Outcome, Record};
 use crate::error::ErrorKind;
 use crate::inventory::Device;
 use crate::settings::Settings;
+use crate::spool::Spool;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
@@ -27,6 +29,8 @@ pub struct Report<'a> {
     /// Same length and order as `devices`.
     pub records: Vec<Record>,
     pub interrupted: bool,
+    /// Where outputs parked during the run are read back from.
+    spool: Option<&'a Spool>,
 }
 
 /// Counts the operator and the JSON summary need.
@@ -71,6 +75,26 @@ impl<'a> Report<'a> {
             devices,
             records,
             interrupted,
+            spool: None,
+        }
+    }
+
+    /// Read outputs parked in `spool` back from it.
+    pub fn with_spool(mut self, spool: Option<&'a Spool>) -> Self {
+        self.spool = spool;
+        self
+    }
+
+    /// The text of output `k` of the device at `index`, wherever it is kept.
+    pub fn output_text<'t>(
+        &self,
+        index: usize,
+        k: usize,
+        held: &'t str,
+    ) -> std::io::Result<Cow<'t, str>> {
+        match self.spool {
+            Some(spool) => spool.text(index, k, held),
+            None => Ok(Cow::Borrowed(held)),
         }
     }
 
