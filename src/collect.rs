@@ -14,9 +14,9 @@ use crate::ssh::shell::{self, Enable, ShellRequest};
 use crate::ssh::text::{clean_exec_output, trim_blank_edges};
 use crate::ssh::{Connection, Credentials};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 pub use crate::ssh::shell::CommandOutput;
@@ -47,6 +47,18 @@ pub struct Record {
 }
 
 impl Record {
+    /// A device that failed before (or without) a collection attempt of its own.
+    fn failed(index: usize, platform: Option<Platform>, error: DeviceError) -> Record {
+        Record {
+            index,
+            platform,
+            platform_detected: false,
+            attempts: 1,
+            elapsed: Duration::ZERO,
+            outcome: Outcome::Failed(error),
+        }
+    }
+
     pub fn cancelled(index: usize, platform: Option<Platform>) -> Record {
         Record {
             index,
@@ -99,43 +111,110 @@ impl Context {
 /// The channel closes once every device has a record.
 pub fn start(devices: Arc<Vec<Device>>, ctx: Arc<Context>) -> Receiver<Record> {
     let (tx, rx) = channel();
-    let workers = ctx.settings.workers.min(devices.len().max(1));
-    let pool = threadpool::Builder::new()
-        .num_threads(workers)
-        .thread_name("netinv-worker".into())
-        // Workers mostly wait on sockets; a small stack lets thousands of them fit.
-        .thread_stack_size(512 * 1024)
-        .build();
-    let ramp = StartRamp::new(workers);
-    for index in 0..devices.len() {
-        let tx: Sender<Record> = tx.clone();
-        let devices = Arc::clone(&devices);
-        let ctx = Arc::clone(&ctx);
-        pool.execute(move || {
-            let device = &devices[index];
-            if !ramp.wait_turn(index, &ctx.stop) {
-                let _ = tx.send(Record::cancelled(index, device.platform.known()));
-                return;
+    let wanted = ctx.settings.workers.min(devices.len()).max(1);
+    // Workers take the next inventory index from one counter: no queue of 10,000 boxed jobs.
+    let next = Arc::new(AtomicUsize::new(0));
+    // The start ramp begins once every worker exists: spawning a thousand threads takes long
+    // enough to use up the ramp before the last ones could follow it.
+    let gate: Arc<Gate<StartRamp>> = Arc::default();
+    let mut started = 0;
+    for _ in 0..wanted {
+        let (tx, devices, ctx, next, gate) = (
+            tx.clone(),
+            Arc::clone(&devices),
+            Arc::clone(&ctx),
+            Arc::clone(&next),
+            Arc::clone(&gate),
+        );
+        let spawned = std::thread::Builder::new()
+            .name("netinv-worker".into())
+            // Workers mostly wait on sockets; a small stack lets thousands of them fit.
+            .stack_size(512 * 1024)
+            .spawn(move || work(&devices, &ctx, &next, gate.wait(), &tx));
+        match spawned {
+            Ok(_) => started += 1,
+            Err(e) => {
+                tracing::warn!("started {started} of {wanted} workers; no more threads: {e}");
+                break;
             }
-            let record =
-                match catch_unwind(AssertUnwindSafe(|| collect_device(index, device, &ctx))) {
-                    Ok(r) => r,
-                    Err(panic) => Record {
-                        index,
-                        platform: device.platform.known(),
-                        platform_detected: false,
-                        attempts: 1,
-                        elapsed: Duration::ZERO,
-                        outcome: Outcome::Failed(DeviceError::new(
-                            ErrorKind::Protocol,
-                            format!("internal error (please report): {}", panic_text(&panic)),
-                        )),
-                    },
-                };
-            let _ = tx.send(record);
-        });
+        }
+    }
+    gate.open(StartRamp::new(started));
+    if started == 0 {
+        // Not even one thread: every device still gets its record, saying why.
+        for (index, device) in devices.iter().enumerate() {
+            let _ = tx.send(Record::failed(
+                index,
+                device.platform.known(),
+                DeviceError::new(ErrorKind::Protocol, "could not start a worker thread"),
+            ));
+        }
     }
     rx
+}
+
+/// One worker: devices one after another until none is left.
+fn work(
+    devices: &[Device],
+    ctx: &Context,
+    next: &AtomicUsize,
+    ramp: StartRamp,
+    tx: &Sender<Record>,
+) {
+    loop {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        let Some(device) = devices.get(index) else {
+            return;
+        };
+        if !ramp.wait_turn(index, &ctx.stop) {
+            let _ = tx.send(Record::cancelled(index, device.platform.known()));
+            continue;
+        }
+        let record = match catch_unwind(AssertUnwindSafe(|| collect_device(index, device, ctx))) {
+            Ok(r) => r,
+            Err(panic) => Record::failed(
+                index,
+                device.platform.known(),
+                DeviceError::new(
+                    ErrorKind::Protocol,
+                    format!("internal error (please report): {}", panic_text(&panic)),
+                ),
+            ),
+        };
+        let _ = tx.send(record);
+    }
+}
+
+/// Holds workers until the value they all need is ready.
+struct Gate<T> {
+    value: Mutex<Option<T>>,
+    opened: Condvar,
+}
+
+impl<T> Default for Gate<T> {
+    fn default() -> Self {
+        Gate {
+            value: Mutex::new(None),
+            opened: Condvar::new(),
+        }
+    }
+}
+
+impl<T: Copy> Gate<T> {
+    fn open(&self, value: T) {
+        *self.value.lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
+        self.opened.notify_all();
+    }
+
+    fn wait(&self) -> T {
+        let mut guard = self.value.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(v) = *guard {
+                return v;
+            }
+            guard = self.opened.wait(guard).unwrap_or_else(|e| e.into_inner());
+        }
+    }
 }
 
 /// Spreads the first wave of connections over a short window instead of starting every worker
