@@ -60,6 +60,8 @@ struct Device {
     banner: String,
     /// Pause between the banner and the first prompt.
     banner_gap: Duration,
+    /// More banner after the pause, just before the prompt.
+    late_banner: String,
     press_any_key: bool,
     user_prompt: String,
     priv_prompt: Option<String>,
@@ -104,6 +106,7 @@ impl Device {
         Device {
             banner: String::new(),
             banner_gap: Duration::ZERO,
+            late_banner: String::new(),
             press_any_key: false,
             user_prompt: prompt.to_string(),
             priv_prompt: None,
@@ -148,7 +151,12 @@ impl Device {
             self.emit("Press any key to continue", self.banner_gap);
             self.mode = Mode::AnyKey;
         } else if !self.silent {
-            let gap = self.banner_gap;
+            let mut gap = self.banner_gap;
+            if !self.late_banner.is_empty() {
+                let late = self.late_banner.clone();
+                self.emit(&late, gap);
+                gap = Duration::ZERO;
+            }
             self.emit_prompt(gap);
         }
         self
@@ -568,6 +576,20 @@ fn a_banner_full_of_hashes_and_prompt_like_lines_is_never_taken_for_the_prompt()
     // The banner goes quiet well before the prompt comes.
     dev.banner_gap = Duration::from_millis(400);
     dev.chunk = 11;
+    let mut dev = dev.login();
+    let out = run(&mut dev, Some(Platform::CiscoIos), &["show version"]).expect("collected");
+    assert_eq!(only_output(&out), ios_version());
+}
+
+#[test]
+fn a_banner_pausing_on_a_line_just_like_a_prompt_still_gives_exact_output() {
+    // The one shape the short prompt settle can mistake: the banner stops, for longer than the
+    // settle, on a line that looks exactly like an IOS prompt. The paging command typed ahead
+    // then meets the real prompt, which takes over.
+    let mut dev = cisco("R1#");
+    dev.banner = "Lab switch, property of ACME\nR9#".into();
+    dev.banner_gap = Duration::from_millis(200);
+    dev.late_banner = "\nAuthorised access only\n".into();
     let mut dev = dev.login();
     let out = run(&mut dev, Some(Platform::CiscoIos), &["show version"]).expect("collected");
     assert_eq!(only_output(&out), ios_version());

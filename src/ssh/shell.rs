@@ -58,8 +58,11 @@ pub struct ShellOutcome {
 /// Silence that means the device is waiting for us (login banners and prompts come in bursts).
 const QUIET: Duration = Duration::from_millis(150);
 /// With the platform known and its prompt already on the last line: how long nothing more must
-/// arrive before it is taken as the prompt.
-const PROMPT_SETTLE: Duration = Duration::from_millis(30);
+/// arrive before it is taken as the prompt. Only a banner line that looks exactly like the
+/// platform's prompt and ends a TCP segment could fool it, and then the first paging command
+/// still finds the real prompt (after a quiet window), so the wait is kept to what lets an
+/// already-sent segment land. With 50 workers, 30 ms here was over half of each device's time.
+const PROMPT_SETTLE: Duration = Duration::from_millis(5);
 /// With nothing at all received this long after login (or after a nudge), send a bare newline.
 const NUDGE_IDLE: Duration = Duration::from_millis(500);
 /// Newlines sent at most while looking for the first prompt.
