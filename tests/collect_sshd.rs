@@ -283,6 +283,57 @@ fn accept_new_records_an_unknown_key_and_strict_then_accepts_it() {
     assert_eq!(code, 0, "strict accepts the recorded key: {err}");
 }
 
+/// `ssh-keygen -H -f FILE`: hash every host in FILE, as `HashKnownHosts yes` (the Debian and
+/// Ubuntu default) records them.
+fn hash_known_hosts(file: &std::path::Path) {
+    let out = std::process::Command::new("ssh-keygen")
+        .arg("-H")
+        .arg("-f")
+        .arg(file)
+        .output()
+        .expect("ssh-keygen runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let hashed = std::fs::read_to_string(file).unwrap();
+    assert!(hashed.starts_with("|1|"), "not hashed: {hashed}");
+}
+
+#[test]
+fn hashed_known_hosts_entries_are_matched_and_still_catch_a_changed_key() {
+    require_sshd!();
+    let sshd = Sshd::start();
+    let dir = TempDir::new("hashedhosts");
+    let inv = format!("name,host,port\nr1,127.0.0.1,{}\n", sshd.port);
+    let key = sshd.client_key.display().to_string();
+    let strict = ["--key", &key, "-c", "true", "--host-key-policy", "strict"];
+
+    std::fs::write(dir.join("known_hosts"), sshd.known_hosts_line()).unwrap();
+    hash_known_hosts(&dir.join("known_hosts"));
+    let (code, _, _, err) = collect(&dir, &inv, &strict, None);
+    assert_eq!(
+        code, 0,
+        "strict accepts a host known by its hashed entry: {err}"
+    );
+
+    let other = dir.join("other_key");
+    keygen(&other);
+    let other_pub = std::fs::read_to_string(other.with_extension("pub")).unwrap();
+    let mut it = other_pub.split_whitespace();
+    let line = format!(
+        "[127.0.0.1]:{} {} {}\n",
+        sshd.port,
+        it.next().unwrap(),
+        it.next().unwrap()
+    );
+    std::fs::write(dir.join("known_hosts"), line).unwrap();
+    hash_known_hosts(&dir.join("known_hosts"));
+    let (code, report, _, _) = collect(&dir, &inv, &["--key", &key, "-c", "true"], None);
+    assert_eq!(
+        code, 1,
+        "accept-new must not take a changed key for a new one"
+    );
+    assert_eq!(device(&report, "r1")["error"]["kind"], "host_key");
+}
+
 #[test]
 fn three_hundred_rows_with_dead_devices_mixed_in_are_all_reported_in_inventory_order() {
     require_sshd!();

@@ -3,9 +3,10 @@
 //! The file is read once into memory (libssh2's own reader would re-read it per device) and new
 //! keys are appended under a lock, so ten thousand devices cost one read and one append each.
 
+use super::sha1::hmac_sha1;
 use crate::cli::HostKeyPolicy;
 use crate::error::{DeviceError, ErrorKind};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::PathBuf;
@@ -37,24 +38,75 @@ impl<'a> PresentedKey<'a> {
 pub struct HostKeyStore {
     policy: HostKeyPolicy,
     file: Option<PathBuf>,
-    /// host pattern (`host` or `[host]:port`) → (key type, base64 key).
-    known: Mutex<HashMap<String, Vec<(String, String)>>>,
+    known: Mutex<Known>,
+}
+
+/// (key type, base64 key)
+type KeyEntry = (String, String);
+
+#[derive(Default)]
+struct Known {
+    /// host pattern (`host` or `[host]:port`) → its keys.
+    plain: HashMap<String, Vec<KeyEntry>>,
+    /// Hashed entries (OpenSSH's `HashKnownHosts yes`, the default on Debian and Ubuntu), not yet
+    /// matched to a pattern: each has its own salt, so a pattern is tried against all of them.
+    hashed: Vec<HashedEntry>,
+    /// Patterns already tried against `hashed` (their matches moved into `plain`).
+    resolved: HashSet<String>,
+}
+
+struct HashedEntry {
+    salt: Vec<u8>,
+    hash: [u8; 20],
+    key: KeyEntry,
+}
+
+impl Known {
+    /// The keys recorded for `pat`, plain or hashed.
+    fn entries(&mut self, pat: &str) -> Option<&Vec<KeyEntry>> {
+        if !self.hashed.is_empty() && self.resolved.insert(pat.to_string()) {
+            let matched: Vec<KeyEntry> = self
+                .hashed
+                .iter()
+                .filter(|h| hmac_sha1(&h.salt, pat.as_bytes()) == h.hash)
+                .map(|h| h.key.clone())
+                .collect();
+            if !matched.is_empty() {
+                self.plain
+                    .entry(pat.to_string())
+                    .or_default()
+                    .extend(matched);
+            }
+        }
+        self.plain.get(pat)
+    }
 }
 
 impl HostKeyStore {
     /// Read the known_hosts file once. A missing file is fine (nothing known yet).
     pub fn load(policy: HostKeyPolicy, file: Option<PathBuf>) -> std::io::Result<Self> {
-        let mut known: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        let mut known = Known::default();
         if policy != HostKeyPolicy::Off {
             if let Some(path) = &file {
                 match std::fs::read_to_string(path) {
                     Ok(text) => {
                         for (hosts, kind, key) in parse_known_hosts(&text) {
-                            for h in hosts.split(',') {
-                                known
-                                    .entry(h.to_string())
-                                    .or_default()
-                                    .push((kind.to_string(), key.to_string()));
+                            let entry = (kind.to_string(), key.to_string());
+                            match hosts {
+                                Hosts::Patterns(list) => {
+                                    for h in list.split(',') {
+                                        known
+                                            .plain
+                                            .entry(h.to_string())
+                                            .or_default()
+                                            .push(entry.clone());
+                                    }
+                                }
+                                Hosts::Hashed { salt, hash } => known.hashed.push(HashedEntry {
+                                    salt,
+                                    hash,
+                                    key: entry,
+                                }),
                             }
                         }
                     }
@@ -80,8 +132,8 @@ impl HostKeyStore {
         if self.policy == HostKeyPolicy::Off {
             return None;
         }
-        let known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        let entries = known.get(&pattern(host, port))?;
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        let entries = known.entries(&pattern(host, port))?;
         let mut algs: Vec<&str> = Vec::new();
         for (kind, _) in entries {
             // An RSA key can sign with three algorithms; every other type names its own.
@@ -111,7 +163,7 @@ impl HostKeyStore {
         let pat = pattern(host, port);
         let b64 = base64(key.blob);
         let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(entries) = known.get(&pat) {
+        if let Some(entries) = known.entries(&pat) {
             if entries.iter().any(|(k, v)| *k == key.kind && *v == b64) {
                 return Ok(());
             }
@@ -138,6 +190,7 @@ impl HostKeyStore {
             )),
             _ => {
                 known
+                    .plain
                     .entry(pat.clone())
                     .or_default()
                     .push((key.kind.clone(), b64.clone()));
@@ -175,18 +228,55 @@ fn pattern(host: &str, port: u16) -> String {
     }
 }
 
-/// (hosts, key type, base64 key) for each plain entry; hashed (`|1|`) entries, markers
-/// (`@revoked`, `@cert-authority`) and comments are skipped.
-fn parse_known_hosts(text: &str) -> Vec<(&str, &str, &str)> {
+/// Who a known_hosts line is for.
+#[derive(Debug, PartialEq, Eq)]
+enum Hosts<'t> {
+    /// `host1,[host2]:2222`
+    Patterns(&'t str),
+    /// `|1|base64(salt)|base64(HMAC-SHA1(salt, pattern))`
+    Hashed { salt: Vec<u8>, hash: [u8; 20] },
+}
+
+/// (hosts, key type, base64 key) for each entry. Markers (`@revoked`, `@cert-authority`),
+/// comments and malformed hashed entries are skipped.
+fn parse_known_hosts(text: &str) -> Vec<(Hosts<'_>, &str, &str)> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('@'))
         .filter_map(|l| {
             let mut it = l.split_whitespace();
             let (hosts, kind, key) = (it.next()?, it.next()?, it.next()?);
-            (!hosts.starts_with('|')).then_some((hosts, kind, key))
+            let hosts = match hosts.strip_prefix("|1|") {
+                Some(rest) => {
+                    let (salt, hash) = rest.split_once('|')?;
+                    Hosts::Hashed {
+                        salt: base64_decode(salt)?,
+                        hash: base64_decode(hash)?.try_into().ok()?,
+                    }
+                }
+                None if hosts.starts_with('|') => return None,
+                None => Hosts::Patterns(hosts),
+            };
+            Some((hosts, kind, key))
         })
         .collect()
+}
+
+/// Standard base64 with optional padding; None on anything else.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim_end_matches('=');
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text.bytes() {
+        let v = B64.iter().position(|&b| b == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
 }
 
 /// The key type is the first length-prefixed string of an SSH public key blob.
@@ -249,13 +339,16 @@ mod tests {
         let store = HostKeyStore {
             policy: HostKeyPolicy::Strict,
             file: None,
-            known: Mutex::new(HashMap::from([(
-                "10.0.0.1".to_string(),
-                vec![(
-                    "ssh-ed25519".to_string(),
-                    base64(b"\0\0\0\x0bssh-ed25519KEY"),
-                )],
-            )])),
+            known: Mutex::new(Known {
+                plain: HashMap::from([(
+                    "10.0.0.1".to_string(),
+                    vec![(
+                        "ssh-ed25519".to_string(),
+                        base64(b"\0\0\0\x0bssh-ed25519KEY"),
+                    )],
+                )]),
+                ..Known::default()
+            }),
         };
         let blob = b"\0\0\0\x0bssh-ed25519KEY";
         let key = PresentedKey::new(blob, Some(b"x"));
@@ -269,7 +362,7 @@ mod tests {
         let store = HostKeyStore {
             policy: HostKeyPolicy::AcceptNew,
             file: None,
-            known: Mutex::new(HashMap::new()),
+            known: Mutex::new(Known::default()),
         };
         let old = PresentedKey::new(b"\0\0\0\x0bssh-ed25519OLD", Some(b"old"));
         let new = PresentedKey::new(b"\0\0\0\x0bssh-ed25519NEW", Some(b"new"));
@@ -283,11 +376,44 @@ mod tests {
     }
 
     #[test]
-    fn hashed_entries_and_markers_are_skipped_not_misread() {
-        let text = "|1|abc=|def= ssh-ed25519 AAAA\n@revoked r1 ssh-rsa AAAB\n# c\nr2,r3 ssh-ed25519 AAAC\n";
+    fn malformed_hashed_entries_and_markers_are_skipped_not_misread() {
+        let text = "|1|abc=|def= ssh-ed25519 AAAA\n|2|x|y ssh-rsa AAAD\n@revoked r1 ssh-rsa AAAB\n# c\nr2,r3 ssh-ed25519 AAAC\n";
         assert_eq!(
             parse_known_hosts(text),
-            vec![("r2,r3", "ssh-ed25519", "AAAC")]
+            vec![(Hosts::Patterns("r2,r3"), "ssh-ed25519", "AAAC")]
         );
+    }
+
+    /// Written by `ssh-keygen -H` from `[127.0.0.1]:2222 KEY` and `router1.example.net KEY`.
+    const HASHED_BY_SSH_KEYGEN: &str = "\
+|1|+vTb36ysQ2851p20+K6K5IWasdA=|bVkMSTa9C9y/LMb+ZWfuWYOiXpM= ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKcvRyIY9Dj7OMysub1EccgBCnqknn/C+V65YVY6ys6d
+|1|s/w5BgxeXY+J2UblFKxUlpoPniI=|UvfJGRAuuOfcaEH8iftcV+vt7ws= ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKcvRyIY9Dj7OMysub1EccgBCnqknn/C+V65YVY6ys6d
+";
+
+    #[test]
+    fn hashed_entries_written_by_ssh_keygen_match_their_hosts_and_no_others() {
+        let mut known = Known::default();
+        for (hosts, kind, key) in parse_known_hosts(HASHED_BY_SSH_KEYGEN) {
+            let Hosts::Hashed { salt, hash } = hosts else {
+                panic!("expected hashed entries");
+            };
+            known.hashed.push(HashedEntry {
+                salt,
+                hash,
+                key: (kind.to_string(), key.to_string()),
+            });
+        }
+        for pat in ["[127.0.0.1]:2222", "router1.example.net"] {
+            let found = known
+                .entries(pat)
+                .unwrap_or_else(|| panic!("{pat} not found"));
+            assert_eq!(found.len(), 1, "{pat}");
+            assert_eq!(found[0].0, "ssh-ed25519");
+        }
+        for pat in ["127.0.0.1", "[127.0.0.1]:2223", "router2.example.net"] {
+            assert!(known.entries(pat).is_none(), "{pat} must not match");
+        }
+        // A second look at a pattern answers from what the first one found.
+        assert_eq!(known.entries("router1.example.net").map(Vec::len), Some(1));
     }
 }
