@@ -106,6 +106,61 @@ fn password_auth_works_and_the_password_appears_nowhere() {
 }
 
 #[test]
+fn ask_password_takes_the_password_typed_at_the_terminal_without_showing_it() {
+    require_sshd!();
+    if std::process::Command::new("python3")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: python3 is needed to give netinv a terminal");
+        return;
+    }
+    let sshd = Sshd::start_with("KbdInteractiveAuthentication no");
+    let dir = TempDir::new("askpass");
+    std::fs::write(
+        dir.join("inventory.csv"),
+        format!("host,port\n127.0.0.1,{}\n", sshd.port),
+    )
+    .unwrap();
+    let json = dir.join("report.json");
+    let out = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/support/on_tty.py"
+        ))
+        .arg("SSH password: ")
+        .arg(env!("CARGO_BIN_EXE_netinv"))
+        .args([
+            "collect",
+            "-u",
+            USER,
+            "--ask-password",
+            "-c",
+            "echo typed-ok",
+            "-i",
+        ])
+        .arg(dir.join("inventory.csv"))
+        .arg("--json")
+        .arg(&json)
+        .arg("--known-hosts")
+        .arg(dir.join("known_hosts"))
+        .env("ON_TTY_ANSWER", PASSWORD)
+        .env_remove("NETINV_PASSWORD")
+        .output()
+        .expect("python3 runs");
+    let terminal = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "terminal: {terminal}");
+    assert!(terminal.contains("SSH password: "), "{terminal}");
+    assert!(
+        !terminal.contains(PASSWORD),
+        "the password was echoed: {terminal}"
+    );
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(device(&report, "127.0.0.1")["output"], "typed-ok\n");
+}
+
+#[test]
 fn keyboard_interactive_answers_the_password_prompt() {
     require_sshd!();
     let sshd = Sshd::start_with("PasswordAuthentication no");
