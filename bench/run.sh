@@ -5,6 +5,8 @@
 #   bench/run.sh            all scenarios (a b c d e)
 #   bench/run.sh a c        only these
 #   BENCH_QUICK=1 bench/run.sh   every fleet a tenth of its size (a smoke run)
+#   BENCH_RUNS=5 bench/run.sh    runs per measurement (default 3): the median wall time is
+#                                shown, with the largest peak RSS of the runs
 #
 # Sizes can be set one by one: A_DEVICES A_WORKERS B_DEVICES B_WORKERS B_LATENCY C_DEVICES
 # C_WORKERS D_DEVICES D_WORKERS E_DEVICES E_WORKERS E_TIMEOUT. Netmiko comes from
@@ -30,6 +32,7 @@ E_DEVICES=${E_DEVICES:-$(scale 2000)}
 E_WORKERS=${E_WORKERS:-100}
 E_TIMEOUT_S=${E_TIMEOUT_S:-2}
 BENCH_VENV=${BENCH_VENV:-/tmp/netinv-bench-venv}
+runs=${BENCH_RUNS:-3}
 
 scenarios=("$@")
 [ ${#scenarios[@]} -eq 0 ] && scenarios=(a b c d e)
@@ -66,9 +69,25 @@ export NETINV_USERNAME=admin
 ticks=$(getconf CLK_TCK)
 cores=$(nproc)
 
+# Every loopback connection a run closes stays in TIME_WAIT for 60 s. Tens of thousands of them
+# (one scenario's runs) made the next scenario up to twice as slow, with idle CPU: a real fleet
+# spreads its connections over many addresses and never sees that. So each scenario starts
+# once they have cleared (at most about a minute).
+await_time_wait() {
+    command -v ss >/dev/null || return 0
+    local n i
+    for i in $(seq 1 70); do
+        n=$(ss -Htan state time-wait 2>/dev/null | wc -l)
+        [ "$n" -le 1000 ] && return 0
+        [ "$i" = 1 ] && echo "bench: waiting for $n TIME_WAIT sockets to clear" >&2
+        sleep 1
+    done
+}
+
 # start_sim NAME DEVICES LATENCY PLATFORMS FAULTS: serve a fleet, write $work/NAME.csv.
 start_sim() {
     local name=$1 n=$2 latency=$3 platforms=$4 faults=$5
+    await_time_wait
     local args=(sim --devices "$n" --write-inventory "$work/$name.csv")
     [ "$latency" != 0 ] && args+=(--latency "$latency")
     [ -n "$platforms" ] && args+=(--platforms "$platforms")
@@ -120,13 +139,39 @@ timed() {
     sim_cpu_s=$(echo "($t1 - $t0) / $ticks" | bc -l)
 }
 
-# collect NAME DEVICES WORKERS MODE [extra args]: netinv collect on $work/NAME.csv.
+# How many devices a finished run reports ok: netinv's JSON, or the Netmiko script's lines.
+count_ok() {
+    local name=$1
+    if [ -f "$work/$name.json" ]; then
+        grep -c '"status": "ok"' "$work/$name.json" 2>/dev/null || echo 0
+    else
+        grep -c '^ok' "$work/$name.stdout" 2>/dev/null || echo 0
+    fi
+}
+
+# measured NAME CMD...: `timed` BENCH_RUNS times; keeps the run with the median wall time
+# (short runs are noisy on a shared 2-core machine) and the largest peak RSS of all runs.
+measured() {
+    local name=$1
+    shift
+    local results=() i max_rss=0
+    for i in $(seq 1 "$runs"); do
+        rm -f "$work/$name.json"
+        timed "$name" "$@"
+        results+=("$wall $cpu_s $sim_cpu_s $rc $(count_ok "$name")")
+        [ "$rss_kb" -gt "$max_rss" ] && max_rss=$rss_kb
+    done
+    read -r wall cpu_s sim_cpu_s rc ok < <(printf '%s\n' "${results[@]}" | sort -n |
+        sed -n "$(((runs + 1) / 2))p")
+    rss_kb=$max_rss
+}
+
+# collect NAME DEVICES WORKERS MODE [extra args]: netinv collect on $work/FLEET.csv.
 collect() {
     local name=$1 n=$2 w=$3 mode=$4
     shift 4
-    timed "$name" "$netinv" collect -i "$work/${fleet}.csv" -w "$w" --mode "$mode" \
+    measured "$name" "$netinv" collect -i "$work/${fleet}.csv" -w "$w" --mode "$mode" \
         --host-key-policy off --no-progress -q --json "$work/$name.json" "$@"
-    ok=$(grep -c '"status": "ok"' "$work/$name.json" 2>/dev/null || echo 0)
     if [ "$rc" -gt 1 ]; then
         echo "bench: netinv collect failed (exit $rc):" >&2
         tail -n 5 "$work/$name.stderr" >&2
@@ -137,7 +182,7 @@ rows=()
 header=$(printf '%-10s %7s %7s %-6s %7s %7s %8s %9s %7s %8s %7s' \
     scenario devices workers mode latency wall_s dev/s cpu_ms/dev rss_MB sim_cpu ok)
 
-# row SCENARIO DEVICES WORKERS MODE LATENCY: one table line from the last `timed`.
+# row SCENARIO DEVICES WORKERS MODE LATENCY: one table line from the last `measured`.
 row() {
     local line
     line=$(awk -v s="$1" -v n="$2" -v w="$3" -v m="$4" -v l="$5" -v wall="$wall" \
@@ -190,8 +235,7 @@ for s in "${scenarios[@]}"; do
         py=$(netmiko_python)
         fleet=d
         start_sim d "$D_DEVICES" 0 cisco_ios ""
-        timed d-netmiko "$py" "$here/netmiko_tpe.py" "$work/d.csv" "$D_WORKERS"
-        ok=$(grep -c '^ok' "$work/d-netmiko.stdout" || true)
+        measured d-netmiko "$py" "$here/netmiko_tpe.py" "$work/d.csv" "$D_WORKERS"
         row d-netmiko "$D_DEVICES" "$D_WORKERS" shell 0
         nm_wall=$wall
         collect d-shell "$D_DEVICES" "$D_WORKERS" shell
