@@ -160,6 +160,80 @@ fn ask_password_takes_the_password_typed_at_the_terminal_without_showing_it() {
     assert_eq!(device(&report, "127.0.0.1")["output"], "typed-ok\n");
 }
 
+/// An ssh-agent of the test's own, holding one key; stopped (by PID) when dropped.
+struct Agent {
+    child: std::process::Child,
+    socket: std::path::PathBuf,
+}
+
+impl Agent {
+    fn start(dir: &TempDir, key: &std::path::Path) -> Agent {
+        let socket = dir.join("agent.sock");
+        let child = std::process::Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&socket)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("ssh-agent starts");
+        let agent = Agent { child, socket };
+        let t0 = Instant::now();
+        while !agent.socket.exists() {
+            assert!(t0.elapsed() < Duration::from_secs(10), "no agent socket");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let added = std::process::Command::new("ssh-add")
+            .arg(key)
+            .env("SSH_AUTH_SOCK", &agent.socket)
+            .output()
+            .expect("ssh-add runs");
+        assert!(added.status.success(), "{}", text(&added.stderr));
+        agent
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_key_held_by_ssh_agent_logs_in_with_no_key_file_or_password() {
+    require_sshd!();
+    let sshd = Sshd::start();
+    let dir = TempDir::new("agent");
+    let agent = Agent::start(&dir, &sshd.client_key);
+    std::fs::write(
+        dir.join("inventory.csv"),
+        format!("host,port\n127.0.0.1,{}\n", sshd.port),
+    )
+    .unwrap();
+    let json = dir.join("report.json");
+    let mut cmd = netinv();
+    cmd.args(["collect", "-u", USER, "-c", "echo agent-ok", "-i"])
+        .arg(dir.join("inventory.csv"))
+        .arg("--json")
+        .arg(&json)
+        .arg("--known-hosts")
+        .arg(dir.join("known_hosts"))
+        .env("SSH_AUTH_SOCK", &agent.socket);
+    let out = run(&mut cmd);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(device(&report, "127.0.0.1")["output"], "agent-ok\n");
+
+    // Without the agent (and nothing else to log in with) the same run must fail.
+    let mut cmd = netinv();
+    cmd.args(["collect", "-u", USER, "-c", "true", "--no-agent", "-i"])
+        .arg(dir.join("inventory.csv"))
+        .arg("--known-hosts")
+        .arg(dir.join("known_hosts"))
+        .env("SSH_AUTH_SOCK", &agent.socket);
+    assert_ne!(run(&mut cmd).status.code(), Some(0));
+}
+
 #[test]
 fn keyboard_interactive_answers_the_password_prompt() {
     require_sshd!();
