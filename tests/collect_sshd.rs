@@ -343,22 +343,27 @@ fn output_that_drips_forever_is_cut_off_at_the_deadline() {
     assert!(started.elapsed() < Duration::from_secs(8));
 }
 
-#[test]
-fn a_changed_host_key_fails_and_shows_the_new_fingerprint() {
-    require_sshd!();
-    let sshd = Sshd::start();
-    let dir = TempDir::new("hostkey");
+/// Write a known_hosts in `dir` that records a freshly made key, not the server's, for the
+/// server on `port`: what a man in the middle, or a rebuilt device, looks like.
+fn record_another_key(dir: &TempDir, port: u16) {
     let other = dir.join("other_key");
     keygen(&other);
     let other_pub = std::fs::read_to_string(other.with_extension("pub")).unwrap();
     let mut it = other_pub.split_whitespace();
     let line = format!(
-        "[127.0.0.1]:{} {} {}\n",
-        sshd.port,
+        "[127.0.0.1]:{port} {} {}\n",
         it.next().unwrap(),
         it.next().unwrap()
     );
     std::fs::write(dir.join("known_hosts"), line).unwrap();
+}
+
+#[test]
+fn a_changed_host_key_fails_and_shows_the_new_fingerprint() {
+    require_sshd!();
+    let sshd = Sshd::start();
+    let dir = TempDir::new("hostkey");
+    record_another_key(&dir, sshd.port);
     let fp = std::process::Command::new("ssh-keygen")
         .args(["-l", "-f"])
         .arg(sshd.dir.join("host_ed25519.pub"))
@@ -443,17 +448,7 @@ fn hashed_known_hosts_entries_are_matched_and_still_catch_a_changed_key() {
         "strict accepts a host known by its hashed entry: {err}"
     );
 
-    let other = dir.join("other_key");
-    keygen(&other);
-    let other_pub = std::fs::read_to_string(other.with_extension("pub")).unwrap();
-    let mut it = other_pub.split_whitespace();
-    let line = format!(
-        "[127.0.0.1]:{} {} {}\n",
-        sshd.port,
-        it.next().unwrap(),
-        it.next().unwrap()
-    );
-    std::fs::write(dir.join("known_hosts"), line).unwrap();
+    record_another_key(&dir, sshd.port);
     hash_known_hosts(&dir.join("known_hosts"));
     let (code, report, _, _) = collect(&dir, &inv, &["--key", &key, "-c", "true"], None);
     assert_eq!(
