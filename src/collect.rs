@@ -286,14 +286,15 @@ fn collect_device(index: usize, device: &Device, ctx: &Context) -> Record {
             Ok(_) => false,
         };
         if !retry {
-            let (platform, detected, outcome) = match result {
-                Ok(c) => (c.platform, c.detected, c.outcome),
-                Err(e) => (device.platform.known(), false, Outcome::Failed(e)),
+            let (platform, outcome) = match result {
+                Ok(c) => (c.platform, c.outcome),
+                Err(e) => (device.platform.known(), Outcome::Failed(e)),
             };
             return Record {
                 index,
                 platform,
-                platform_detected: detected,
+                // Told by `facts::read`, which compares the platform used with the inventory's.
+                platform_detected: false,
                 attempts,
                 elapsed: started.elapsed(),
                 outcome,
@@ -312,7 +313,6 @@ fn collect_device(index: usize, device: &Device, ctx: &Context) -> Record {
 
 struct Collected {
     platform: Option<Platform>,
-    detected: bool,
     outcome: Outcome,
 }
 
@@ -357,7 +357,6 @@ fn attempt(device: &Device, ctx: &Context) -> Result<Collected, DeviceError> {
     // regex caches for the run instead of one per busy worker.
     Ok(Collected {
         platform,
-        detected: false,
         outcome: Outcome::Collected {
             outputs,
             facts: None,

@@ -159,14 +159,12 @@ pub fn run(
         // them when no JSON is wanted (the text is in --out-dir, or not wanted at all).
         if let Outcome::Collected { outputs: outs, .. } = &mut record.outcome {
             let texts = outs.iter_mut().map(|o| &mut o.output);
-            match (&mut spool, outputs.json.is_some()) {
-                (_, false) => texts.for_each(|t| *t = String::new()),
-                (Some(sp), true) => {
-                    if let Err(e) = sp.park(record.index, texts) {
-                        tracing::warn!("cannot park an output on disk, keeping it in memory: {e}");
-                    }
+            if outputs.json.is_none() {
+                texts.for_each(|t| *t = String::new());
+            } else if let Some(sp) = &mut spool {
+                if let Err(e) = sp.park(record.index, texts) {
+                    tracing::warn!("cannot park an output on disk, keeping it in memory: {e}");
                 }
-                (None, true) => {}
             }
         }
         progress.record(record.is_ok());
@@ -184,8 +182,8 @@ pub fn run(
         started_at,
         elapsed,
         interrupted,
-    )
-    .with_spool(spool.as_ref());
+        spool.as_ref(),
+    );
     let mut report_errors = Vec::new();
     let exporters: [(&Option<String>, &dyn Exporter, &str); 2] = [
         (&outputs.json, &JsonExporter, "JSON"),
@@ -224,10 +222,10 @@ pub fn run(
 /// A spool beside the JSON report (in the temp directory for stdout); without one, outputs
 /// simply stay in memory.
 fn open_spool(json: &str) -> Option<Spool> {
-    let dir = match Path::new(json).parent() {
-        _ if json == "-" => std::env::temp_dir(),
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
+    let dir = if json == "-" {
+        std::env::temp_dir()
+    } else {
+        report::directory_of(Path::new(json)).to_path_buf()
     };
     Spool::create_in(&dir)
         .map_err(|e| tracing::debug!("no output spool in {}: {e}", dir.display()))

@@ -77,9 +77,9 @@ impl Serialize for Devices<'_> {
         let report = self.0;
         let mut seq = ser.serialize_seq(Some(report.records.len()))?;
         for (d, r) in report.rows() {
-            let outputs = match &r.outcome {
-                Outcome::Collected { outputs, .. } => &outputs[..],
-                Outcome::Failed(_) => &[][..],
+            let (outputs, facts) = match &r.outcome {
+                Outcome::Collected { outputs, facts, .. } => (&outputs[..], facts.as_deref()),
+                Outcome::Failed(_) => (&[][..], None),
             };
             seq.serialize_element(&DeviceView {
                 name: &d.name,
@@ -91,10 +91,7 @@ impl Serialize for Devices<'_> {
                 error: r.error(),
                 attempts: r.attempts,
                 elapsed_ms: r.elapsed.as_millis() as u64,
-                facts: match &r.outcome {
-                    Outcome::Collected { facts, .. } => facts.as_deref(),
-                    Outcome::Failed(_) => None,
-                },
+                facts,
                 output: match outputs.first() {
                     Some(o) => Some(
                         report

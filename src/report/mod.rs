@@ -54,6 +54,7 @@ impl<'a> Report<'a> {
         started_at: SystemTime,
         elapsed: Duration,
         interrupted: bool,
+        spool: Option<&'a Spool>,
     ) -> Report<'a> {
         slots.resize_with(devices.len(), || None);
         let records = slots
@@ -75,14 +76,8 @@ impl<'a> Report<'a> {
             devices,
             records,
             interrupted,
-            spool: None,
+            spool,
         }
-    }
-
-    /// Read outputs parked in `spool` back from it.
-    pub fn with_spool(mut self, spool: Option<&'a Spool>) -> Self {
-        self.spool = spool;
-        self
     }
 
     /// The text of output `k` of the device at `index`, wherever it is kept.
@@ -158,15 +153,20 @@ pub fn write_to(exporter: &dyn Exporter, report: &Report, dest: &str) -> std::io
     write_atomic(Path::new(dest), |w| exporter.write(report, w))
 }
 
+/// The directory a file path is in: `.` for a bare file name.
+pub fn directory_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
 /// Create `path` with the bytes `fill` writes, atomically (temp file + fsync + rename).
 pub fn write_atomic(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = directory_of(path);
     let name = path
         .file_name()
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
