@@ -16,7 +16,7 @@ use crate::ssh::{Connection, Credentials};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 pub use crate::ssh::shell::CommandOutput;
@@ -116,7 +116,7 @@ pub fn start(devices: Arc<Vec<Device>>, ctx: Arc<Context>) -> Receiver<Record> {
     let next = Arc::new(AtomicUsize::new(0));
     // The start ramp begins once every worker exists: spawning a thousand threads takes long
     // enough to use up the ramp before the last ones could follow it.
-    let gate: Arc<Gate<StartRamp>> = Arc::default();
+    let gate: Arc<OnceLock<StartRamp>> = Arc::default();
     let mut started = 0;
     for _ in 0..wanted {
         let (tx, devices, ctx, next, gate) = (
@@ -130,7 +130,7 @@ pub fn start(devices: Arc<Vec<Device>>, ctx: Arc<Context>) -> Receiver<Record> {
             .name("netinv-worker".into())
             // Workers mostly wait on sockets; a small stack lets thousands of them fit.
             .stack_size(512 * 1024)
-            .spawn(move || work(&devices, &ctx, &next, gate.wait(), &tx));
+            .spawn(move || work(&devices, &ctx, &next, *gate.wait(), &tx));
         match spawned {
             Ok(_) => started += 1,
             Err(e) => {
@@ -139,7 +139,7 @@ pub fn start(devices: Arc<Vec<Device>>, ctx: Arc<Context>) -> Receiver<Record> {
             }
         }
     }
-    gate.open(StartRamp::new(started));
+    let _ = gate.set(StartRamp::new(started));
     if started == 0 {
         // Not even one thread: every device still gets its record, saying why.
         for (index, device) in devices.iter().enumerate() {
@@ -182,38 +182,6 @@ fn work(
             ),
         };
         let _ = tx.send(record);
-    }
-}
-
-/// Holds workers until the value they all need is ready.
-struct Gate<T> {
-    value: Mutex<Option<T>>,
-    opened: Condvar,
-}
-
-impl<T> Default for Gate<T> {
-    fn default() -> Self {
-        Gate {
-            value: Mutex::new(None),
-            opened: Condvar::new(),
-        }
-    }
-}
-
-impl<T: Copy> Gate<T> {
-    fn open(&self, value: T) {
-        *self.value.lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
-        self.opened.notify_all();
-    }
-
-    fn wait(&self) -> T {
-        let mut guard = self.value.lock().unwrap_or_else(|e| e.into_inner());
-        loop {
-            if let Some(v) = *guard {
-                return v;
-            }
-            guard = self.opened.wait(guard).unwrap_or_else(|e| e.into_inner());
-        }
     }
 }
 
