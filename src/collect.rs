@@ -290,7 +290,8 @@ fn attempt(device: &Device, ctx: &Context) -> Result<Collected, DeviceError> {
     let deadline = Deadline::after(s.timeout);
     let target = s.target(device);
     let creds = Credentials {
-        password: s.password.as_ref(),
+        // A row's own password (a `password` column) wins over the shared one.
+        password: device.password.as_ref().or(s.password.as_ref()),
         key: s.key.as_ref(),
         agent: s.agent,
     };
@@ -309,13 +310,13 @@ fn attempt(device: &Device, ctx: &Context) -> Result<Collected, DeviceError> {
         },
     };
     let (platform, outputs) = if use_shell {
-        run_shell(&conn, known, s, deadline)?
+        run_shell(&conn, device, known, s, deadline)?
     } else {
         match run_exec(&conn, device.platform, s, deadline) {
             Ok(outputs) => (known, outputs),
             Err(ExecError::Refused(e)) if s.mode == Mode::Auto => {
                 tracing::debug!(error = %e, "exec refused; falling back to the shell");
-                run_shell(&conn, known, s, deadline)?
+                run_shell(&conn, device, known, s, deadline)?
             }
             Err(e) => return Err(e.into()),
         }
@@ -385,6 +386,7 @@ fn run_exec(
 #[inline(never)]
 fn run_shell(
     conn: &Connection,
+    device: &Device,
     platform: Option<Platform>,
     s: &Settings,
     deadline: Deadline,
@@ -395,7 +397,7 @@ fn run_shell(
         commands: &s.commands,
         enable: match &s.enable {
             EnableSetting::Off => Enable::No,
-            EnableSetting::On(secret) => Enable::Yes(secret.as_ref()),
+            EnableSetting::On(secret) => Enable::Yes(device.secret.as_ref().or(secret.as_ref())),
         },
         max_output: s.max_output,
     };

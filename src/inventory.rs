@@ -14,6 +14,7 @@
 //!   Lines end at `\n`, `\r\n` or a lone `\r` (old Mac files; read as `\n`, also in values).
 
 use crate::platform::PlatformChoice;
+use crate::secret::Secret;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
@@ -34,6 +35,10 @@ pub struct Device {
     pub platform: PlatformChoice,
     /// Row override of the shared username.
     pub username: Option<String>,
+    /// Row override of the shared password (a `password` column). Never carried into reports.
+    pub password: Option<Secret>,
+    /// Row override of the shared enable secret (a `secret` column), used with `--enable`.
+    pub secret: Option<Secret>,
     /// Every other column, in header order, carried into reports untouched. Column names are
     /// shared by all rows: a fleet of 10,000 rows with ten extra columns holds ten names.
     pub fields: Vec<(Arc<str>, String)>,
@@ -349,6 +354,9 @@ enum Role {
     Port,
     Platform,
     Username,
+    /// Credentials: used for the login or `enable`, never carried into reports or messages.
+    Password,
+    Secret,
     /// Carried into `Device::fields` untouched.
     Extra,
     /// An empty header cell (e.g. a trailing comma); its values must be empty.
@@ -366,6 +374,8 @@ impl Role {
             "port" => Role::Port,
             "platform" => Role::Platform,
             "username" => Role::Username,
+            "password" => Role::Password,
+            "secret" => Role::Secret,
             _ => Role::Extra,
         }
     }
@@ -527,6 +537,8 @@ impl Parser<'_> {
         let mut port = None;
         let mut platform = PlatformChoice::Detect;
         let mut username = None;
+        let mut password = None;
+        let mut secret = None;
         let mut fields = Vec::new();
 
         for (i, (raw, column)) in record.iter().zip(&header.columns).enumerate() {
@@ -567,6 +579,10 @@ impl Parser<'_> {
                     Ok(()) => username = Some(value.to_string()),
                     Err(msg) => self.problem(row.line, Some(column.name.to_string()), msg),
                 },
+                // Only emptiness is judged: any other check would have to quote the value.
+                Role::Password if !value.is_empty() => password = Some(Secret::new(value)),
+                Role::Secret if !value.is_empty() => secret = Some(Secret::new(value)),
+                Role::Password | Role::Secret => {}
                 Role::Unnamed => {
                     if !value.is_empty() {
                         self.problem(
@@ -616,6 +632,8 @@ impl Parser<'_> {
             port,
             platform,
             username,
+            password,
+            secret,
             fields,
         })
     }

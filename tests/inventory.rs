@@ -73,6 +73,8 @@ fn a_host_column_alone_is_enough_and_the_name_defaults_to_the_host() {
                 port: None,
                 platform: PlatformChoice::Detect,
                 username: None,
+                password: None,
+                secret: None,
                 fields: vec![],
             },
             Device {
@@ -82,6 +84,8 @@ fn a_host_column_alone_is_enough_and_the_name_defaults_to_the_host() {
                 port: None,
                 platform: PlatformChoice::Detect,
                 username: None,
+                password: None,
+                secret: None,
                 fields: vec![],
             },
         ]
@@ -108,6 +112,34 @@ fn port_and_username_are_per_row_overrides_and_empty_means_the_shared_one() {
     assert_eq!(device(&inv, "a").username.as_deref(), Some("ops"));
     assert_eq!(device(&inv, "b").port, None);
     assert_eq!(device(&inv, "b").username, None);
+}
+
+#[test]
+fn password_and_secret_columns_are_row_credentials_and_never_extra_fields() {
+    let inv = inv("host,name,username,Password,SECRET,site\n\
+         10.0.0.1,a,ops,pw-a,en-a,Berlin\n\
+         10.0.0.2,b,,,,Paris\n");
+    assert_eq!(rendered(&inv), Vec::<String>::new());
+    let a = device(&inv, "a");
+    assert_eq!(a.password.as_ref().map(|s| s.expose()), Some("pw-a"));
+    assert_eq!(a.secret.as_ref().map(|s| s.expose()), Some("en-a"));
+    assert_eq!(a.fields, vec![("site".into(), "Berlin".to_string())]);
+    let b = device(&inv, "b");
+    assert_eq!(b.password, None, "empty means the shared password");
+    assert_eq!(b.secret, None);
+    assert!(!format!("{inv:?}").contains("pw-a"), "Debug hides them");
+}
+
+#[test]
+fn a_bad_byte_in_a_password_is_reported_without_quoting_the_password() {
+    let inv = read(&b"host,password\n10.0.0.1,hunter\xff2\n"[..], "t.csv");
+    let problems = rendered(&inv);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with("t.csv:2: password: "),
+        "{problems:?}"
+    );
+    assert!(!problems[0].contains("hunter"), "{problems:?}");
 }
 
 #[test]
