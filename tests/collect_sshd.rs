@@ -7,15 +7,6 @@ use serde_json::Value;
 use std::time::{Duration, Instant};
 use support::*;
 
-macro_rules! require_sshd {
-    () => {
-        if let Some(why) = sshd_unavailable() {
-            eprintln!("SKIPPED: {why}");
-            return;
-        }
-    };
-}
-
 /// Run collect on an inventory text; returns (exit code, JSON report, CSV text, stderr).
 fn collect(
     dir: &TempDir,
@@ -31,7 +22,7 @@ fn collect(
     cmd.arg("collect")
         .arg("-i")
         .arg(&inv)
-        .args(["-u", USER, "--json"])
+        .args(["-u", user(), "--json"])
         .arg(&json)
         .arg("--csv")
         .arg(&csv)
@@ -67,7 +58,7 @@ fn device<'a>(report: &'a Value, name: &str) -> &'a Value {
 
 #[test]
 fn key_auth_collects_the_output_of_the_command() {
-    require_sshd!();
+    require_sshd();
     let sshd = Sshd::start();
     let dir = TempDir::new("key");
     let inv = format!("name,host,port,site\nr1,127.0.0.1,{},lab\n", sshd.port);
@@ -81,7 +72,7 @@ fn key_auth_collects_the_output_of_the_command() {
     assert_eq!(code, 0, "stderr: {err}");
     let d = device(&report, "r1");
     assert_eq!(d["status"], "ok");
-    assert_eq!(d["output"], format!("hello from {USER}\n"));
+    assert_eq!(d["output"], format!("hello from {}\n", user()));
     assert_eq!(d["fields"]["site"], "lab");
     assert!(
         csv.lines().nth(1).unwrap().starts_with("r1,127.0.0.1,"),
@@ -91,31 +82,24 @@ fn key_auth_collects_the_output_of_the_command() {
 
 #[test]
 fn password_auth_works_and_the_password_appears_nowhere() {
-    require_sshd!();
+    require_sshd();
     let sshd = Sshd::start_with("KbdInteractiveAuthentication no");
     let dir = TempDir::new("pw");
     let inv = format!("host,port\n127.0.0.1,{}\n", sshd.port);
-    let (code, report, csv, err) = collect(&dir, &inv, &["-c", "echo pw-ok"], Some(PASSWORD));
+    let (code, report, csv, err) = collect(&dir, &inv, &["-c", "echo pw-ok"], Some(password()));
     assert_eq!(code, 0, "stderr: {err}");
     assert_eq!(device(&report, "127.0.0.1")["output"], "pw-ok\n");
     let all = format!("{report}{csv}{err}");
     assert!(
-        !all.contains(PASSWORD),
+        !all.contains(password()),
         "the password leaked into a report or a log"
     );
 }
 
 #[test]
 fn ask_password_takes_the_password_typed_at_the_terminal_without_showing_it() {
-    require_sshd!();
-    if std::process::Command::new("python3")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        eprintln!("SKIPPED: python3 is needed to give netinv a terminal");
-        return;
-    }
+    require_sshd();
+    require_python3();
     let sshd = Sshd::start_with("KbdInteractiveAuthentication no");
     let dir = TempDir::new("askpass");
     std::fs::write(
@@ -134,7 +118,7 @@ fn ask_password_takes_the_password_typed_at_the_terminal_without_showing_it() {
         .args([
             "collect",
             "-u",
-            USER,
+            user(),
             "--ask-password",
             "-c",
             "echo typed-ok",
@@ -145,7 +129,7 @@ fn ask_password_takes_the_password_typed_at_the_terminal_without_showing_it() {
         .arg(&json)
         .arg("--known-hosts")
         .arg(dir.join("known_hosts"))
-        .env("ON_TTY_ANSWER", PASSWORD)
+        .env("ON_TTY_ANSWER", password())
         .env_remove("NETINV_PASSWORD")
         .output()
         .expect("python3 runs");
@@ -153,7 +137,7 @@ fn ask_password_takes_the_password_typed_at_the_terminal_without_showing_it() {
     assert_eq!(out.status.code(), Some(0), "terminal: {terminal}");
     assert!(terminal.contains("SSH password: "), "{terminal}");
     assert!(
-        !terminal.contains(PASSWORD),
+        !terminal.contains(password()),
         "the password was echoed: {terminal}"
     );
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
@@ -201,7 +185,7 @@ impl Drop for Agent {
 
 #[test]
 fn a_key_held_by_ssh_agent_logs_in_with_no_key_file_or_password() {
-    require_sshd!();
+    require_sshd();
     let sshd = Sshd::start();
     let dir = TempDir::new("agent");
     let agent = Agent::start(&dir, &sshd.client_key);
@@ -212,7 +196,7 @@ fn a_key_held_by_ssh_agent_logs_in_with_no_key_file_or_password() {
     .unwrap();
     let json = dir.join("report.json");
     let mut cmd = netinv();
-    cmd.args(["collect", "-u", USER, "-c", "echo agent-ok", "-i"])
+    cmd.args(["collect", "-u", user(), "-c", "echo agent-ok", "-i"])
         .arg(dir.join("inventory.csv"))
         .arg("--json")
         .arg(&json)
@@ -226,7 +210,7 @@ fn a_key_held_by_ssh_agent_logs_in_with_no_key_file_or_password() {
 
     // Without the agent (and nothing else to log in with) the same run must fail.
     let mut cmd = netinv();
-    cmd.args(["collect", "-u", USER, "-c", "true", "--no-agent", "-i"])
+    cmd.args(["collect", "-u", user(), "-c", "true", "--no-agent", "-i"])
         .arg(dir.join("inventory.csv"))
         .arg("--known-hosts")
         .arg(dir.join("known_hosts"))
@@ -236,18 +220,18 @@ fn a_key_held_by_ssh_agent_logs_in_with_no_key_file_or_password() {
 
 #[test]
 fn keyboard_interactive_answers_the_password_prompt() {
-    require_sshd!();
+    require_sshd();
     let sshd = Sshd::start_with("PasswordAuthentication no");
     let dir = TempDir::new("kbd");
     let inv = format!("host,port\n127.0.0.1,{}\n", sshd.port);
-    let (code, report, _, err) = collect(&dir, &inv, &["-c", "echo kbd-ok"], Some(PASSWORD));
+    let (code, report, _, err) = collect(&dir, &inv, &["-c", "echo kbd-ok"], Some(password()));
     assert_eq!(code, 0, "stderr: {err}");
     assert_eq!(device(&report, "127.0.0.1")["output"], "kbd-ok\n");
 }
 
 #[test]
 fn a_wrong_password_is_an_auth_failure_with_the_methods_tried() {
-    require_sshd!();
+    require_sshd();
     let sshd = Sshd::start();
     let dir = TempDir::new("badpw");
     let inv = format!("name,host,port\nr1,127.0.0.1,{}\n", sshd.port);
@@ -265,7 +249,7 @@ fn a_wrong_password_is_an_auth_failure_with_the_methods_tried() {
 
 #[test]
 fn exit_status_and_stderr_of_the_command_are_reported() {
-    require_sshd!();
+    require_sshd();
     let sshd = Sshd::start();
     let dir = TempDir::new("exit");
     let inv = format!("name,host,port\nr1,127.0.0.1,{}\n", sshd.port);
@@ -313,7 +297,7 @@ fn a_device_that_accepts_and_never_speaks_times_out_on_its_deadline() {
 
 #[test]
 fn output_that_drips_forever_is_cut_off_at_the_deadline() {
-    require_sshd!();
+    require_sshd();
     let sshd = Sshd::start();
     let dir = TempDir::new("drip");
     let inv = format!("name,host,port\ndrip,127.0.0.1,{}\n", sshd.port);
@@ -360,7 +344,7 @@ fn record_another_key(dir: &TempDir, port: u16) {
 
 #[test]
 fn a_changed_host_key_fails_and_shows_the_new_fingerprint() {
-    require_sshd!();
+    require_sshd();
     let sshd = Sshd::start();
     let dir = TempDir::new("hostkey");
     record_another_key(&dir, sshd.port);
@@ -389,7 +373,7 @@ fn a_changed_host_key_fails_and_shows_the_new_fingerprint() {
 
 #[test]
 fn accept_new_records_an_unknown_key_and_strict_then_accepts_it() {
-    require_sshd!();
+    require_sshd();
     let sshd = Sshd::start();
     let dir = TempDir::new("acceptnew");
     let inv = format!("name,host,port\nr1,127.0.0.1,{}\n", sshd.port);
@@ -433,7 +417,7 @@ fn hash_known_hosts(file: &std::path::Path) {
 
 #[test]
 fn hashed_known_hosts_entries_are_matched_and_still_catch_a_changed_key() {
-    require_sshd!();
+    require_sshd();
     let sshd = Sshd::start();
     let dir = TempDir::new("hashedhosts");
     let inv = format!("name,host,port\nr1,127.0.0.1,{}\n", sshd.port);
@@ -460,7 +444,7 @@ fn hashed_known_hosts_entries_are_matched_and_still_catch_a_changed_key() {
 
 #[test]
 fn three_hundred_rows_with_dead_devices_mixed_in_are_all_reported_in_inventory_order() {
-    require_sshd!();
+    require_sshd();
     let sshd = Sshd::start();
     let silent = SilentListener::start();
     let closed = free_port();
@@ -533,7 +517,16 @@ fn spawn_collect(
         .arg("-i")
         .arg(&inv_path)
         .args([
-            "-u", USER, "--key", &key, "-w", workers, "-t", "60s", "-c", command,
+            "-u",
+            user(),
+            "--key",
+            &key,
+            "-w",
+            workers,
+            "-t",
+            "60s",
+            "-c",
+            command,
         ])
         .arg("--json")
         .arg(dir.join("r.json"))
@@ -548,7 +541,7 @@ fn spawn_collect(
 
 #[test]
 fn sigint_mid_run_writes_valid_partial_reports_with_cancelled_rows() {
-    require_sshd!();
+    require_sshd();
     let sshd = Sshd::start();
     let dir = TempDir::new("sigint");
     let child = spawn_collect(&sshd, &dir, 40, "2", "sleep 1; echo done");
@@ -578,7 +571,7 @@ extern "C" {
 
 #[test]
 fn raw_outputs_land_in_out_dir_under_safe_names() {
-    require_sshd!();
+    require_sshd();
     let sshd = Sshd::start();
     let dir = TempDir::new("outdir");
     let inv = format!(
@@ -609,7 +602,7 @@ fn raw_outputs_land_in_out_dir_under_safe_names() {
 
 #[test]
 fn every_log_line_about_a_device_carries_its_name() {
-    require_sshd!();
+    require_sshd();
     let sshd = Sshd::start();
     let dir = TempDir::new("logs");
     let inv = format!("name,host,port\nedge-7,127.0.0.1,{}\n", sshd.port);
@@ -660,7 +653,7 @@ fn every_log_line_about_a_device_carries_its_name() {
 
 #[test]
 fn transient_failures_are_retried_and_auth_failures_are_not() {
-    require_sshd!();
+    require_sshd();
     let sshd = Sshd::start();
     let dir = TempDir::new("retry");
     let inv = format!(
@@ -677,7 +670,7 @@ fn transient_failures_are_retried_and_auth_failures_are_not() {
 
 #[test]
 fn a_second_sigint_stops_waiting_for_running_devices_and_still_writes_reports() {
-    require_sshd!();
+    require_sshd();
     let sshd = Sshd::start();
     let dir = TempDir::new("sigint2");
     let child = spawn_collect(&sshd, &dir, 6, "3", "sleep 30");

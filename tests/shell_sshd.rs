@@ -31,13 +31,6 @@ fn expected_version(hostname: &str) -> String {
     text(&out.stdout)
 }
 
-fn python_available() -> bool {
-    std::process::Command::new("python3")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 fn collect_shell(
     sshd: &Sshd,
     extra: &[&str],
@@ -61,7 +54,7 @@ fn collect_shell(
         .arg(&inv)
         .args([
             "-u",
-            USER,
+            user(),
             "--key",
             &key,
             "--host-key-policy",
@@ -82,14 +75,8 @@ fn collect_shell(
 
 #[test]
 fn shell_mode_with_enable_collects_exactly_the_device_output_from_a_real_sshd() {
-    if let Some(why) = sshd_unavailable() {
-        eprintln!("SKIPPED: {why}");
-        return;
-    }
-    if !python_available() {
-        eprintln!("SKIPPED: no python3 for the fake CLI");
-        return;
-    }
+    require_sshd();
+    require_python3();
     let sshd = Sshd::start_with(&format!(
         "ForceCommand python3 {} --hostname R1",
         fake_cli()
@@ -103,10 +90,8 @@ fn shell_mode_with_enable_collects_exactly_the_device_output_from_a_real_sshd() 
 
 #[test]
 fn a_pager_that_ignores_terminal_length_is_answered_and_leaves_no_debris() {
-    if sshd_unavailable().is_some() || !python_available() {
-        eprintln!("SKIPPED: needs sshd and python3");
-        return;
-    }
+    require_sshd();
+    require_python3();
     let sshd = Sshd::start_with(&format!(
         "ForceCommand python3 {} --hostname R1 --ignore-terminal-length",
         fake_cli()
@@ -121,10 +106,8 @@ fn a_pager_that_ignores_terminal_length_is_answered_and_leaves_no_debris() {
 
 #[test]
 fn a_wrong_enable_secret_is_an_auth_failure() {
-    if sshd_unavailable().is_some() || !python_available() {
-        eprintln!("SKIPPED: needs sshd and python3");
-        return;
-    }
+    require_sshd();
+    require_python3();
     let sshd = Sshd::start_with(&format!(
         "ForceCommand python3 {} --hostname R1",
         fake_cli()

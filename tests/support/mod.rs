@@ -9,9 +9,6 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-pub const USER: &str = "netinvtest";
-pub const PASSWORD: &str = "Correct-Horse-42";
-
 /// A scratch directory removed on drop.
 pub struct TempDir(pub PathBuf);
 
@@ -61,6 +58,26 @@ pub fn sshd_unavailable() -> Option<String> {
     None
 }
 
+/// Tests that need sshd fail when it cannot run here, saying what is missing: a test that returns
+/// early would count as passed.
+pub fn require_sshd() {
+    if let Some(why) = sshd_unavailable() {
+        panic!("this test needs a real sshd and cannot run: {why}");
+    }
+}
+
+/// Tests that drive a terminal or a fake device CLI need python3 (.ci/run installs it).
+pub fn require_python3() {
+    let ok = Command::new("python3")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "this test needs python3 and cannot run without it (.ci/run installs it)"
+    );
+}
+
 extern "C" {
     #[link_name = "geteuid"]
     fn libc_geteuid() -> u32;
@@ -75,40 +92,153 @@ fn run_ok(cmd: &mut Command) {
     );
 }
 
-/// The test user exists with a known password (idempotent, serialised across test binaries).
-fn ensure_user() {
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(std::env::temp_dir().join("netinv-test-user.lock"))
-        .unwrap();
-    // Serialise useradd/chpasswd: concurrent test binaries would fight over /etc/passwd.
-    let fd = std::os::unix::io::AsRawFd::as_raw_fd(&lock);
-    unsafe { flock(fd, 2) };
-    if !Command::new("id")
-        .arg(USER)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap()
-        .success()
-    {
-        run_ok(Command::new("useradd").args(["-m", "-s", "/bin/sh", USER]));
+/// The account the sshd tests log in as: made for this test binary with a random name and a
+/// random password on first use, removed (with its home and its processes) when the binary exits.
+/// Nothing lasts: an account left by a binary that was killed is removed by the next one.
+pub struct TestUser {
+    pub name: String,
+    pub password: String,
+}
+
+const USER_PREFIX: &str = "nvtest-";
+
+pub fn test_user() -> &'static TestUser {
+    USER.get_or_init(create_user)
+}
+
+/// The test account's name.
+pub fn user() -> &'static str {
+    &test_user().name
+}
+
+/// The test account's password.
+pub fn password() -> &'static str {
+    &test_user().password
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom").unwrap(), &mut buf).unwrap();
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// useradd and userdel refuse to run while another one holds /etc/passwd ("try again later"),
+/// so test binaries running at once take turns. /etc itself is locked because the tools replace
+/// /etc/passwd by a new file, and a lock on the old one would not hold the next caller back.
+struct AccountsLock(std::fs::File);
+
+impl AccountsLock {
+    fn take() -> AccountsLock {
+        let f = std::fs::File::open("/etc").unwrap();
+        unsafe { flock(std::os::unix::io::AsRawFd::as_raw_fd(&f), 2) };
+        AccountsLock(f)
     }
+}
+
+impl Drop for AccountsLock {
+    fn drop(&mut self) {
+        unsafe { flock(std::os::unix::io::AsRawFd::as_raw_fd(&self.0), 8) };
+    }
+}
+
+fn create_user() -> TestUser {
+    let _lock = AccountsLock::take();
+    remove_stale_users();
+    let name = format!("{USER_PREFIX}{}-{}", std::process::id(), random_hex(3));
+    let password = format!("Pw-{}", random_hex(12));
+    run_ok(Command::new("useradd").args(["-m", "-s", "/bin/sh", &name]));
+    // Registered before anything else can fail, so a half-made account goes too.
+    unsafe { atexit(remove_user_at_exit) };
+    // A new account is locked until it has a password, and sshd refuses locked accounts even
+    // for keys; the password is random, so it opens nothing once the account is gone.
     let out = run_with_stdin(
         &mut Command::new("chpasswd"),
-        format!("{USER}:{PASSWORD}\n").as_bytes(),
+        format!("{name}:{password}\n").as_bytes(),
     );
     assert!(
         out.status.success(),
         "chpasswd failed: {}",
         text(&out.stderr)
     );
-    unsafe { flock(fd, 8) };
+    TestUser { name, password }
+}
+
+static USER: std::sync::OnceLock<TestUser> = std::sync::OnceLock::new();
+
+extern "C" fn remove_user_at_exit() {
+    // Must not unwind into libc.
+    let _ = std::panic::catch_unwind(|| {
+        if let Some(u) = USER.get() {
+            let _lock = AccountsLock::take();
+            remove_user(&u.name);
+        }
+    });
+}
+
+/// The account's processes (sessions sshd left running, e.g. a `sleep` a test cut off) are ended
+/// by PID first: userdel refuses an account that is still in use.
+fn remove_user(name: &str) {
+    if let Some(uid) = uid_of(name) {
+        for pid in pids_of_uid(uid) {
+            unsafe { kill(pid, 9) };
+        }
+    }
+    let home = std::path::PathBuf::from("/home").join(name);
+    let _ = Command::new("userdel")
+        .args(["-f", "-r", name])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let _ = std::fs::remove_dir_all(home);
+}
+
+/// Accounts of test binaries that did not get to exit (killed by a timeout, say).
+fn remove_stale_users() {
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    for name in passwd.lines().filter_map(|l| l.split(':').next()) {
+        let Some(rest) = name.strip_prefix(USER_PREFIX) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            remove_user(name);
+        }
+    }
+}
+
+fn uid_of(name: &str) -> Option<u32> {
+    std::fs::read_to_string("/etc/passwd")
+        .ok()?
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.len() > 2 && f[0] == name)
+        .and_then(|f| f[2].parse().ok())
+}
+
+fn pids_of_uid(uid: u32) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/status"))
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find_map(|l| l.strip_prefix("Uid:"))
+                        .and_then(|v| v.split_whitespace().next()?.parse::<u32>().ok())
+                })
+                == Some(uid)
+        })
+        .collect()
 }
 
 extern "C" {
+    fn atexit(f: extern "C" fn()) -> i32;
+    fn kill(pid: i32, sig: i32) -> i32;
     fn flock(fd: i32, op: i32) -> i32;
 }
 
@@ -127,7 +257,7 @@ impl Sshd {
 
     /// Start with extra sshd_config lines. Retries on another port if the chosen one was taken.
     pub fn start_with(extra_config: &str) -> Sshd {
-        ensure_user();
+        test_user();
         let dir = TempDir::new("sshd");
         std::fs::create_dir_all("/run/sshd").unwrap();
         let host_key = dir.join("host_ed25519");
@@ -148,7 +278,8 @@ impl Sshd {
                      PasswordAuthentication yes\nKbdInteractiveAuthentication yes\n\
                      PubkeyAuthentication yes\nPermitRootLogin no\nMaxStartups 1000:30:1000\n\
                      MaxSessions 100\nLoginGraceTime 30\nLogLevel ERROR\nPrintMotd no\n\
-                     AllowUsers {USER}\n{extra_config}\n",
+                     AllowUsers {user}\n{extra_config}\n",
+                    user = user(),
                     hk = host_key.display(),
                     ak = dir.join("authorized_keys").display(),
                 ),
