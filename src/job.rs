@@ -90,6 +90,7 @@ pub fn run(
     ui: Ui,
 ) -> std::io::Result<Finished> {
     let sig = signals();
+    remove_stale_temp_files(outputs);
     let out_dir = match &outputs.out_dir {
         Some(dir) => Some(OutDir::create(dir, &devices)?),
         None => None,
@@ -175,7 +176,7 @@ pub fn run(
     let elapsed = started.elapsed();
     let interrupted = sig.stop.load(Ordering::SeqCst);
 
-    let report = Report::new(
+    let mut report = Report::new(
         &devices,
         slots,
         &ctx.settings,
@@ -184,18 +185,19 @@ pub fn run(
         interrupted,
         spool.as_ref(),
     );
-    let mut report_errors = Vec::new();
-    let exporters: [(&Option<String>, &dyn Exporter, &str); 2] = [
-        (&outputs.json, &JsonExporter, "JSON"),
-        (&outputs.csv, &CsvExporter, "CSV"),
-    ];
-    for (dest, exporter, what) in exporters {
-        if let Some(dest) = dest {
-            if let Err(e) = report::write_to(exporter, &report, dest) {
-                report_errors.push(format!("cannot write the {what} report to {dest}: {e}"));
-            }
-        }
+    // A Ctrl-C (or SIGTERM) while the reports are being written still ends the run as
+    // interrupted: the file reports are written again, saying so. Writing to stdout cannot be
+    // taken back; there only the exit code tells.
+    let watch = (!report.interrupted).then_some(&*sig.stop);
+    let mut report_errors = write_reports(&report, outputs, watch, true);
+    if !report.interrupted && sig.stop.load(Ordering::SeqCst) {
+        report.interrupted = true;
+        eprintln!(
+            "netinv: interrupted while writing the reports; writing them again, marked interrupted"
+        );
+        report_errors = write_reports(&report, outputs, None, false);
     }
+    let interrupted = report.interrupted;
     if ui.summary {
         let mut err = std::io::stderr().lock();
         let _ = report::print_summary(&report, &mut err);
@@ -217,6 +219,103 @@ pub fn run(
         elapsed,
         report_errors,
     })
+}
+
+/// Temp files that killed runs left where this run writes (see `files`).
+fn remove_stale_temp_files(outputs: &Outputs) {
+    let reports = [&outputs.json, &outputs.csv].into_iter().flatten();
+    let dirs = reports
+        .filter(|d| *d != "-")
+        .map(|d| crate::files::directory_of(Path::new(d)).to_path_buf())
+        .chain(outputs.out_dir.clone());
+    for dir in dirs {
+        let n = crate::files::remove_stale_temp_files(&dir);
+        if n > 0 {
+            tracing::info!(
+                "removed {n} temp file(s) left in {} by an earlier run",
+                dir.display()
+            );
+        }
+    }
+}
+
+/// Write every report; the errors, one message each. With `cancel`, a write in progress stops
+/// as soon as it is set (the caller writes again). `to_stdout`: false skips `-` destinations
+/// (already written once).
+fn write_reports(
+    report: &Report,
+    outputs: &Outputs,
+    cancel: Option<&AtomicBool>,
+    to_stdout: bool,
+) -> Vec<String> {
+    let mut errors = Vec::new();
+    let exporters: [(&Option<String>, &dyn Exporter, &str); 2] = [
+        (&outputs.json, &JsonExporter, "JSON"),
+        (&outputs.csv, &CsvExporter, "CSV"),
+    ];
+    for (dest, exporter, what) in exporters {
+        let Some(dest) = dest else { continue };
+        if dest == "-" && !to_stdout {
+            continue;
+        }
+        let watch = cancel.filter(|_| dest != "-");
+        if watch.is_some_and(|c| c.load(Ordering::SeqCst)) {
+            continue;
+        }
+        let result = match watch {
+            Some(flag) => report::write_to(&Cancellable(exporter, flag), report, dest),
+            None => report::write_to(exporter, report, dest),
+        };
+        match result {
+            Ok(()) => {}
+            Err(_) if watch.is_some_and(|c| c.load(Ordering::SeqCst)) => continue,
+            Err(e) => errors.push(format!(
+                "cannot write the {what} report to {dest}: {e}{}",
+                set_aside_previous(dest)
+            )),
+        }
+    }
+    errors
+}
+
+/// An exporter whose output fails as soon as `flag` is set, so that a long report write stops
+/// at a Ctrl-C instead of finishing first.
+struct Cancellable<'a>(&'a dyn Exporter, &'a AtomicBool);
+
+impl Exporter for Cancellable<'_> {
+    fn write(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        self.0.write(report, &mut CancellableWriter(out, self.1))
+    }
+}
+
+struct CancellableWriter<'a>(&'a mut dyn std::io::Write, &'a AtomicBool);
+
+impl std::io::Write for CancellableWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.1.load(Ordering::Relaxed) {
+            // Not ErrorKind::Interrupted: write_all would retry that forever.
+            return Err(std::io::Error::other("interrupted"));
+        }
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// A report that could not be written must not leave the previous run's report in its place
+/// looking current: it is renamed to `<dest>.stale` (a rename needs no free space). Returns
+/// what to add to the error message.
+fn set_aside_previous(dest: &str) -> String {
+    let path = Path::new(dest);
+    if !path.is_file() {
+        return String::new();
+    }
+    let aside = format!("{dest}.stale");
+    match std::fs::rename(path, &aside) {
+        Ok(()) => format!(" (the previous report there was renamed to {aside})"),
+        Err(e) => format!(" (the previous report is still there: cannot rename it aside: {e})"),
+    }
 }
 
 /// A spool beside the JSON report (in the temp directory for stdout); without one, outputs

@@ -7,6 +7,7 @@ pub mod deadline;
 pub mod demo;
 pub mod error;
 pub mod facts;
+pub mod files;
 pub mod inventory;
 pub mod job;
 pub mod logging;

@@ -47,10 +47,7 @@ pub fn init(args: &LogArgs) -> std::io::Result<()> {
         .with_thread_names(false);
     let result = match (&args.log_file, args.log_format) {
         (Some(path), format) => {
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)?;
+            let file = crate::files::open_log(path)?;
             let writer = std::sync::Mutex::new(file);
             let b = builder.with_ansi(false).with_writer(writer);
             match format {

@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -29,17 +29,9 @@ impl Spool {
     /// An anonymous spool file in `dir` (the report's own directory keeps it on the same
     /// disk as the report, rather than on a RAM-backed /tmp).
     pub fn create_in(dir: &Path) -> io::Result<Spool> {
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let path = dir.join(format!(".netinv-spool.{}.{stamp}", std::process::id()));
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
-        std::fs::remove_file(&path)?;
+        // O_TMPFILE where the file system has it: the file never has a name, not even for a
+        // moment, so no crash can leave it behind and nobody can open it.
+        let file = tempfile::tempfile_in(dir)?;
         Ok(Spool {
             file,
             end: 0,

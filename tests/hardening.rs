@@ -1,0 +1,254 @@
+//! netinv against a hostile environment: planted symlinks, killed and interrupted writes, full
+//! disks, unwritable paths, and devices that try to exhaust memory. Each test reproduces a way
+//! one device, one disk or one path could take a run down or lose its reports.
+
+mod support;
+
+use netinv::sim::{parse_faults, Fleet, FleetConfig};
+use serde_json::Value;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::*;
+
+const PASSWORD: &str = "hardening-pw";
+
+fn fleet(devices: usize, faults: &str) -> Fleet {
+    let mut cfg = FleetConfig::new(devices);
+    cfg.password = PASSWORD.into();
+    cfg.faults = parse_faults(faults).unwrap();
+    Fleet::start(cfg).expect("fleet starts")
+}
+
+/// `netinv collect` on `fleet`'s inventory, written into `dir`.
+fn collect_cmd(fleet: &Fleet, dir: &Path) -> Command {
+    let inv = dir.join("inventory.csv");
+    std::fs::write(&inv, fleet.inventory_csv()).unwrap();
+    let mut cmd = netinv();
+    cmd.arg("collect")
+        .arg("-i")
+        .arg(&inv)
+        .args(["-u", "admin", "--host-key-policy", "off", "--no-progress"])
+        .env("NETINV_PASSWORD", PASSWORD);
+    cmd
+}
+
+fn mode_of(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn temp_files_in(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n.starts_with(".netinv-") && n.ends_with(".tmp")
+        })
+        .collect()
+}
+
+/// A child process killed (SIGKILL, by PID) if the test ends before it does.
+struct Running(Option<Child>);
+
+impl Running {
+    fn spawn(cmd: &mut Command) -> Running {
+        Running(Some(
+            cmd.stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        ))
+    }
+    fn pid(&self) -> i32 {
+        self.0.as_ref().unwrap().id() as i32
+    }
+    fn signal(&self, sig: i32) {
+        // SAFETY: sends a signal to our own child, by PID.
+        unsafe { libc::kill(self.pid(), sig) };
+    }
+    fn wait(mut self) -> (Option<i32>, String) {
+        let out = self.0.take().unwrap().wait_with_output().unwrap();
+        (out.status.code(), text(&out.stderr))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Waits (polling, up to `limit`) until `dir` holds a temp file of ours, and returns it.
+fn wait_for_temp_file(dir: &Path, limit: Duration) -> PathBuf {
+    let until = Instant::now() + limit;
+    loop {
+        if let Some(p) = temp_files_in(dir).pop() {
+            return p;
+        }
+        assert!(Instant::now() < until, "no temp file appeared in {dir:?}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn planted_symlinks_are_never_followed_and_every_file_is_private() {
+    let fleet = fleet(3, "");
+    let dir = TempDir::new("symlinks");
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "precious").unwrap();
+    // The old temp names were `.NAME.PID.tmp`: plant them for the PIDs the run will get.
+    let last_pid: u32 = std::fs::read_to_string("/proc/sys/kernel/ns_last_pid")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    for pid in last_pid + 1..last_pid + 3000 {
+        for name in ["report.json", "report.csv"] {
+            let _ = std::os::unix::fs::symlink(&victim, dir.join(&format!(".{name}.{pid}.tmp")));
+        }
+    }
+    let raw = dir.join("raw");
+    let out = run(collect_cmd(&fleet, dir.path())
+        .arg("--json")
+        .arg(dir.join("report.json"))
+        .arg("--csv")
+        .arg(dir.join("report.csv"))
+        .arg("--out-dir")
+        .arg(&raw)
+        .arg("--log-file")
+        .arg(dir.join("run.log")));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["summary"]["ok"], 3);
+    let mut created = vec![
+        dir.join("report.json"),
+        dir.join("report.csv"),
+        dir.join("run.log"),
+    ];
+    created.extend(std::fs::read_dir(&raw).unwrap().flatten().map(|e| e.path()));
+    assert_eq!(created.len(), 6, "three raw files");
+    for path in created {
+        assert!(!path.is_symlink(), "{path:?}");
+        assert_eq!(mode_of(&path), 0o600, "{path:?} is readable by others");
+    }
+    assert!(temp_files_in(dir.path()).is_empty());
+}
+
+#[test]
+fn a_symlink_as_the_log_file_is_refused_not_followed() {
+    let fleet = fleet(1, "");
+    let dir = TempDir::new("log-symlink");
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "precious").unwrap();
+    std::os::unix::fs::symlink(&victim, dir.join("run.log")).unwrap();
+    let out = run(collect_cmd(&fleet, dir.path())
+        .arg("--log-file")
+        .arg(dir.join("run.log")));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("log file"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+}
+
+#[test]
+fn temp_files_of_dead_runs_are_removed_at_start_and_those_of_live_runs_kept() {
+    let fleet = fleet(2, "");
+    let dir = TempDir::new("stale");
+    // A PID that surely belongs to no running process: a child that has exited and been reaped.
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead_pid = gone.id();
+    gone.wait().unwrap();
+    let raw = dir.join("raw");
+    std::fs::create_dir(&raw).unwrap();
+    let stale = [
+        dir.join(&format!(".netinv-{dead_pid}-Xy12ab.tmp")),
+        raw.join(format!(".netinv-{dead_pid}-Qq34cd.tmp")),
+    ];
+    let live = dir.join(&format!(".netinv-{}-Zz56ef.tmp", std::process::id()));
+    for p in stale.iter().chain([&live]) {
+        std::fs::write(p, vec![b'x'; 1 << 20]).unwrap();
+    }
+    let out = run(collect_cmd(&fleet, dir.path())
+        .arg("--json")
+        .arg(dir.join("report.json"))
+        .arg("--out-dir")
+        .arg(&raw));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for p in &stale {
+        assert!(!p.exists(), "{p:?} was left behind");
+    }
+    assert!(
+        live.exists(),
+        "a running netinv's temp file must not be touched"
+    );
+}
+
+#[test]
+fn a_run_killed_while_writing_its_report_leaves_only_a_temp_file_which_the_next_run_removes() {
+    let fleet = fleet(8, "huge:100%");
+    let dir = TempDir::new("killed");
+    let json = dir.join("report.json");
+    std::fs::write(&json, "{\"previous\": true}").unwrap();
+    let run1 = Running::spawn(
+        collect_cmd(&fleet, dir.path())
+            .arg("--json")
+            .arg(&json)
+            .args(["-t", "60s", "--max-output", "64MiB"]),
+    );
+    let tmp = wait_for_temp_file(dir.path(), Duration::from_secs(60));
+    run1.signal(libc::SIGKILL);
+    run1.wait();
+    assert!(tmp.exists(), "the killed run's temp file is still there");
+    assert_eq!(
+        std::fs::read_to_string(&json).unwrap(),
+        "{\"previous\": true}",
+        "the old report is untouched, never half-overwritten"
+    );
+    let out = run(collect_cmd(&fleet, dir.path())
+        .arg("--csv")
+        .arg(dir.join("report.csv")));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!tmp.exists(), "the next run removed it");
+}
+
+#[test]
+fn ctrl_c_while_the_report_is_written_ends_the_run_as_interrupted() {
+    let fleet = fleet(8, "huge:100%");
+    let dir = TempDir::new("ctrl-c-write");
+    let json = dir.join("report.json");
+    let csv = dir.join("report.csv");
+    let child = Running::spawn(
+        collect_cmd(&fleet, dir.path())
+            .arg("--json")
+            .arg(&json)
+            .arg("--csv")
+            .arg(&csv)
+            .args(["-t", "60s", "--max-output", "64MiB"]),
+    );
+    // Every device is done once the report's temp file exists: hold the run still right there,
+    // so the presses land in the middle of the write whatever the machine's speed.
+    let tmp = wait_for_temp_file(dir.path(), Duration::from_secs(60));
+    child.signal(libc::SIGSTOP);
+    assert!(tmp.exists(), "stopped in the middle of writing the report");
+    child.signal(libc::SIGINT);
+    child.signal(libc::SIGCONT);
+    child.signal(libc::SIGINT);
+    let (code, stderr) = child.wait();
+    assert_eq!(code, Some(130), "{stderr}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["interrupted"], true);
+    assert_eq!(report["summary"]["ok"], 8, "every device had finished");
+    assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 9);
+    assert!(temp_files_in(dir.path()).is_empty());
+}
