@@ -67,9 +67,12 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 fn parse_workers(s: &str) -> Result<usize, String> {
+    let max = crate::sys::MAX_WORKERS;
     match s.parse::<usize>() {
-        Ok(n) if (1..=100_000).contains(&n) => Ok(n),
-        _ => Err("must be a whole number from 1 to 100000".into()),
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "must be a whole number from 1 to {max} (the most threads netinv's logging can hold)"
+        )),
     }
 }
 
@@ -133,7 +136,7 @@ pub struct CollectArgs {
     #[arg(short, long, default_value = "22", value_parser = parse_port)]
     pub port: u16,
 
-    /// Devices worked on at once
+    /// Devices worked on at once (at most 4000)
     #[arg(short, long, default_value = "32", value_parser = parse_workers)]
     pub workers: usize,
 

@@ -110,6 +110,10 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
         }
     }
     let settings = Settings::from_args(args).map_err(|e| AppError::Usage(e.to_string()))?;
+    let threads = settings.workers.min(inv.devices.len().max(1));
+    if let Some(why) = crate::sys::workers_unavailable(threads) {
+        return Err(AppError::Usage(why));
+    }
     settings
         .check_usernames(&inv.devices)
         .map_err(|e| AppError::Usage(e.to_string()))?;

@@ -84,6 +84,47 @@ impl Drop for Running {
     }
 }
 
+/// What a finished netinv run did, with the resources it used.
+struct Measured {
+    code: Option<i32>,
+    stderr: String,
+    /// Peak resident memory of the netinv process (wait4's ru_maxrss).
+    peak_rss_mb: f64,
+    wall: Duration,
+}
+
+/// Run `cmd` to its end and measure it; stdout is dropped.
+#[allow(clippy::zombie_processes)] // reaped by wait4, which also gives its rusage
+fn run_measured(cmd: &mut Command) -> Measured {
+    let err = tempfile_path("stderr");
+    let started = Instant::now();
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid; wait4 reaps our own child by PID and fills both.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    let wall = started.elapsed();
+    let stderr = std::fs::read_to_string(&err).unwrap_or_default();
+    let _ = std::fs::remove_file(&err);
+    Measured {
+        code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
+        stderr,
+        peak_rss_mb: usage.ru_maxrss as f64 / 1024.0,
+        wall,
+    }
+}
+
+fn tempfile_path(tag: &str) -> PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    std::env::temp_dir().join(format!("netinv-hardening-{tag}-{}-{n}", std::process::id()))
+}
+
 /// Waits (polling, up to `limit`) until `dir` holds a temp file of ours, and returns it.
 fn wait_for_temp_file(dir: &Path, limit: Duration) -> PathBuf {
     let until = Instant::now() + limit;
@@ -251,4 +292,72 @@ fn ctrl_c_while_the_report_is_written_ends_the_run_as_interrupted() {
     assert_eq!(report["summary"]["ok"], 8, "every device had finished");
     assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 9);
     assert!(temp_files_in(dir.path()).is_empty());
+}
+
+#[test]
+fn more_workers_than_the_documented_maximum_are_refused_before_any_device_is_contacted() {
+    // A device nobody accepts from: any connection made would wait in its backlog.
+    let device = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    device.set_nonblocking(true).unwrap();
+    let port = device.local_addr().unwrap().port();
+    let dir = TempDir::new("workers");
+    let inv = dir.join("inventory.csv");
+    std::fs::write(&inv, format!("host,port\n127.0.0.1,{port}\n")).unwrap();
+    for workers in ["4001", "5000", "20000"] {
+        let out = run(netinv()
+            .args([
+                "collect",
+                "-u",
+                "admin",
+                "--no-progress",
+                "-w",
+                workers,
+                "-i",
+            ])
+            .arg(&inv)
+            .env("NETINV_PASSWORD", PASSWORD));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "-w {workers}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains("from 1 to 4000"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    assert!(device.accept().is_err(), "no device was contacted");
+}
+
+/// The documented maximum really works: 10,000 devices on 4,000 workers, every one reported
+/// exactly as the simulator expects (about 15 s and 500 MB here).
+#[test]
+fn the_maximum_worker_count_reports_every_one_of_10000_devices_correctly() {
+    let fleet = fleet(10_000, "");
+    let dir = TempDir::new("max-workers");
+    let json = dir.join("report.json");
+    let m = run_measured(
+        collect_cmd(&fleet, dir.path())
+            .arg("--json")
+            .arg(&json)
+            .args(["-w", "4000", "-t", "120s", "--connect-timeout", "120s"]),
+    );
+    assert_eq!(m.code, Some(0), "{}", m.stderr);
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let devices = report["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 10_000);
+    for (d, sim) in devices.iter().zip(fleet.devices()) {
+        assert_eq!(d["name"], sim.name.as_str());
+        assert_eq!(d["status"], "ok", "{d}");
+        assert_eq!(d["facts"]["version"], sim.version.as_str(), "{}", sim.name);
+    }
+    assert_eq!(report["settings"]["workers"], 4000);
+    eprintln!(
+        "10,000 devices, 4,000 workers: {:.1} s, peak RSS {:.0} MB",
+        m.wall.as_secs_f64(),
+        m.peak_rss_mb
+    );
+    assert!(m.peak_rss_mb < 1500.0, "peak RSS {:.0} MB", m.peak_rss_mb);
 }
