@@ -29,6 +29,10 @@ pub enum Command {
     Sim(SimArgs),
     /// Start a small simulated fleet and collect from it: the first thing to run
     Demo(DemoArgs),
+    /// Judge a saved JSON report against an approved-software policy; contacts nothing
+    Audit(AuditArgs),
+    /// Compare two saved JSON reports: devices added, removed, upgraded, replaced, failing
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -196,6 +200,10 @@ pub struct CollectArgs {
     #[arg(long)]
     pub skip_invalid: bool,
 
+    /// Judge every device's version against this approved-software policy (YAML)
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
     #[command(flatten)]
     pub log: LogArgs,
 
@@ -221,6 +229,44 @@ pub struct LogArgs {
     /// More detail in logs (-v: debug, -vv: trace)
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The approved-software policy (YAML)
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+
+    /// A JSON report written by `netinv collect --json`
+    #[arg(value_name = "REPORT.json")]
+    pub report: PathBuf,
+
+    /// Write every device's verdict as JSON here (`-` = stdout)
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<String>,
+
+    /// Write every device's verdict as CSV here (`-` = stdout)
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier JSON report
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+
+    /// The later JSON report
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+
+    /// Write the changes as JSON here (`-` = stdout) instead of text on stdout
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<String>,
+
+    /// Write the changes as CSV here (`-` = stdout), one row per change
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -289,6 +335,33 @@ pub struct SimArgs {
     /// Write an inventory CSV of the fleet here
     #[arg(long, value_name = "FILE")]
     pub write_inventory: Option<PathBuf>,
+
+    /// Share of devices that moved to another release since the run without it, e.g. 10%
+    #[arg(long, value_parser = parse_share, value_name = "SHARE")]
+    pub upgrade: Option<f64>,
+
+    /// Share of devices whose chassis was replaced (a new serial), e.g. 2%
+    #[arg(long, value_parser = parse_share, value_name = "SHARE")]
+    pub rma: Option<f64>,
+
+    /// Chooses which devices --upgrade and --rma change (same seed, same devices)
+    #[arg(long, default_value = "1")]
+    pub wave_seed: u64,
+}
+
+/// `10%` or `0.1`: a share of the fleet.
+fn parse_share(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
+        None => t.parse::<f64>(),
+    }
+    .map_err(|_| format!("'{s}' is not a share: write e.g. 10% or 0.1"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("'{s}' is not between 0% and 100%"))
+    }
 }
 
 #[derive(Debug, Args)]

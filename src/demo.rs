@@ -71,6 +71,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
             file: None,
         },
         workers: args.workers,
+        policy: None,
     };
     let host_keys = HostKeyStore::load(HostKeyPolicy::Off, None)?;
     let outputs = Outputs {

@@ -67,15 +67,20 @@ pub struct Finished {
     pub interrupted: bool,
     pub elapsed: Duration,
     pub report_errors: Vec<String>,
+    /// Devices the policy found running an unapproved version.
+    pub non_compliant: usize,
 }
 
 impl Finished {
-    /// 0 all collected, 1 some failed (or a report could not be written), 130 interrupted.
+    /// 0 all collected, 1 some failed (or a report could not be written), 3 all collected but
+    /// some device is non-compliant, 130 interrupted.
     pub fn exit_code(&self) -> i32 {
         if self.interrupted {
             130
         } else if !self.report_errors.is_empty() || self.records.iter().any(|r| !r.is_ok()) {
             1
+        } else if self.non_compliant > 0 {
+            crate::run::EXIT_NON_COMPLIANT
         } else {
             0
         }
@@ -213,7 +218,9 @@ pub fn run(
     for e in &report_errors {
         eprintln!("netinv: error: {e}");
     }
+    let non_compliant = report.non_compliant();
     Ok(Finished {
+        non_compliant,
         records: report.records,
         interrupted,
         elapsed,

@@ -1,10 +1,12 @@
 //! netinv: collect `show version` (or any show command) over SSH from a fleet of network
 //! devices listed in a CSV inventory, and report what was found and why anything failed.
 
+pub mod audit;
 pub mod cli;
 pub mod collect;
 pub mod deadline;
 pub mod demo;
+pub mod diff;
 pub mod error;
 pub mod facts;
 pub mod files;

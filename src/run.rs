@@ -1,5 +1,6 @@
 //! Subcommand dispatch, and the one place where errors become messages and exit codes.
 
+use crate::audit::policy::Policy;
 use crate::cli::{CheckArgs, Cli, CollectArgs, Command, ParseArgs};
 use crate::inventory::{self, Inventory};
 use crate::job::{self, Outputs, Ui};
@@ -14,6 +15,9 @@ use std::io::Read;
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_SOME_FAILED: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
+/// The run is complete and every device collected, but some run versions the policy does not
+/// approve (1 wins when devices also failed).
+pub const EXIT_NON_COMPLIANT: i32 = 3;
 pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// Everything that stops netinv before or outside the per-device work.
@@ -85,6 +89,8 @@ fn dispatch(cli: Cli) -> Result<i32, AppError> {
             .map(|()| EXIT_OK)
             .map_err(|e| AppError::Usage(format!("{e:#}"))),
         Command::Demo(args) => crate::demo::run(&args).map_err(AppError::Other),
+        Command::Audit(args) => crate::audit::saved::audit(&args),
+        Command::Diff(args) => crate::diff::run(&args),
     }
 }
 
@@ -109,10 +115,14 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
             eprintln!("netinv: skipped: {p}");
         }
     }
-    let settings = Settings::from_args(args).map_err(|e| AppError::Usage(e.to_string()))?;
+    let mut settings = Settings::from_args(args).map_err(|e| AppError::Usage(e.to_string()))?;
     let threads = settings.workers.min(inv.devices.len().max(1));
     if let Some(why) = crate::sys::workers_unavailable(threads) {
         return Err(AppError::Usage(why));
+    }
+    if let Some(path) = &args.policy {
+        let policy = Policy::load(path).map_err(|e| AppError::Usage(e.to_string()))?;
+        settings.policy = Some(std::sync::Arc::new(policy));
     }
     settings
         .check_usernames(&inv.devices)

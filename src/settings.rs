@@ -55,6 +55,8 @@ pub struct Settings {
     pub max_output: usize,
     pub host_keys: HostKeys,
     pub workers: usize,
+    /// The approved-software policy every collected version is judged against.
+    pub policy: Option<std::sync::Arc<crate::audit::policy::Policy>>,
 }
 
 /// A setting that cannot be used; no device is contacted (exit 2).
@@ -159,6 +161,7 @@ impl Settings {
                 file: args.known_hosts.clone().or_else(default_known_hosts),
             },
             workers: args.workers,
+            policy: None,
         })
     }
 

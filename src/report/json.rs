@@ -47,6 +47,9 @@ struct SummaryView {
     failed: usize,
     by_error: Map<String, Value>,
     versions: Map<String, Value>,
+    /// platform → verdict → devices, when the run had a policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compliance: Option<Map<String, Value>>,
 }
 
 #[derive(Serialize)]
@@ -65,6 +68,8 @@ struct DeviceView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     outputs: Option<Outputs<'a>>,
     truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compliance: Option<&'a crate::audit::Compliance>,
     fields: Fields<'a>,
 }
 
@@ -106,6 +111,7 @@ impl Serialize for Devices<'_> {
                     outputs,
                 }),
                 truncated: outputs.iter().any(|o| o.truncated),
+                compliance: report.compliance.as_ref().map(|c| &c[r.index]),
                 fields: Fields(&d.fields),
             })?;
         }
@@ -206,6 +212,17 @@ impl Exporter for JsonExporter {
                         (p.clone(), Value::Object(m))
                     })
                     .collect(),
+                compliance: report.compliance_counts().map(|by| {
+                    by.into_iter()
+                        .map(|(p, vs)| {
+                            let m: Map<String, Value> = vs
+                                .into_iter()
+                                .map(|(v, n)| (v.as_str().to_string(), Value::from(n)))
+                                .collect();
+                            (p, Value::Object(m))
+                        })
+                        .collect()
+                }),
             },
             devices: Devices(report),
         };

@@ -7,6 +7,7 @@ mod summary;
 
 pub use summary::print_summary;
 
+use crate::audit::{self, Compliance, Subject, Verdict};
 use crate::collect::{Outcome, Record};
 use crate::error::ErrorKind;
 use crate::inventory::Device;
@@ -29,6 +30,8 @@ pub struct Report<'a> {
     /// Same length and order as `devices`.
     pub records: Vec<Record>,
     pub interrupted: bool,
+    /// Each record's verdict against the run's policy (same order as `records`), when it has one.
+    pub compliance: Option<Vec<Compliance>>,
     /// Where outputs parked during the run are read back from.
     spool: Option<&'a Spool>,
 }
@@ -57,11 +60,19 @@ impl<'a> Report<'a> {
         spool: Option<&'a Spool>,
     ) -> Report<'a> {
         slots.resize_with(devices.len(), || None);
-        let records = slots
+        let records: Vec<Record> = slots
             .into_iter()
             .enumerate()
             .map(|(i, r)| r.unwrap_or_else(|| Record::cancelled(i, devices[i].platform.known())))
             .collect();
+        let compliance = settings.policy.as_ref().map(|policy| {
+            let today = audit::policy::Date::today();
+            devices
+                .iter()
+                .zip(&records)
+                .map(|(d, r)| audit::judge(policy, &subject(d, r), &today))
+                .collect()
+        });
         let command = if settings.commands.is_empty() {
             "(each platform's version command)".to_string()
         } else {
@@ -76,8 +87,29 @@ impl<'a> Report<'a> {
             devices,
             records,
             interrupted,
+            compliance,
             spool,
         }
+    }
+
+    /// Verdict counts per platform, when the run had a policy.
+    pub fn compliance_counts(&self) -> Option<BTreeMap<String, BTreeMap<Verdict, usize>>> {
+        let verdicts = self.compliance.as_ref()?;
+        Some(audit::count(
+            self.records
+                .iter()
+                .zip(verdicts)
+                .map(|(r, c)| (r.platform.map(|p| p.name()), c.verdict)),
+        ))
+    }
+
+    /// How many devices the policy found off its approved versions.
+    pub fn non_compliant(&self) -> usize {
+        self.compliance
+            .iter()
+            .flatten()
+            .filter(|c| c.verdict == Verdict::NonCompliant)
+            .count()
     }
 
     /// The text of output `k` of the device at `index`, wherever it is kept.
@@ -130,6 +162,22 @@ impl<'a> Report<'a> {
             .first()
             .map(|d| d.fields.iter().map(|(k, _)| &**k).collect())
             .unwrap_or_default()
+    }
+}
+
+/// What the audit sees of one device of this run.
+fn subject<'a>(d: &'a Device, r: &'a Record) -> Subject<'a> {
+    let version = match &r.outcome {
+        Outcome::Collected { facts: Some(f), .. } => f.version.as_deref(),
+        _ => None,
+    };
+    Subject {
+        name: &d.name,
+        host: &d.host,
+        platform: r.platform.map(|p| p.name()),
+        collected: r.is_ok(),
+        version,
+        fields: d.fields.iter().map(|(k, v)| (&**k, v.as_str())).collect(),
     }
 }
 

@@ -70,5 +70,42 @@ pub fn print_summary(report: &Report, out: &mut dyn Write) -> std::io::Result<()
             writeln!(out, "  {platform} ({n}): {}", list.join(", "))?;
         }
     }
+    if let Some(verdicts) = &report.compliance {
+        print_compliance(report, verdicts, out)?;
+    }
+    Ok(())
+}
+
+/// Verdict counts, then every non-compliant device with what it runs and where it should go.
+fn print_compliance(
+    report: &Report,
+    verdicts: &[crate::audit::Compliance],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    use crate::audit::Verdict;
+    let mut totals: BTreeMap<Verdict, usize> = BTreeMap::new();
+    for c in verdicts {
+        *totals.entry(c.verdict).or_default() += 1;
+    }
+    let counts: Vec<String> = totals
+        .iter()
+        .map(|(v, n)| format!("{n} {}", v.as_str()))
+        .collect();
+    writeln!(out, "\ncompliance: {}", counts.join(", "))?;
+    let off: Vec<_> = report
+        .rows()
+        .zip(verdicts)
+        .filter(|(_, c)| c.verdict == Verdict::NonCompliant)
+        .collect();
+    for ((d, _), c) in off.iter().take(NAMED_PER_KIND * 5) {
+        writeln!(out, "  non-compliant: {}: {}", d.name, c.reason)?;
+    }
+    if off.len() > NAMED_PER_KIND * 5 {
+        writeln!(
+            out,
+            "  ... and {} more (see the report)",
+            off.len() - NAMED_PER_KIND * 5
+        )?;
+    }
     Ok(())
 }

@@ -6,8 +6,10 @@ mod devices;
 mod faults;
 mod rng;
 mod server;
+mod wave;
 
 pub use faults::{parse_faults, Fault};
+pub use wave::Wave;
 
 use crate::cli::SimArgs;
 use crate::platform::Platform;
@@ -45,6 +47,8 @@ pub struct FleetConfig {
     /// Faults and their shares of the fleet (0..1).
     pub faults: Vec<(Fault, f64)>,
     pub seed: u64,
+    /// What changed since the run without a wave: upgrades, RMAs.
+    pub wave: Wave,
 }
 
 impl FleetConfig {
@@ -61,6 +65,7 @@ impl FleetConfig {
             jitter: Duration::ZERO,
             faults: Vec::new(),
             seed: 1,
+            wave: Wave::default(),
         }
     }
 }
@@ -171,6 +176,7 @@ impl Fleet {
             for (i, listener) in listeners.into_iter().enumerate() {
                 let platform = platforms[i % platforms.len()];
                 let (identity, site, role) = Identity::generate(platform, i, cfg.seed);
+                let identity = cfg.wave.apply(identity, i, cfg.seed);
                 let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
                 listener
                     .set_nonblocking(true)
@@ -451,6 +457,11 @@ pub fn run(args: &SimArgs) -> anyhow::Result<()> {
         jitter: args.jitter.unwrap_or_default(),
         faults,
         seed: args.seed,
+        wave: Wave {
+            upgrade: args.upgrade.unwrap_or(0.0),
+            rma: args.rma.unwrap_or(0.0),
+            seed: args.wave_seed,
+        },
     };
     let fleet = Fleet::start(cfg)?;
     if let Some(path) = &args.write_inventory {

@@ -1,0 +1,258 @@
+//! A saved JSON report read back, whatever netinv version wrote it: the few fields the audit
+//! and `diff` need, with every other field ignored; and `netinv audit` on top of it.
+
+use super::policy::{Date, Policy};
+use super::{Compliance, Subject, Verdict};
+use crate::cli::AuditArgs;
+use crate::run::{AppError, EXIT_NON_COMPLIANT, EXIT_OK};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+/// The parts of a report that outlive the run that wrote it.
+#[derive(Debug, Deserialize)]
+pub struct SavedReport {
+    #[serde(default)]
+    pub netinv_version: Option<String>,
+    #[serde(default)]
+    pub started_at: Option<String>,
+    #[serde(default)]
+    pub finished_at: Option<String>,
+    pub devices: Vec<SavedDevice>,
+}
+
+/// One device of a saved report.
+#[derive(Debug, Deserialize)]
+pub struct SavedDevice {
+    pub name: String,
+    #[serde(default)]
+    pub host: String,
+    #[serde(default)]
+    pub platform: Option<String>,
+    /// `ok`, `failed`, `skipped` (and whatever later versions add).
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub error: Option<SavedError>,
+    #[serde(default)]
+    pub facts: Option<SavedFacts>,
+    #[serde(default)]
+    pub fields: Map<String, Value>,
+}
+
+/// A device's failure as the report gave it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SavedError {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub message: String,
+}
+
+/// The facts `diff` compares.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+pub struct SavedFacts {
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub serial: Option<String>,
+    #[serde(default)]
+    pub hostname: Option<String>,
+    #[serde(default)]
+    pub image: Option<String>,
+}
+
+impl SavedReport {
+    /// Read a report file; the error says what is wrong with it and that nothing was judged.
+    pub fn load(path: &Path) -> Result<SavedReport, AppError> {
+        let bytes = std::fs::read(path).map_err(|error| AppError::Io {
+            what: format!("cannot read the report {}", path.display()),
+            error,
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            AppError::Usage(format!(
+                "{}:{}: not a netinv JSON report ({e}); give a file written by `netinv collect --json`",
+                path.display(),
+                e.line()
+            ))
+        })
+    }
+}
+
+impl SavedDevice {
+    /// Collected in the run that wrote the report.
+    pub fn collected(&self) -> bool {
+        self.status == "ok"
+    }
+
+    /// A field's value as text (reports keep inventory columns as strings; older ones may not).
+    fn field_texts(&self) -> Vec<(&str, &str)> {
+        self.fields
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|s| (k.as_str(), s)))
+            .collect()
+    }
+
+    fn subject(&self) -> Subject<'_> {
+        Subject {
+            name: &self.name,
+            host: &self.host,
+            platform: self.platform.as_deref(),
+            collected: self.collected(),
+            version: self.facts.as_ref().and_then(|f| f.version.as_deref()),
+            fields: self.field_texts(),
+        }
+    }
+}
+
+/// One row of `netinv audit`'s output.
+#[derive(Serialize)]
+struct Judged<'a> {
+    name: &'a str,
+    platform: Option<&'a str>,
+    version: Option<&'a str>,
+    #[serde(flatten)]
+    compliance: &'a Compliance,
+}
+
+/// `netinv audit --policy FILE REPORT.json`: judge a saved report; contacts nothing.
+pub fn audit(args: &AuditArgs) -> Result<i32, AppError> {
+    let policy = Policy::load(&args.policy).map_err(|e| AppError::Usage(e.to_string()))?;
+    if let (Some(a), Some(b)) = (&args.json, &args.csv) {
+        if a == b {
+            return Err(AppError::Usage(format!(
+                "--json and --csv both write {a}: give them different files"
+            )));
+        }
+    }
+    let report = SavedReport::load(&args.report)?;
+    let today = Date::today();
+    let verdicts: Vec<Compliance> = report
+        .devices
+        .iter()
+        .map(|d| super::judge(&policy, &d.subject(), &today))
+        .collect();
+    let rows: Vec<Judged> = report
+        .devices
+        .iter()
+        .zip(&verdicts)
+        .map(|(d, c)| Judged {
+            name: &d.name,
+            platform: d.platform.as_deref(),
+            version: d.facts.as_ref().and_then(|f| f.version.as_deref()),
+            compliance: c,
+        })
+        .collect();
+    let counts = super::count(rows.iter().map(|r| (r.platform, r.compliance.verdict)));
+
+    if let Some(dest) = &args.json {
+        write_out(dest, |w| {
+            write_json(w, &args.report, &today, &counts, &rows)
+        })?;
+    }
+    if let Some(dest) = &args.csv {
+        write_out(dest, |w| write_csv(w, &rows))?;
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = print_audit(&mut err, &args.report, &counts, &rows);
+    let off = verdicts
+        .iter()
+        .filter(|c| c.verdict == Verdict::NonCompliant)
+        .count();
+    Ok(if off > 0 { EXIT_NON_COMPLIANT } else { EXIT_OK })
+}
+
+fn write_out(
+    dest: &str,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), AppError> {
+    let result = if dest == "-" {
+        let mut out = std::io::stdout().lock();
+        fill(&mut out).and_then(|()| out.flush())
+    } else {
+        crate::report::write_atomic(Path::new(dest), fill)
+    };
+    result.map_err(|error| AppError::Io {
+        what: format!("cannot write {dest}"),
+        error,
+    })
+}
+
+fn write_json(
+    w: &mut dyn Write,
+    report: &Path,
+    today: &Date,
+    counts: &BTreeMap<String, BTreeMap<Verdict, usize>>,
+    rows: &[Judged],
+) -> std::io::Result<()> {
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        netinv_version: &'static str,
+        report: String,
+        judged_on: &'a str,
+        summary: &'a BTreeMap<String, BTreeMap<Verdict, usize>>,
+        devices: &'a [Judged<'a>],
+    }
+    let doc = Doc {
+        netinv_version: env!("CARGO_PKG_VERSION"),
+        report: report.display().to_string(),
+        judged_on: &today.0,
+        summary: counts,
+        devices: rows,
+    };
+    serde_json::to_writer_pretty(&mut *w, &doc).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
+}
+
+fn write_csv(w: &mut dyn Write, rows: &[Judged]) -> std::io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record([
+        "name",
+        "platform",
+        "version",
+        "verdict",
+        "rule",
+        "preferred",
+        "reason",
+    ])?;
+    for r in rows {
+        let c = r.compliance;
+        out.write_record([
+            r.name,
+            r.platform.unwrap_or(""),
+            r.version.unwrap_or(""),
+            c.verdict.as_str(),
+            c.rule.as_deref().unwrap_or(""),
+            c.preferred.as_deref().unwrap_or(""),
+            &c.reason,
+        ])?;
+    }
+    out.flush()
+}
+
+fn print_audit(
+    out: &mut dyn Write,
+    report: &Path,
+    counts: &BTreeMap<String, BTreeMap<Verdict, usize>>,
+    rows: &[Judged],
+) -> std::io::Result<()> {
+    writeln!(out, "{}: {} devices", report.display(), rows.len())?;
+    for (platform, verdicts) in counts {
+        let list: Vec<String> = Verdict::ALL
+            .iter()
+            .filter_map(|v| verdicts.get(v).map(|n| format!("{n} {}", v.as_str())))
+            .collect();
+        writeln!(out, "  {platform}: {}", list.join(", "))?;
+    }
+    for r in rows
+        .iter()
+        .filter(|r| r.compliance.verdict == Verdict::NonCompliant)
+    {
+        writeln!(out, "  non-compliant: {}: {}", r.name, r.compliance.reason)?;
+    }
+    Ok(())
+}

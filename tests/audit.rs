@@ -1,0 +1,325 @@
+//! The version audit as a workflow, against the simulated fleet: a policy judged during
+//! `collect` and again by `audit` on the saved report, and `diff` between two runs of a fleet
+//! that went through an upgrade wave and some RMAs the simulator knows of.
+
+mod support;
+
+use netinv::platform::Platform;
+use netinv::sim::{Fleet, FleetConfig, SimDevice, Wave};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use support::*;
+
+const PASSWORD: &str = "audit-pw";
+
+fn fleet(platforms: &[Platform], per_platform: usize, wave: Wave) -> Fleet {
+    let mut cfg = FleetConfig::new(platforms.len() * per_platform);
+    cfg.platforms = platforms.to_vec();
+    cfg.password = PASSWORD.into();
+    cfg.seed = 11;
+    cfg.wave = wave;
+    Fleet::start(cfg).expect("fleet starts")
+}
+
+/// `netinv collect` with the given extra arguments; (exit code, JSON report if written, stderr).
+fn collect(dir: &TempDir, inventory: &str, args: &[&str]) -> (i32, Option<Value>, String) {
+    let inv = dir.join("inventory.csv");
+    std::fs::write(&inv, inventory).unwrap();
+    let json = dir.join("report.json");
+    let _ = std::fs::remove_file(&json);
+    let out = run(netinv()
+        .arg("collect")
+        .arg("-i")
+        .arg(&inv)
+        .args([
+            "-u",
+            "admin",
+            "--host-key-policy",
+            "off",
+            "-t",
+            "10s",
+            "--json",
+        ])
+        .arg(&json)
+        .args(args)
+        .env("NETINV_PASSWORD", PASSWORD));
+    let report = std::fs::read_to_string(&json)
+        .ok()
+        .map(|t| serde_json::from_str(&t).unwrap());
+    (out.status.code().unwrap_or(-1), report, text(&out.stderr))
+}
+
+fn verdicts(report: &Value) -> BTreeMap<String, String> {
+    report["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap().to_string(),
+                d["compliance"]["verdict"]
+                    .as_str()
+                    .unwrap_or("<none>")
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+fn first_of(fleet: &Fleet, p: Platform) -> &SimDevice {
+    fleet.devices().iter().find(|d| d.platform == p).unwrap()
+}
+
+/// A policy built from what the simulator says its devices run, with every kind of rule, and
+/// the verdict each device must get from it, said device by device.
+fn policy_and_expectations(fleet: &Fleet) -> (String, BTreeMap<String, String>) {
+    let ios = first_of(fleet, Platform::CiscoIos);
+    let xr = first_of(fleet, Platform::CiscoXr);
+    let policy = format!(
+        r#"# what the team approved
+rules:
+  - name: ios at {site}
+    platform: cisco_ios
+    approved: ["{ios_version}"]
+    where: {{ site: "{site}" }}
+  - name: ios elsewhere
+    platform: cisco_ios
+    approved: ["0.0(0)NONE"]
+    preferred: "15.9(3)M6"
+  - name: nxos floor
+    platform: cisco_nxos
+    minimum: "7.0(3)I7(1)"
+  - name: xr floor
+    platform: cisco_xr
+    minimum: "99.0.0"
+    preferred: "99.1.0"
+  - name: eos retired
+    platform: arista_eos
+    minimum: "1.0"
+    until: 2001-01-01
+exemptions:
+  - device: {xr_name}
+    reason: lab chassis, TAC case 699123456
+"#,
+        site = ios.site,
+        ios_version = ios.version,
+        xr_name = xr.name,
+    );
+    let expect = fleet
+        .devices()
+        .iter()
+        .map(|d| {
+            let v = match d.platform {
+                Platform::CiscoIos if d.site == ios.site && d.version == ios.version => "compliant",
+                Platform::CiscoIos => "non_compliant",
+                Platform::CiscoNxos => "compliant",
+                Platform::CiscoXr if d.name == xr.name => "exempt",
+                Platform::CiscoXr => "non_compliant",
+                _ => "no_rule",
+            };
+            (d.name.clone(), v.to_string())
+        })
+        .collect();
+    (policy, expect)
+}
+
+const PLATFORMS: &[Platform] = &[
+    Platform::CiscoIos,
+    Platform::CiscoNxos,
+    Platform::CiscoXr,
+    Platform::AristaEos,
+    Platform::JuniperJunos,
+];
+
+#[test]
+fn every_device_gets_the_verdict_the_simulators_versions_imply() {
+    let fleet = fleet(PLATFORMS, 4, Wave::default());
+    let dir = TempDir::new("audit-verdicts");
+    let (policy, mut expect) = policy_and_expectations(&fleet);
+    std::fs::write(dir.join("policy.yaml"), &policy).unwrap();
+    // One more row that cannot be reached: it is judged `not_collected`, never guessed.
+    let dead = free_port();
+    let inventory = format!(
+        "{}dead-router,127.0.0.1,{dead},cisco_ios,{},x,,,,,,,\n",
+        fleet.inventory_csv(),
+        first_of(&fleet, Platform::CiscoIos).site
+    );
+    expect.insert("dead-router".into(), "not_collected".into());
+
+    let policy_path = dir.join("policy.yaml").display().to_string();
+    let (code, report, stderr) = collect(&dir, &inventory, &["--policy", &policy_path]);
+    let report = report.unwrap_or_else(|| panic!("no report: {stderr}"));
+    assert_eq!(verdicts(&report), expect, "{stderr}");
+    assert_eq!(
+        code, 1,
+        "a failed device wins over non-compliance: {stderr}"
+    );
+
+    // The summary counts the verdicts per platform, and the terminal names what to move to.
+    let xr = &report["summary"]["compliance"]["cisco_xr"];
+    assert_eq!(xr["exempt"], 1, "{xr}");
+    assert_eq!(xr["non_compliant"], 3, "{xr}");
+    assert!(stderr.contains("move to 99.1.0"), "{stderr}");
+    let xr_rows: Vec<&Value> = report["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["platform"] == "cisco_xr" && d["compliance"]["verdict"] == "non_compliant")
+        .collect();
+    for d in xr_rows {
+        assert_eq!(d["compliance"]["rule"], "xr floor");
+        assert_eq!(d["compliance"]["preferred"], "99.1.0");
+    }
+
+    // `audit` re-judges the saved report without contacting anything, with the same verdicts.
+    drop(fleet);
+    let out = run(netinv()
+        .args(["audit", "--policy", &policy_path, "--json", "-"])
+        .arg(dir.join("report.json")));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let judged: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let again: BTreeMap<String, String> = judged["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap().to_string(),
+                d["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(again, expect);
+}
+
+#[test]
+fn exit_3_means_complete_but_off_policy_and_0_means_all_approved() {
+    let fleet = fleet(&[Platform::CiscoXr], 3, Wave::default());
+    let dir = TempDir::new("audit-exit");
+    std::fs::write(
+        dir.join("strict.yaml"),
+        "rules:\n  - platform: cisco_xr\n    minimum: \"99.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("lenient.yaml"),
+        "rules:\n  - platform: cisco_xr\n    minimum: \"6.0.0\"\n",
+    )
+    .unwrap();
+    let strict = dir.join("strict.yaml").display().to_string();
+    let lenient = dir.join("lenient.yaml").display().to_string();
+    let (code, _, stderr) = collect(&dir, &fleet.inventory_csv(), &["--policy", &strict]);
+    assert_eq!(code, 3, "{stderr}");
+    let (code, report, stderr) = collect(&dir, &fleet.inventory_csv(), &["--policy", &lenient]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        report.unwrap()["summary"]["compliance"]["cisco_xr"]["compliant"],
+        3
+    );
+}
+
+#[test]
+fn a_bad_policy_is_refused_with_its_line_before_any_device_is_contacted() {
+    let dir = TempDir::new("audit-bad");
+    std::fs::write(
+        dir.join("policy.yaml"),
+        "rules:\n  - platform: cisco_ios\n    minimum: 15.2\n",
+    )
+    .unwrap();
+    // A listener that records whether anybody connected.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let policy = dir.join("policy.yaml").display().to_string();
+    let (code, report, stderr) = collect(
+        &dir,
+        &format!("host,port\n127.0.0.1,{port}\n"),
+        &["--policy", &policy],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("policy.yaml:3: "), "{stderr}");
+    assert!(stderr.contains("quotes"), "the fix is named: {stderr}");
+    assert!(report.is_none());
+    assert!(listener.accept().is_err(), "a device was contacted");
+}
+
+#[test]
+fn diff_reports_exactly_the_upgrades_and_rmas_the_simulator_made() {
+    let dir = TempDir::new("audit-diff");
+    let before = fleet(PLATFORMS, 6, Wave::default());
+    let (_, old, stderr) = collect(&dir, &before.inventory_csv(), &[]);
+    std::fs::rename(dir.join("report.json"), dir.join("old.json")).unwrap();
+    let old = old.unwrap_or_else(|| panic!("{stderr}"));
+    let was: Vec<SimDevice> = before.devices().to_vec();
+    drop(before);
+
+    let wave = Wave {
+        upgrade: 0.3,
+        rma: 0.2,
+        seed: 5,
+    };
+    let after = fleet(PLATFORMS, 6, wave);
+    let (_, new, stderr) = collect(&dir, &after.inventory_csv(), &[]);
+    let new = new.unwrap_or_else(|| panic!("{stderr}"));
+    assert_eq!(old["summary"]["ok"], new["summary"]["ok"]);
+
+    // What the simulator changed, device by device.
+    let mut want: Vec<(String, &str, String, String)> = Vec::new();
+    for (a, b) in was.iter().zip(after.devices()) {
+        assert_eq!(a.name, b.name);
+        if a.version != b.version && !a.version.is_empty() {
+            want.push((
+                a.name.clone(),
+                "version",
+                a.version.clone(),
+                b.version.clone(),
+            ));
+        }
+        if a.serial != b.serial && !a.serial.is_empty() {
+            want.push((a.name.clone(), "serial", a.serial.clone(), b.serial.clone()));
+        }
+    }
+    assert!(
+        want.len() >= 5,
+        "the wave changed too little to test: {want:?}"
+    );
+
+    let out = run(netinv()
+        .args(["diff", "--json", "-"])
+        .arg(dir.join("old.json"))
+        .arg(dir.join("report.json")));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let diff: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(String, &str, String, String)> = diff["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let field = match c["field"].as_str() {
+                Some("version") => "version",
+                Some("serial") => "serial",
+                other => panic!("a change the simulator did not make: {other:?} {c}"),
+            };
+            let kind = c["change"].as_str().unwrap();
+            match field {
+                "version" => assert!(kind == "upgraded" || kind == "downgraded", "{c}"),
+                _ => assert_eq!(kind, "replaced", "{c}"),
+            }
+            (
+                c["device"].as_str().unwrap().to_string(),
+                field,
+                c["old"].as_str().unwrap().to_string(),
+                c["new"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+
+    // The text form says the same, one line per change.
+    let out = run(netinv()
+        .arg("diff")
+        .arg(dir.join("old.json"))
+        .arg(dir.join("report.json")));
+    let shown = text(&out.stdout);
+    assert_eq!(shown.lines().count(), want.len() + 1, "{shown}");
+}
