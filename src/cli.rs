@@ -184,6 +184,10 @@ pub struct CollectArgs {
     #[arg(long, value_name = "FILE")]
     pub csv: Option<String>,
 
+    /// Write Prometheus metrics here, in node_exporter's textfile format
+    #[arg(long, value_name = "FILE")]
+    pub prometheus: Option<String>,
+
     /// Write each device's raw output to DIR/<name>.txt
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,

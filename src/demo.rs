@@ -78,6 +78,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         json: Some(args.out.join("report.json").display().to_string()),
         csv: Some(args.out.join("report.csv").display().to_string()),
         out_dir: Some(args.out.join("raw")),
+        prometheus: None,
     };
     let ui = Ui {
         progress: !args.no_progress && crate::sys::stderr_is_terminal(),

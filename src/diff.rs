@@ -305,9 +305,7 @@ pub fn run(args: &DiffArgs) -> Result<i32, AppError> {
     if to_stdout {
         let _ = write_text(&mut std::io::stderr().lock(), &args.old, &args.new, &all);
     } else {
-        write("-", &|w| {
-            write_text(w, &args.old, &args.new, &all)
-        })?;
+        write("-", &|w| write_text(w, &args.old, &args.new, &all))?;
     }
     Ok(EXIT_OK)
 }

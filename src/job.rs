@@ -7,7 +7,7 @@ use crate::facts;
 use crate::inventory::Device;
 use crate::outdir::OutDir;
 use crate::progress::Progress;
-use crate::report::{self, CsvExporter, Exporter, JsonExporter, Report};
+use crate::report::{self, CsvExporter, Exporter, JsonExporter, PrometheusExporter, Report};
 use crate::settings::Settings;
 use crate::spool::Spool;
 use crate::ssh::hostkeys::HostKeyStore;
@@ -23,6 +23,8 @@ pub struct Outputs {
     pub json: Option<String>,
     pub csv: Option<String>,
     pub out_dir: Option<PathBuf>,
+    /// node_exporter textfile.
+    pub prometheus: Option<String>,
 }
 
 /// What the operator sees.
@@ -206,7 +208,11 @@ pub fn run(
     if ui.summary {
         let mut err = std::io::stderr().lock();
         let _ = report::print_summary(&report, &mut err);
-        for (dest, what) in [(&outputs.json, "json"), (&outputs.csv, "csv")] {
+        for (dest, what) in [
+            (&outputs.json, "json"),
+            (&outputs.csv, "csv"),
+            (&outputs.prometheus, "prometheus"),
+        ] {
             if let Some(d) = dest.as_ref().filter(|d| *d != "-") {
                 let _ = writeln_to(&mut err, &format!("{what} report: {d}"));
             }
@@ -230,7 +236,9 @@ pub fn run(
 
 /// Temp files that killed runs left where this run writes (see `files`).
 fn remove_stale_temp_files(outputs: &Outputs) {
-    let reports = [&outputs.json, &outputs.csv].into_iter().flatten();
+    let reports = [&outputs.json, &outputs.csv, &outputs.prometheus]
+        .into_iter()
+        .flatten();
     let dirs = reports
         .filter(|d| *d != "-")
         .map(|d| crate::files::directory_of(Path::new(d)).to_path_buf())
@@ -256,10 +264,17 @@ fn write_reports(
     to_stdout: bool,
 ) -> Vec<String> {
     let mut errors = Vec::new();
-    let exporters: [(&Option<String>, &dyn Exporter, &str); 2] = [
+    let prometheus = outputs
+        .prometheus
+        .as_deref()
+        .map(PrometheusExporter::replacing);
+    let mut exporters: Vec<(&Option<String>, &dyn Exporter, &str)> = vec![
         (&outputs.json, &JsonExporter, "JSON"),
         (&outputs.csv, &CsvExporter, "CSV"),
     ];
+    if let Some(p) = &prometheus {
+        exporters.push((&outputs.prometheus, p, "Prometheus"));
+    }
     for (dest, exporter, what) in exporters {
         let Some(dest) = dest else { continue };
         if dest == "-" && !to_stdout {

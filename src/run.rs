@@ -127,7 +127,10 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
     settings
         .check_usernames(&inv.devices)
         .map_err(|e| AppError::Usage(e.to_string()))?;
-    for dest in [&args.json, &args.csv].into_iter().flatten() {
+    for dest in [&args.json, &args.csv, &args.prometheus]
+        .into_iter()
+        .flatten()
+    {
         check_writable_dir(dest)?;
     }
     let host_keys = HostKeyStore::load(settings.host_keys.policy, settings.host_keys.file.clone())
@@ -139,6 +142,7 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
         json: args.json.clone(),
         csv: args.csv.clone(),
         out_dir: args.out_dir.clone(),
+        prometheus: args.prometheus.clone(),
     };
     let quiet = args.log.quiet;
     let ui = Ui {

@@ -323,3 +323,83 @@ fn diff_reports_exactly_the_upgrades_and_rmas_the_simulator_made() {
     let shown = text(&out.stdout);
     assert_eq!(shown.lines().count(), want.len() + 1, "{shown}");
 }
+
+#[test]
+fn the_prometheus_textfile_passes_promtool_and_says_what_the_json_says() {
+    let fleet = fleet(PLATFORMS, 2, Wave::default());
+    let dir = TempDir::new("audit-prom");
+    let (policy, _) = policy_and_expectations(&fleet);
+    std::fs::write(dir.join("policy.yaml"), &policy).unwrap();
+    // A column name that is no valid label, and a value that needs escaping.
+    let inventory = fleet
+        .inventory_csv()
+        .replacen("expect_uptime", "expect uptime", 1);
+    let inventory = format!(
+        "{inventory}dead \"quoted\",127.0.0.1,{},cisco_ios,a\\b,x,,,,,,,\n",
+        free_port()
+    );
+    let prom = dir.join("metrics.prom");
+    let policy_path = dir.join("policy.yaml").display().to_string();
+    let prom_path = prom.display().to_string();
+    let (_, report, stderr) = collect(
+        &dir,
+        &inventory,
+        &["--policy", &policy_path, "--prometheus", &prom_path],
+    );
+    let report = report.unwrap_or_else(|| panic!("{stderr}"));
+    let metrics = std::fs::read_to_string(&prom).unwrap();
+
+    let check = run_with_stdin(
+        std::process::Command::new("promtool").args(["check", "metrics"]),
+        metrics.as_bytes(),
+    );
+    assert!(
+        check.status.success(),
+        "promtool: {}{}\n{metrics}",
+        text(&check.stdout),
+        text(&check.stderr)
+    );
+
+    let series = |name: &str, value: &str| {
+        metrics
+            .lines()
+            .filter(|l| l.starts_with(&format!("{name}{{")) && l.ends_with(&format!(" {value}")))
+            .count()
+    };
+    let s = &report["summary"];
+    let devices = report["devices"].as_array().unwrap();
+    assert_eq!(series("netinv_device_info", "1"), devices.len());
+    assert_eq!(
+        series("netinv_device_up", "1") as u64,
+        s["ok"].as_u64().unwrap()
+    );
+    assert_eq!(
+        series("netinv_device_up", "0") as u64,
+        s["failed"].as_u64().unwrap()
+    );
+    let verdict_count = |v: &str| {
+        devices
+            .iter()
+            .filter(|d| d["compliance"]["verdict"] == v)
+            .count()
+    };
+    assert_eq!(
+        series("netinv_device_compliant", "1"),
+        verdict_count("compliant") + verdict_count("exempt")
+    );
+    assert_eq!(
+        series("netinv_device_compliant", "0"),
+        verdict_count("non_compliant")
+    );
+    assert!(metrics.contains(&format!(
+        "netinv_run_devices{{status=\"ok\"}} {}\n",
+        s["ok"]
+    )));
+    assert!(
+        metrics.contains("name=\"dead \\\"quoted\\\"\""),
+        "{metrics}"
+    );
+    assert!(metrics.contains("site=\"a\\\\b\""), "{metrics}");
+    assert!(metrics.contains("expect_uptime=\""), "{metrics}");
+    assert!(metrics.contains("netinv_run_last_success_timestamp_seconds "));
+}

@@ -3,6 +3,7 @@
 
 mod csv;
 mod json;
+mod prometheus;
 mod summary;
 
 pub use summary::print_summary;
@@ -188,6 +189,7 @@ pub trait Exporter {
 
 pub use self::csv::CsvExporter;
 pub use self::json::JsonExporter;
+pub use self::prometheus::PrometheusExporter;
 
 /// Write a report to `dest` (`-` = stdout) atomically: a temporary file beside it, then a rename,
 /// so a reader (or a crash, or Ctrl-C) never sees half a report.
