@@ -112,6 +112,10 @@ pub struct CollectArgs {
     #[arg(short, long, value_name = "FILE")]
     pub inventory: String,
 
+    /// Which inventory column plays which part, e.g. host=mgmt_ip,name=hostname
+    #[arg(long, value_name = "ROLE=COLUMN,...")]
+    pub columns: Option<String>,
+
     /// SSH username (or env NETINV_USERNAME; per-row `username` column overrides)
     #[arg(short, long, env = "NETINV_USERNAME")]
     pub username: Option<String>,
@@ -278,6 +282,10 @@ pub struct CheckArgs {
     /// Inventory CSV (`-` = stdin)
     #[arg(short, long, value_name = "FILE")]
     pub inventory: String,
+
+    /// Which inventory column plays which part, e.g. host=mgmt_ip,name=hostname
+    #[arg(long, value_name = "ROLE=COLUMN,...")]
+    pub columns: Option<String>,
 }
 
 #[derive(Debug, Args)]

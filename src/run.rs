@@ -94,8 +94,10 @@ fn dispatch(cli: Cli) -> Result<i32, AppError> {
     }
 }
 
-fn load_inventory(path: &str) -> Result<Inventory, AppError> {
-    inventory::read_path(path).map_err(|e| AppError::Usage(e.to_string()))
+fn load_inventory(path: &str, columns: Option<&str>) -> Result<Inventory, AppError> {
+    let options =
+        inventory::Options::with_columns(columns.unwrap_or("")).map_err(AppError::Usage)?;
+    inventory::read_path_with(path, &options).map_err(|e| AppError::Usage(e.to_string()))
 }
 
 fn collect(args: &CollectArgs) -> Result<i32, AppError> {
@@ -105,7 +107,7 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
     })?;
     crate::sys::raise_nofile_limit();
     crate::sys::tune_allocator();
-    let inv = load_inventory(&args.inventory)?;
+    let inv = load_inventory(&args.inventory, args.columns.as_deref())?;
     if !inv.problems.is_empty() {
         let problems: Vec<String> = inv.problems.iter().map(|p| p.to_string()).collect();
         if !args.skip_invalid {
@@ -177,12 +179,28 @@ fn check_writable_dir(dest: &str) -> Result<(), AppError> {
 }
 
 fn check(args: &CheckArgs) -> Result<i32, AppError> {
-    let inv = load_inventory(&args.inventory)?;
+    let inv = load_inventory(&args.inventory, args.columns.as_deref())?;
     for p in &inv.problems {
         println!("{p}");
     }
+    // How the file was read, when it was not plain comma-separated UTF-8: a surprise here
+    // explains odd values.
+    let mut read_as = Vec::new();
+    if let Some(encoding) = inv.encoding {
+        read_as.push(format!("decoded from {encoding}"));
+    }
+    match inv.delimiter {
+        b';' => read_as.push("';'-separated".to_string()),
+        b'\t' => read_as.push("tab-separated".to_string()),
+        _ => {}
+    }
+    let read_as = if read_as.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", read_as.join(", "))
+    };
     println!(
-        "{}: {} device(s), {} problem(s)",
+        "{}: {} device(s), {} problem(s){read_as}",
         inv.source,
         inv.devices.len(),
         inv.problems.len()

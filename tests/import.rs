@@ -132,3 +132,102 @@ fn per_row_passwords_and_enable_secrets_are_used_and_appear_in_no_output() {
         }
     }
 }
+
+#[test]
+fn a_netbox_export_saved_by_excel_is_collected_as_it_is() {
+    let mut cfg = FleetConfig::new(3);
+    cfg.password = ROW_PASSWORD.into();
+    cfg.platforms = vec![
+        "cisco_ios".parse().unwrap(),
+        "juniper_junos".parse().unwrap(),
+    ];
+    let fleet = Fleet::start(cfg).unwrap();
+    // NetBox's column titles and display names, a custom `SSH Port` field, addresses with
+    // their prefix length; saved by Excel in a German locale: `;`, CRLF, Windows-1252.
+    let mut csv = String::from("Name;Status;Site;Platform;IPv4 Address;SSH Port\r\n");
+    for d in fleet.devices() {
+        let platform = match d.platform.name() {
+            "cisco_ios" => "Cisco IOS",
+            _ => "Juniper Junos",
+        };
+        csv.push_str(&format!(
+            "{};Active;Zürich;{platform};{}/32;{}\r\n",
+            d.name, d.host, d.port
+        ));
+    }
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&csv);
+    let dir = TempDir::new("import-netbox");
+    let inv = dir.join("netbox_devices.csv");
+    std::fs::write(&inv, &bytes).unwrap();
+
+    let check = run(netinv()
+        .args(["check", "--columns", "port=SSH Port", "-i"])
+        .arg(&inv));
+    assert_eq!(check.status.code(), Some(0), "{}", text_of(&check));
+    assert!(
+        text(&check.stdout)
+            .contains("3 device(s), 0 problem(s) (decoded from windows-1252, ';'-separated)"),
+        "{}",
+        text_of(&check)
+    );
+
+    let json = dir.join("report.json");
+    let out = run(netinv()
+        .args(["collect", "--columns", "port=SSH Port", "-u", "admin"])
+        .args(["--host-key-policy", "off", "-i"])
+        .arg(&inv)
+        .arg("--json")
+        .arg(&json)
+        .env("NETINV_PASSWORD", ROW_PASSWORD));
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    for (d, sim) in report["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(fleet.devices())
+    {
+        assert_eq!(d["name"], sim.name.as_str());
+        assert_eq!(d["host"], sim.host.to_string());
+        assert_eq!(d["platform"], sim.platform.name());
+        assert_eq!(d["facts"]["version"], sim.version.as_str(), "{d}");
+        assert_eq!(d["fields"]["Site"], "Zürich");
+    }
+}
+
+#[test]
+fn a_column_mapping_that_cannot_be_read_is_bad_usage_naming_the_fix() {
+    let dir = TempDir::new("import-columns");
+    let inv = dir.join("inv.csv");
+    std::fs::write(&inv, "device,mgmt\nr1,127.0.0.1\n").unwrap();
+    let out = run(netinv()
+        .args(["check", "--columns", "adress=mgmt", "-i"])
+        .arg(&inv));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("unknown role 'adress' (known: host, name,"),
+        "{}",
+        text_of(&out)
+    );
+
+    let out = run(netinv().args(["check", "-i"]).arg(&inv));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stdout).contains("or map it with --columns host=COLUMN"),
+        "{}",
+        text_of(&out)
+    );
+
+    let out = run(netinv()
+        .args(["check", "--columns", "host=MGMT", "-i"])
+        .arg(&inv));
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+}
+
+fn text_of(out: &std::process::Output) -> String {
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    )
+}

@@ -1,6 +1,6 @@
 //! The inventory reader's contract (DESIGN §4): what a CSV row becomes, and how every problem is named.
 
-use netinv::inventory::{read, read_path, Device, Inventory};
+use netinv::inventory::{decode, parse_with, read, read_path, Device, Inventory, Options};
 use netinv::platform::{Platform, PlatformChoice};
 use proptest::prelude::*;
 use std::collections::HashSet;
@@ -11,7 +11,21 @@ fn inv(text: &str) -> Inventory {
     read(text.as_bytes(), "t.csv")
 }
 
+/// Problems as `FILE:LINE: column: message`, without the fix (`with_fixes` has it): most
+/// tests are about what is wrong; every problem's fix is checked on its own.
 fn rendered(inv: &Inventory) -> Vec<String> {
+    inv.problems
+        .iter()
+        .map(|p| {
+            let mut p = p.clone();
+            p.fix = None;
+            p.to_string()
+        })
+        .collect()
+}
+
+/// Problems exactly as netinv prints them.
+fn with_fixes(inv: &Inventory) -> Vec<String> {
     inv.problems.iter().map(|p| p.to_string()).collect()
 }
 
@@ -132,7 +146,11 @@ fn password_and_secret_columns_are_row_credentials_and_never_extra_fields() {
 
 #[test]
 fn a_bad_byte_in_a_password_is_reported_without_quoting_the_password() {
-    let inv = read(&b"host,password\n10.0.0.1,hunter\xff2\n"[..], "t.csv");
+    // The UTF-8 'ü' makes the lone \xff a bad byte rather than Windows-1252.
+    let inv = read(
+        &b"host,password,site\n10.0.0.1,hunter\xff2,Z\xc3\xbcrich\n"[..],
+        "t.csv",
+    );
     let problems = rendered(&inv);
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(
@@ -260,13 +278,15 @@ fn an_empty_file_is_a_problem_on_line_1() {
 
 #[test]
 fn a_header_without_host_is_a_problem_on_the_header_line() {
-    let inv = inv("# comment\n\nname,address\nr1,10.0.0.1\n");
+    let inv = inv("# comment\n\nname,mgmt\nr1,10.0.0.1\n");
     assert!(inv.devices.is_empty());
     assert_eq!(
-        rendered(&inv),
+        with_fixes(&inv),
         vec![
-            "t.csv:3: no 'host' column in the header row (columns found: 'name', 'address'); \
-              the first row that is not blank or a comment must name the columns"
+            "t.csv:3: no 'host' column in the header row (columns found: 'name', 'mgmt') \
+             (fix: name the column with the address to connect to `host` (or `ip`, `mgmt_ip`, \
+             `IPv4 Address`), or map it with --columns host=COLUMN; the first row that is \
+             not blank or a comment must name the columns)"
         ]
     );
 }
@@ -422,7 +442,8 @@ fn an_unknown_platform_is_a_problem_that_lists_the_known_ones() {
 
 #[test]
 fn invalid_utf8_is_a_problem_on_its_line_and_the_rest_of_the_file_is_still_read() {
-    let bytes = b"host,name,site\n10.0.0.1,r1,a\n10.0.0.2,r\xff2,\xc3\n10.0.0.3,r3,c\n";
+    // Valid UTF-8 elsewhere ('ü') makes the bad bytes corruption, not another encoding.
+    let bytes = b"host,name,site\n10.0.0.1,r1,Z\xc3\xbcrich\n10.0.0.2,r\xff2,\xc3\n10.0.0.3,r3,c\n";
     let inv = read(&bytes[..], "t.csv");
     assert_eq!(
         rendered(&inv),
@@ -437,7 +458,8 @@ fn invalid_utf8_is_a_problem_on_its_line_and_the_rest_of_the_file_is_still_read(
 
 #[test]
 fn an_invalid_utf8_header_name_is_a_problem_and_no_row_becomes_a_device() {
-    let inv = read(&b"host,s\xe9te\n10.0.0.1,x\n"[..], "t.csv");
+    // The UTF-8 'ü' makes this a UTF-8 file with a bad byte, not a Windows-1252 file.
+    let inv = read(&b"host,s\xe9te,Z\xc3\xbcrich\n10.0.0.1,x,y\n"[..], "t.csv");
     assert!(inv.devices.is_empty());
     assert_eq!(
         rendered(&inv),
@@ -650,6 +672,397 @@ fn a_reader_that_fails_half_way_is_a_problem_and_yields_no_devices() {
     );
 }
 
+// ---- inventories as other tools export them --------------------------------------------
+
+fn with_columns(text: &str, columns: &str) -> Inventory {
+    parse_with(
+        text.as_bytes(),
+        "t.csv",
+        &Options::with_columns(columns).unwrap(),
+    )
+}
+
+fn hosts(inv: &Inventory) -> Vec<(&str, &str)> {
+    inv.devices
+        .iter()
+        .map(|d| (d.name.as_str(), d.host.as_str()))
+        .collect()
+}
+
+#[test]
+fn a_netbox_device_export_reads_as_it_is_with_prefix_lengths_dropped() {
+    // NetBox's device list, "Export → Current view": the table's column titles, addresses
+    // with their prefix length, platforms by their display name.
+    let inv = inv(
+        "Name,Status,Tenant,Site,Location,Rack,Role,Manufacturer,Type,Platform,IP Address,IPv4 Address\n\
+         core-1,Active,,Berlin,,R01,Core,Cisco,C9500-24Y4C,Cisco IOS-XE,10.0.0.1/24,10.0.0.1/24\n\
+         edge-1,Active,,Paris,,,Edge,Juniper,MX204,Junos,2001:db8::1/64,\n",
+    );
+    assert_eq!(with_fixes(&inv), Vec::<String>::new());
+    assert_eq!(
+        hosts(&inv),
+        vec![("core-1", "10.0.0.1"), ("edge-1", "2001:db8::1")]
+    );
+    let core = device(&inv, "core-1");
+    assert_eq!(core.platform, PlatformChoice::Known(Platform::CiscoXe));
+    assert_eq!(
+        device(&inv, "edge-1").platform,
+        PlatformChoice::Known(Platform::JuniperJunos)
+    );
+    let kept: Vec<&str> = core.fields.iter().map(|(k, _)| &**k).collect();
+    assert_eq!(
+        kept,
+        [
+            "Status",
+            "Tenant",
+            "Site",
+            "Location",
+            "Rack",
+            "Role",
+            "Manufacturer",
+            "Type",
+            "IPv4 Address"
+        ],
+        "the columns netinv reads are not repeated in `fields`; the rest are carried"
+    );
+}
+
+#[test]
+fn netbox_per_family_address_columns_are_the_host_when_there_is_no_ip_address_column() {
+    for header in [
+        "Name,Status,Site,Platform,IPv4 Address",
+        "name,status,site,platform,Primary IPv4",
+        "name,status,site,platform,primary_ip4",
+    ] {
+        let inv = inv(&format!("{header}\nsw1,active,HQ,cisco-ios,192.0.2.7/32\n"));
+        assert_eq!(with_fixes(&inv), Vec::<String>::new(), "{header}");
+        assert_eq!(hosts(&inv), vec![("sw1", "192.0.2.7")], "{header}");
+        assert_eq!(
+            device(&inv, "sw1").platform,
+            PlatformChoice::Known(Platform::CiscoIos)
+        );
+    }
+}
+
+#[test]
+fn nornir_hostname_is_the_address_and_name_the_inventory_key() {
+    // Nornir's SimpleInventory (and its CSV plugins): `name` is the host's key, `hostname`
+    // what to connect to.
+    let inv = inv(
+        "name,hostname,platform,port,username,password\nspine00,127.0.0.1,ios,12444,netdevops,pw\n",
+    );
+    assert_eq!(with_fixes(&inv), Vec::<String>::new());
+    let d = device(&inv, "spine00");
+    assert_eq!(d.host, "127.0.0.1");
+    assert_eq!(d.port, Some(12444));
+    assert_eq!(d.platform, PlatformChoice::Known(Platform::CiscoIos));
+    assert_eq!(d.username.as_deref(), Some("netdevops"));
+    assert_eq!(d.password.as_ref().map(|p| p.expose()), Some("pw"));
+    assert!(d.fields.is_empty(), "{:?}", d.fields);
+}
+
+#[test]
+fn hostname_is_the_name_when_another_column_holds_the_address() {
+    for address in ["ip", "mgmt_ip", "Management IP", "ip_address"] {
+        let inv = inv(&format!("hostname,{address},site\nr1,10.0.0.1,HQ\n"));
+        assert_eq!(with_fixes(&inv), Vec::<String>::new(), "{address}");
+        assert_eq!(hosts(&inv), vec![("r1", "10.0.0.1")], "{address}");
+        assert_eq!(
+            device(&inv, "r1").fields,
+            vec![("site".into(), "HQ".to_string())]
+        );
+    }
+}
+
+#[test]
+fn a_netmiko_device_list_with_device_type_ip_and_secret_reads_as_it_is() {
+    let inv = inv("device_type,ip,username,password,secret,port\ncisco_nxos,10.1.1.1,admin,pw,en,8022\narista_eos,10.1.1.2,,,,\n");
+    assert_eq!(with_fixes(&inv), Vec::<String>::new());
+    let d = device(&inv, "10.1.1.1");
+    assert_eq!(d.platform, PlatformChoice::Known(Platform::CiscoNxos));
+    assert_eq!(d.port, Some(8022));
+    assert_eq!(d.secret.as_ref().map(|s| s.expose()), Some("en"));
+    assert_eq!(
+        device(&inv, "10.1.1.2").platform,
+        PlatformChoice::Known(Platform::AristaEos)
+    );
+}
+
+#[test]
+fn netinv_names_win_over_aliases_and_a_second_alias_stays_an_extra_field() {
+    let inv = inv("ip,host,platform,device_type\n10.9.9.9,10.0.0.1,cisco_ios,router\n");
+    assert_eq!(with_fixes(&inv), Vec::<String>::new());
+    let d = device(&inv, "10.0.0.1");
+    assert_eq!(d.platform, PlatformChoice::Known(Platform::CiscoIos));
+    assert_eq!(
+        d.fields,
+        vec![
+            ("ip".into(), "10.9.9.9".to_string()),
+            ("device_type".into(), "router".to_string())
+        ]
+    );
+}
+
+#[test]
+fn a_column_mapping_names_the_columns_and_wins_over_every_alias() {
+    let text = "hostname,mgmt_ip,loopback,os\nr1,10.0.0.1,192.0.2.1,NX-OS\n";
+    let inv = with_columns(text, "host=loopback, NAME=hostname,platform=os");
+    assert_eq!(with_fixes(&inv), Vec::<String>::new());
+    assert_eq!(hosts(&inv), vec![("r1", "192.0.2.1")]);
+    let d = device(&inv, "r1");
+    assert_eq!(d.platform, PlatformChoice::Known(Platform::CiscoNxos));
+    assert_eq!(d.fields, vec![("mgmt_ip".into(), "10.0.0.1".to_string())]);
+
+    // `platform=` says no column is the platform: `os` here holds something else.
+    let inv = with_columns("host,os\n10.0.0.1,some build string\n", "platform=");
+    assert_eq!(with_fixes(&inv), Vec::<String>::new());
+    assert_eq!(inv.devices[0].platform, PlatformChoice::Detect);
+}
+
+#[test]
+fn a_mapping_to_a_column_the_header_lacks_is_a_header_problem_with_the_fix() {
+    let inv = with_columns("name,ip\nr1,10.0.0.1\n", "host=mgmt");
+    assert!(inv.devices.is_empty());
+    assert_eq!(
+        with_fixes(&inv),
+        vec![
+            "t.csv:1: --columns maps host to 'mgmt', but the header has no such column \
+             (columns found: 'name', 'ip') (fix: name a column of this header in --columns \
+             (case-insensitive))"
+        ]
+    );
+}
+
+#[test]
+fn a_bad_column_mapping_is_refused_before_any_file_is_read() {
+    assert_eq!(
+        Options::with_columns("adress=ip").unwrap_err(),
+        "--columns: unknown role 'adress' (known: host, name, port, platform, username, password, secret)"
+    );
+    assert!(Options::with_columns("host")
+        .unwrap_err()
+        .contains("is not ROLE=COLUMN"));
+    assert!(Options::with_columns("host=a,host=b")
+        .unwrap_err()
+        .contains("mapped twice"));
+    assert_eq!(Options::with_columns(""), Ok(Options::default()));
+}
+
+#[test]
+fn prefix_lengths_and_ipv6_brackets_are_dropped_from_addresses_only() {
+    let inv = inv(
+        "name,host\na,10.0.0.1/24\nb,[::1]\nc,[2001:db8::2]/64\nd,2001:db8::3/128\ne,10.0.0.5/33\n\
+         f,sw1.example.net/24\ng,[::1]:22\nh,[sw1]\n",
+    );
+    assert_eq!(
+        hosts(&inv),
+        vec![
+            ("a", "10.0.0.1"),
+            ("b", "::1"),
+            ("c", "2001:db8::2"),
+            ("d", "2001:db8::3")
+        ]
+    );
+    assert_eq!(
+        with_fixes(&inv),
+        vec![
+            "t.csv:6: host: host '10.0.0.5/33': prefix length /33 is out of range (0-32) \
+             (fix: write the address alone, or with a valid prefix length)",
+            "t.csv:7: host: host 'sw1.example.net/24' is not an IP address or DNS name: \
+             illegal character '/' (fix: write an IP address (a prefix length like /24 is \
+             dropped; IPv6 may be in brackets) or a DNS name)",
+            "t.csv:8: host: host '[::1]:22' is not an IP address or DNS name: a port goes in \
+             the 'port' column (fix: move the port into a `port` column (or -p/--port))",
+            "t.csv:9: host: host '[sw1]' is not an IP address or DNS name: illegal character \
+             '[' (fix: write an IP address (a prefix length like /24 is dropped; IPv6 may be in \
+             brackets) or a DNS name)",
+        ]
+    );
+}
+
+#[test]
+fn vendor_spellings_of_platforms_become_netmiko_names() {
+    let cases = [
+        ("Cisco IOS", Platform::CiscoIos),
+        ("cisco-ios", Platform::CiscoIos),
+        ("IOS", Platform::CiscoIos),
+        ("IOS-XE", Platform::CiscoXe),
+        ("Cisco IOS XE", Platform::CiscoXe),
+        ("cisco_iosxe", Platform::CiscoXe),
+        ("NX-OS", Platform::CiscoNxos),
+        ("Cisco NX-OS", Platform::CiscoNxos),
+        ("IOS-XR", Platform::CiscoXr),
+        ("Cisco ASA", Platform::CiscoAsa),
+        ("EOS", Platform::AristaEos),
+        ("Arista EOS", Platform::AristaEos),
+        ("Junos", Platform::JuniperJunos),
+        ("Juniper JUNOS", Platform::JuniperJunos),
+        ("ProCurve", Platform::HpProcurve),
+        ("HP ProCurve", Platform::HpProcurve),
+        ("ArubaOS-Switch", Platform::HpProcurve),
+        ("VRP", Platform::Huawei),
+        ("Huawei VRP", Platform::Huawei),
+        ("PAN-OS", Platform::PaloaltoPanos),
+        ("Palo Alto PAN-OS", Platform::PaloaltoPanos),
+        ("FortiOS", Platform::Fortinet),
+        ("Fortinet FortiOS", Platform::Fortinet),
+        ("RouterOS", Platform::MikrotikRouteros),
+        ("MikroTik RouterOS", Platform::MikrotikRouteros),
+    ];
+    for (spelling, platform) in cases {
+        let inv = inv(&format!("host,platform\n10.0.0.1,{spelling}\n"));
+        assert_eq!(with_fixes(&inv), Vec::<String>::new(), "{spelling}");
+        assert_eq!(
+            inv.devices[0].platform,
+            PlatformChoice::Known(platform),
+            "{spelling}"
+        );
+    }
+    let inv = inv("host,platform\n10.0.0.1,Cisco IOS 15\n");
+    let problems = with_fixes(&inv);
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0].contains("(fix: write one of those Netmiko device_type names"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn semicolon_and_tab_separated_files_are_recognised_from_the_header() {
+    for (sep, shown) in [(";", "';'"), ("\t", "tab")] {
+        let text = format!(
+            "# exported\nname{sep}host{sep}site\nr1{sep}10.0.0.1{sep}\"Main St, 1\"\nr2{sep}10.0.0.2\n"
+        );
+        let inv = inv(&text);
+        assert_eq!(hosts(&inv), vec![("r1", "10.0.0.1")], "{shown}");
+        assert_eq!(
+            device(&inv, "r1").fields,
+            vec![("site".into(), "Main St, 1".to_string())]
+        );
+        assert_eq!(
+            with_fixes(&inv),
+            vec![format!(
+                "t.csv:4: row has 2 fields, the header has 3 (fix: give every row as many fields \
+                 as the header, separated by {shown}; quote a value that holds the separator)"
+            )]
+        );
+    }
+}
+
+#[test]
+fn an_excel_sep_line_names_the_delimiter_and_keeps_line_numbers() {
+    let inv = inv("sep=;\nhost;name;note\n10.0.0.1;r1;a,b,c,d\n10.0.0.2;;\nbad host;r3;\n");
+    assert_eq!(
+        hosts(&inv),
+        vec![("r1", "10.0.0.1"), ("10.0.0.2", "10.0.0.2")]
+    );
+    assert_eq!(rendered(&inv), vec!["t.csv:5: host: host 'bad host' is not an IP address or DNS name: it contains whitespace"]);
+}
+
+#[test]
+fn a_header_with_as_many_commas_as_semicolons_is_comma_separated() {
+    let inv = inv("host,name;x\n10.0.0.1,r1;x\n");
+    assert_eq!(hosts(&inv), vec![("10.0.0.1", "10.0.0.1")]);
+    assert_eq!(
+        inv.devices[0].fields,
+        vec![("name;x".into(), "r1;x".to_string())]
+    );
+}
+
+fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let units = bom.then_some(0xFEFF).into_iter().chain(text.encode_utf16());
+    for u in units {
+        out.extend(if big_endian {
+            u.to_be_bytes()
+        } else {
+            u.to_le_bytes()
+        });
+    }
+    out
+}
+
+#[test]
+fn utf16_files_with_or_without_a_bom_are_decoded() {
+    // Excel's "Unicode Text" and PowerShell's Export-Csv -Encoding Unicode: UTF-16LE, BOM, tabs.
+    let text = "name\thost\tsite\r\nzürich-1\t10.0.0.1\tZürich\r\n東京-1\t10.0.0.2\t東京\r\nbad\t10.0.0.300\t\r\n";
+    for (big_endian, bom, label) in [
+        (false, true, "UTF-16LE"),
+        (true, true, "UTF-16BE"),
+        (false, false, "UTF-16LE"),
+        (true, false, "UTF-16BE"),
+    ] {
+        let inv = read(&utf16(text, big_endian, bom)[..], "t.csv");
+        assert_eq!(
+            hosts(&inv),
+            vec![("zürich-1", "10.0.0.1"), ("東京-1", "10.0.0.2")],
+            "{label} bom={bom}"
+        );
+        assert_eq!(
+            device(&inv, "東京-1").fields,
+            vec![("site".into(), "東京".to_string())]
+        );
+        assert_eq!(inv.encoding, Some(label));
+        assert_eq!(
+            rendered(&inv),
+            vec!["t.csv:4: host: host '10.0.0.300' is not an IP address or DNS name: digits and dots only, but not a valid IPv4 address"],
+            "line numbers survive decoding"
+        );
+    }
+}
+
+#[test]
+fn windows_1252_files_are_decoded_when_they_hold_no_utf8_at_all() {
+    // "Zürich", "Genève", "Ærø" and a euro sign as Excel saves "CSV" on Western Windows.
+    let bytes = b"name;host;site;cost\r\nr1;10.0.0.1;Z\xfcrich;\x80 5\r\nr2;10.0.0.2;Gen\xe8ve;\r\nr\xc6;10.0.0.3;\xc6r\xf8;\r\n";
+    let inv = read(&bytes[..], "t.csv");
+    assert_eq!(with_fixes(&inv), Vec::<String>::new());
+    assert_eq!(inv.encoding, Some("windows-1252"));
+    assert_eq!(
+        device(&inv, "r1").fields,
+        vec![
+            ("site".into(), "Zürich".to_string()),
+            ("cost".into(), "€ 5".to_string())
+        ]
+    );
+    assert_eq!(device(&inv, "r2").fields[0].1, "Genève");
+    assert_eq!(device(&inv, "rÆ").fields[0].1, "Ærø");
+}
+
+#[test]
+fn decoding_keeps_utf8_as_it_is_and_says_which_encoding_it_undid() {
+    assert_eq!(
+        decode(b"host\n\xc3\xbc\n"),
+        (b"host\n\xc3\xbc\n"[..].into(), None)
+    );
+    assert_eq!(decode(b"\xef\xbb\xbfhost\n"), (b"host\n"[..].into(), None));
+    assert_eq!(
+        decode(b"host\n\xfc\n"),
+        ("host\nü\n".as_bytes().into(), Some("windows-1252"))
+    );
+}
+
+#[test]
+fn every_kind_of_problem_says_how_to_fix_it() {
+    let text = "host,name,port,platform,\n\
+                ,r0,,,\n\
+                10.0.0.1,r1,99999,,\n\
+                10.0.0.2,r1,,,\n\
+                10.0.0.3,r3,,cisco_nope,\n\
+                bad host,r4,,,\n\
+                10.0.0.5,r5\n\
+                10.0.0.6,r6,,,oops\n\
+                10.0.0.7,\"r\n7\",,,\n\
+                10.0.0.8,r8,,,\"\n";
+    let inv = inv(text);
+    assert_eq!(inv.problems.len(), 9, "{:#?}", inv.problems);
+    for p in &inv.problems {
+        let fix = p.fix.as_deref().unwrap_or("");
+        assert!(fix.len() > 10, "no fix in {p}");
+        assert!(p.to_string().ends_with(&format!(" (fix: {fix})")), "{p}");
+    }
+}
+
 // ---- properties -------------------------------------------------------------------------
 
 /// Lines as the csv layer sees them: ended by `\n`, `\r\n` or a lone `\r`.
@@ -710,7 +1123,8 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic_and_stay_consistent(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
         let inv = read(&bytes[..], "fuzz.csv");
-        let lines = line_count(&bytes);
+        // Lines as decoded: UTF-16 input has other bytes for its line breaks.
+        let lines = line_count(&decode(&bytes).0);
         let problem_lines: HashSet<usize> = inv.problems.iter().map(|p| p.line).collect();
         let mut names = HashSet::new();
         for d in &inv.devices {
@@ -720,6 +1134,35 @@ proptest! {
         }
         for p in &inv.problems {
             prop_assert!(p.line >= 1 && p.line <= lines, "problem line {} of {}", p.line, lines);
+            prop_assert!(p.fix.is_some(), "no fix in {}", p);
+        }
+    }
+
+    #[test]
+    fn any_text_in_any_supported_encoding_and_delimiter_never_panics(
+        text in "[a-z0-9#,;\t\"\r\n .:/\\[\\]_ü東-]{0,200}",
+        sep in prop_oneof![Just(","), Just(";"), Just("\t")],
+        encoding in 0..4usize,
+    ) {
+        let text = format!("host{sep}name{sep}platform\n{text}");
+        let bytes = match encoding {
+            0 => text.clone().into_bytes(),
+            1 => utf16(&text, false, true),
+            2 => utf16(&text, true, false),
+            // Windows-1252 has 'ü' but no '東': the encoder writes those as numeric references.
+            _ => encoding_rs::WINDOWS_1252.encode(&text).0.into_owned(),
+        };
+        let inv = read(&bytes[..], "fuzz.csv");
+        let lines = line_count(text.as_bytes());
+        let problem_lines: HashSet<usize> = inv.problems.iter().map(|p| p.line).collect();
+        prop_assert!(!problem_lines.contains(&1), "the header is good: {:?}", inv.problems);
+        for d in &inv.devices {
+            prop_assert!(d.line >= 2 && d.line <= lines);
+            prop_assert!(!problem_lines.contains(&d.line));
+        }
+        for p in &inv.problems {
+            prop_assert!(p.line >= 2 && p.line <= lines, "{} of {} lines", p, lines);
+            prop_assert!(p.fix.is_some(), "no fix in {}", p);
         }
     }
 
