@@ -140,6 +140,11 @@ pub struct CollectArgs {
     #[arg(long)]
     pub enable: bool,
 
+    /// Acknowledge login banners that wait for it ("Press 'a' to accept", a yes/no notice in
+    /// keyboard-interactive auth); without it such devices fail `auth`, naming the prompt
+    #[arg(long)]
+    pub accept_banner: bool,
+
     /// SSH port for rows without a `port` column value
     #[arg(short, long, default_value = "22", value_parser = parse_port)]
     pub port: u16,

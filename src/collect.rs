@@ -10,9 +10,10 @@ use crate::settings::{EnableSetting, Settings};
 use crate::ssh::channel_io::ChannelIo;
 use crate::ssh::exec::{self, ExecError};
 use crate::ssh::hostkeys::HostKeyStore;
-use crate::ssh::shell::{self, Enable, ShellRequest};
+use crate::ssh::shell::{self, Enable, Login, ShellFailure, ShellRequest};
 use crate::ssh::text::{clean_exec_output, trim_blank_edges};
 use crate::ssh::{Connection, Credentials};
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
@@ -34,6 +35,31 @@ pub enum Outcome {
     Failed(DeviceError),
 }
 
+/// How a device's commands were run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transport {
+    /// One SSH exec channel per command.
+    Exec,
+    /// An interactive shell on a PTY, read up to the prompt.
+    Shell,
+}
+
+impl Transport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Exec => "exec",
+            Transport::Shell => "shell",
+        }
+    }
+
+    fn other(self) -> Transport {
+        match self {
+            Transport::Exec => Transport::Shell,
+            Transport::Shell => Transport::Exec,
+        }
+    }
+}
+
 /// One device's result. `index` is its position in the inventory.
 #[derive(Debug, Clone)]
 pub struct Record {
@@ -41,6 +67,8 @@ pub struct Record {
     /// The platform used: the inventory's, or the detected one.
     pub platform: Option<Platform>,
     pub platform_detected: bool,
+    /// How the output was collected; `None` when it was not.
+    pub transport: Option<Transport>,
     pub attempts: u32,
     pub elapsed: Duration,
     pub outcome: Outcome,
@@ -53,6 +81,7 @@ impl Record {
             index,
             platform,
             platform_detected: false,
+            transport: None,
             attempts: 1,
             elapsed: Duration::ZERO,
             outcome: Outcome::Failed(error),
@@ -64,6 +93,7 @@ impl Record {
             index,
             platform,
             platform_detected: false,
+            transport: None,
             attempts: 0,
             elapsed: Duration::ZERO,
             outcome: Outcome::Failed(DeviceError::new(
@@ -93,6 +123,7 @@ pub struct Context {
     /// Set on the first Ctrl-C: jobs not yet started end as `cancelled`.
     pub stop: Arc<AtomicBool>,
     rate: Option<RateLimiter>,
+    learned: Learned,
 }
 
 impl Context {
@@ -103,6 +134,7 @@ impl Context {
             host_keys,
             stop,
             rate,
+            learned: Learned::default(),
         }
     }
 }
@@ -254,13 +286,14 @@ fn collect_device(index: usize, device: &Device, ctx: &Context) -> Record {
             Ok(_) => false,
         };
         if !retry {
-            let (platform, outcome) = match result {
-                Ok(c) => (c.platform, c.outcome),
-                Err(e) => (device.platform.known(), Outcome::Failed(e)),
+            let (platform, transport, outcome) = match result {
+                Ok(c) => (c.platform, Some(c.transport), c.outcome),
+                Err(e) => (device.platform.known(), None, Outcome::Failed(e)),
             };
             return Record {
                 index,
                 platform,
+                transport,
                 // Told by `facts::read`, which compares the platform used with the inventory's.
                 platform_detected: false,
                 attempts,
@@ -281,51 +314,177 @@ fn collect_device(index: usize, device: &Device, ctx: &Context) -> Record {
 
 struct Collected {
     platform: Option<Platform>,
+    transport: Transport,
     outcome: Outcome,
 }
 
-/// One attempt under one fresh deadline.
+/// What the run has learned about groups of devices (a platform, or for devices of no known
+/// platform the SSH server's identification): which way in works. In auto mode a device of
+/// a group that refused exec starts with the shell, and one of a group whose shell closed
+/// starts with exec. Only what a device did itself is learned; the rule is the same every run.
+#[derive(Default)]
+struct Learned {
+    works: Mutex<HashMap<String, Transport>>,
+}
+
+impl Learned {
+    fn get(&self, group: &str) -> Option<Transport> {
+        self.works
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(group)
+            .copied()
+    }
+
+    fn learn(&self, group: &str, works: Transport, why: &str) {
+        let mut map = self.works.lock().unwrap_or_else(|e| e.into_inner());
+        if map.insert(group.to_string(), works) != Some(works) {
+            tracing::info!(
+                group,
+                transport = works.as_str(),
+                "{why}: the next devices of this group start with the {}",
+                works.as_str()
+            );
+        }
+    }
+}
+
+/// How one way in ended, when it did not collect.
+enum PathError {
+    /// Another way in on a fresh connection may still work.
+    TryOther(DeviceError),
+    Final(DeviceError),
+}
+
+/// One attempt under one fresh deadline. In auto mode a way in that the device turns down
+/// (exec refused, the connection dropped after exec, a shell that closes or shows no prompt)
+/// is followed by the other one on a FRESH connection: a second channel on a connection whose
+/// exec was refused may never be answered, and some devices end the connection with the exec.
 fn attempt(device: &Device, ctx: &Context) -> Result<Collected, DeviceError> {
     let s = &ctx.settings;
     let deadline = Deadline::after(s.timeout);
-    let target = s.target(device);
     let creds = Credentials {
         // A row's own password (a `password` column) wins over the shared one.
         password: device.password.as_ref().or(s.password.as_ref()),
         key: s.key.as_ref(),
         agent: s.agent,
+        accept_banner: s.accept_banner,
     };
-    let conn = Connection::open(target, creds, &ctx.host_keys, s.connect_timeout, deadline)?;
+    let open = || {
+        Connection::open(
+            s.target(device),
+            creds,
+            &ctx.host_keys,
+            s.connect_timeout,
+            deadline,
+        )
+    };
+    let conn = open()?;
 
     let known = device.platform.known();
-    let use_shell = match s.mode {
-        Mode::Exec => false,
-        Mode::Shell => true,
-        Mode::Auto => match known {
-            Some(p) => p.spec().exec == ExecSupport::ShellOnly,
+    let group = match known {
+        Some(p) => p.name().to_string(),
+        None => format!("server {:?}", conn.server_banner().unwrap_or("")),
+    };
+    let first = match s.mode {
+        Mode::Exec => Transport::Exec,
+        Mode::Shell => Transport::Shell,
+        Mode::Auto => ctx.learned.get(&group).unwrap_or(match known {
+            Some(p) if p.spec().exec == ExecSupport::ShellOnly => Transport::Shell,
+            Some(_) => Transport::Exec,
             // To find the version of an unknown platform, tell it by its prompt: exec of a
             // guessed `show version` fails on half the platforms. The user's own commands go
             // by exec, like ssh would run them.
-            None => s.commands.is_empty(),
-        },
+            None if s.commands.is_empty() => Transport::Shell,
+            None => Transport::Exec,
+        }),
     };
-    let (platform, outputs) = if use_shell {
-        run_shell(&conn, device, known, s, deadline)?
-    } else {
-        match run_exec(&conn, device.platform, s, deadline) {
-            Ok(outputs) => (known, outputs),
-            Err(ExecError::Refused(e)) if s.mode == Mode::Auto => {
-                tracing::debug!(error = %e, "exec refused; falling back to the shell");
-                run_shell(&conn, device, known, s, deadline)?
-            }
-            Err(e) => return Err(e.into()),
-        }
+    let fallback = s.mode == Mode::Auto;
+    let first_error = match run_path(first, &conn, device, s, deadline, fallback) {
+        Ok(c) => return Ok(c),
+        Err(PathError::Final(e)) => return Err(e),
+        Err(PathError::TryOther(e)) => e,
     };
     drop(conn);
+    let second = first.other();
+    tracing::debug!(error = %first_error, "{} failed; trying the {} on a fresh connection",
+        first.as_str(), second.as_str());
+    let tried = |then: DeviceError| {
+        DeviceError::new(
+            then.kind,
+            format!(
+                "tried {}: {}; then {} on a fresh connection: {}",
+                first.as_str(),
+                first_error,
+                second.as_str(),
+                then
+            ),
+        )
+    };
+    let conn = open().map_err(tried)?;
+    match run_path(second, &conn, device, s, deadline, false) {
+        Ok(c) => {
+            let why = match first {
+                Transport::Exec => "exec turned down",
+                Transport::Shell => "the shell closed or showed no prompt",
+            };
+            ctx.learned.learn(&group, second, why);
+            Ok(c)
+        }
+        Err(PathError::Final(e) | PathError::TryOther(e)) => Err(tried(e)),
+    }
+}
+
+/// Collect over one way in. `fallback`: whether another way may follow (auto mode's first).
+fn run_path(
+    transport: Transport,
+    conn: &Connection,
+    device: &Device,
+    s: &Settings,
+    deadline: Deadline,
+    fallback: bool,
+) -> Result<Collected, PathError> {
+    let known = device.platform.known();
+    let (platform, outputs) = match transport {
+        Transport::Exec => match run_exec(conn, device.platform, s, deadline) {
+            Ok(outputs) => (known, outputs),
+            Err(ExecError::Refused(e)) if fallback => return Err(PathError::TryOther(e)),
+            // The connection went away under the exec (devices that end it with the exec).
+            Err(ExecError::Failed(e)) if fallback && e.kind == ErrorKind::Protocol => {
+                return Err(PathError::TryOther(e))
+            }
+            Err(e) => return Err(PathError::Final(e.into())),
+        },
+        Transport::Shell => {
+            // Keep half the time for exec should the shell never show a prompt.
+            let prompt_by = if fallback {
+                Deadline::after(deadline.remaining() / 2)
+            } else {
+                deadline
+            };
+            match run_shell(conn, device, known, s, deadline, prompt_by) {
+                Ok(found) => found,
+                Err(f) => {
+                    let turned_down = !f.reached_prompt
+                        && matches!(
+                            f.error.kind,
+                            ErrorKind::Protocol | ErrorKind::Timeout | ErrorKind::Command
+                        )
+                        && !deadline.expired();
+                    return Err(if fallback && turned_down {
+                        PathError::TryOther(f.error)
+                    } else {
+                        PathError::Final(f.error)
+                    });
+                }
+            }
+        }
+    };
     // Facts are read later, on the main thread (see `facts`): parsing there keeps one set of
     // regex caches for the run instead of one per busy worker.
     Ok(Collected {
         platform,
+        transport,
         outcome: Outcome::Collected {
             outputs,
             facts: None,
@@ -390,8 +549,13 @@ fn run_shell(
     platform: Option<Platform>,
     s: &Settings,
     deadline: Deadline,
-) -> Result<(Option<Platform>, Vec<CommandOutput>), DeviceError> {
-    let mut io = ChannelIo::open(conn, deadline)?;
+    prompt_by: Deadline,
+) -> Result<(Option<Platform>, Vec<CommandOutput>), ShellFailure> {
+    let before_prompt = |error| ShellFailure {
+        error,
+        reached_prompt: false,
+    };
+    let mut io = ChannelIo::open(conn, deadline).map_err(before_prompt)?;
     let request = ShellRequest {
         platform,
         commands: &s.commands,
@@ -400,8 +564,13 @@ fn run_shell(
             EnableSetting::On(secret) => Enable::Yes(device.secret.as_ref().or(secret.as_ref())),
         },
         max_output: s.max_output,
+        login: Some(Login {
+            username: s.target(device).username,
+            password: device.password.as_ref().or(s.password.as_ref()),
+        }),
+        accept_banner: s.accept_banner,
     };
-    let outcome = shell::run(&mut io, &request, deadline)?;
+    let outcome = shell::session(&mut io, &request, deadline, prompt_by)?;
     Ok((outcome.platform, outcome.outputs))
 }
 

@@ -56,6 +56,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         password: Some(Secret::new(password)),
         key: None,
         agent: false,
+        accept_banner: false,
         enable: EnableSetting::Off,
         port: 22,
         timeout: Duration::from_secs(4),

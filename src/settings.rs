@@ -42,6 +42,8 @@ pub struct Settings {
     pub password: Option<Secret>,
     pub key: Option<KeyFile>,
     pub agent: bool,
+    /// Answer banners that wait to be acknowledged (`--accept-banner`).
+    pub accept_banner: bool,
     pub enable: EnableSetting,
     pub port: u16,
     pub timeout: Duration,
@@ -147,6 +149,7 @@ impl Settings {
             password,
             key,
             agent: !args.no_agent && std::env::var_os("SSH_AUTH_SOCK").is_some(),
+            accept_banner: args.accept_banner,
             enable,
             port: args.port,
             timeout: args.timeout,

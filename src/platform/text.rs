@@ -94,7 +94,7 @@ const SIGNS: &[Sign] = &[
     },
     Sign {
         platform: Platform::CiscoNxos,
-        re: r"Cisco Nexus Operating System|\bNX-OS\b|(?m)^\s*NXOS: version|(?m)^\s*NXOS image file",
+        re: r"Cisco Nexus Operating System|\bNX-OS\b|(?m)^\s*NXOS: version|(?m)^\s*NXOS image file|(?m)^\s*cisco Nexus ?\d+ .*Chassis",
     },
     Sign {
         platform: Platform::CiscoXr,

@@ -6,7 +6,7 @@ use std::io::Write;
 
 pub struct CsvExporter;
 
-pub const COLUMNS: [&str; 16] = [
+pub const COLUMNS: [&str; 17] = [
     "name",
     "host",
     "port",
@@ -23,6 +23,7 @@ pub const COLUMNS: [&str; 16] = [
     "uptime",
     "elapsed_ms",
     "attempts",
+    "transport",
 ];
 
 impl Exporter for CsvExporter {
@@ -57,6 +58,10 @@ impl Exporter for CsvExporter {
                 f(|x| &x.uptime),
                 r.elapsed.as_millis().to_string(),
                 r.attempts.to_string(),
+                r.transport
+                    .map(|t| t.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
             ];
             w.write_record(
                 row.iter()

@@ -60,6 +60,8 @@ struct DeviceView<'a> {
     platform: Option<&'static str>,
     platform_detected: bool,
     status: &'static str,
+    /// `exec` or `shell`: how the output was collected.
+    transport: Option<&'static str>,
     error: Option<&'a crate::error::DeviceError>,
     attempts: u32,
     elapsed_ms: u64,
@@ -93,6 +95,7 @@ impl Serialize for Devices<'_> {
                 platform: r.platform.map(|p| p.name()),
                 platform_detected: r.platform_detected,
                 status: if r.is_ok() { "ok" } else { "failed" },
+                transport: r.transport.map(|t| t.as_str()),
                 error: r.error(),
                 attempts: r.attempts,
                 elapsed_ms: r.elapsed.as_millis() as u64,

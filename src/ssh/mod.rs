@@ -39,6 +39,8 @@ pub struct Credentials<'a> {
     pub password: Option<&'a Secret>,
     pub key: Option<&'a KeyFile>,
     pub agent: bool,
+    /// Answer acknowledgement prompts in keyboard-interactive auth with "yes".
+    pub accept_banner: bool,
 }
 
 /// An authenticated SSH session. Dropping it never blocks: the socket is shut down first.
@@ -106,6 +108,12 @@ impl Connection {
 
     pub fn session(&self) -> &Session {
         &self.session
+    }
+
+    /// The server's SSH identification (`SSH-2.0-Cisco-1.25`): tells devices apart before
+    /// their platform is known.
+    pub fn server_banner(&self) -> Option<&str> {
+        self.session.banner()
     }
 
     /// Bound the next blocking libssh2 call by the time left (0 would mean "forever").
@@ -192,12 +200,25 @@ impl Connection {
             }
             if offers("keyboard-interactive") {
                 self.arm(deadline);
-                let mut answer = PasswordPrompts { password };
+                let mut answer = PasswordPrompts {
+                    password,
+                    accept_banner: creds.accept_banner,
+                    unanswered: None,
+                };
                 let r = self
                     .session
                     .userauth_keyboard_interactive(user, &mut answer);
                 if outcome("keyboard-interactive", r)? {
                     return Ok(());
+                }
+                if let Some(asked) = answer.unanswered {
+                    return Err(DeviceError::new(
+                        ErrorKind::Auth,
+                        format!(
+                            "the device asks {asked:?} before login; pass --accept-banner to \
+                             answer yes"
+                        ),
+                    ));
                 }
             }
         }
@@ -218,9 +239,25 @@ impl Connection {
     }
 }
 
-/// Answers keyboard-interactive prompts that ask for a password; anything else gets an empty answer.
+/// Answers keyboard-interactive prompts that ask for a password; an acknowledgement (PAN-OS
+/// "Do you accept and acknowledge the statement above? (yes/no)") gets "yes" only when the user
+/// allowed it; anything else gets an empty answer.
 struct PasswordPrompts<'a> {
     password: &'a Secret,
+    accept_banner: bool,
+    /// An acknowledgement left unanswered, to name in the error.
+    unanswered: Option<String>,
+}
+
+/// Whether a keyboard-interactive prompt asks to acknowledge something rather than for a secret.
+fn asks_acknowledgement(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    t.contains("(yes/no)")
+        || t.contains("[yes/no]")
+        || t.contains("(y/n)")
+        || t.contains("[y/n]")
+        || t.contains("accept")
+        || t.contains("acknowledge")
 }
 
 impl ssh2::KeyboardInteractivePrompt for PasswordPrompts<'_> {
@@ -233,7 +270,13 @@ impl ssh2::KeyboardInteractivePrompt for PasswordPrompts<'_> {
         prompts
             .iter()
             .map(|p| {
-                if !p.echo || p.text.to_ascii_lowercase().contains("password") {
+                if p.echo && asks_acknowledgement(&p.text) {
+                    if self.accept_banner {
+                        return "yes".to_string();
+                    }
+                    self.unanswered = Some(p.text.trim().to_string());
+                    String::new()
+                } else if !p.echo || p.text.to_ascii_lowercase().contains("password") {
                     self.password.expose().to_string()
                 } else {
                     String::new()

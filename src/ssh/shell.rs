@@ -21,14 +21,23 @@ pub trait ShellIo {
 
 /// Whether to enter privileged mode, and with which secret (`None` answers the password prompt
 /// with an empty line).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub enum Enable<'a> {
+    #[default]
     No,
     Yes(Option<&'a Secret>),
 }
 
+/// The account, for devices that ask for it again inside the session (`Username:` then
+/// `Password:` after SSH auth already succeeded).
+#[derive(Debug, Clone, Copy)]
+pub struct Login<'a> {
+    pub username: &'a str,
+    pub password: Option<&'a Secret>,
+}
+
 /// What to do in one shell session.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ShellRequest<'a> {
     /// `None` = detect from the prompt, the banner and, if needed, `show version`.
     pub platform: Option<Platform>,
@@ -37,6 +46,19 @@ pub struct ShellRequest<'a> {
     pub enable: Enable<'a>,
     /// Bytes kept per command; the rest is read (to find the prompt) but dropped.
     pub max_output: usize,
+    /// Answers for an in-band login; `None`: such a device fails `auth`, naming the prompt.
+    pub login: Option<Login<'a>>,
+    /// Acknowledge login banners that wait for it ("Press 'a' to accept"); otherwise such a
+    /// device fails `auth`, naming the prompt.
+    pub accept_banner: bool,
+}
+
+/// A failed session, and whether it got as far as the device's prompt (before it, another
+/// way in may still work).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellFailure {
+    pub error: DeviceError,
+    pub reached_prompt: bool,
 }
 
 /// One command's output, cleaned: no echo, no prompt, no pager debris, LF line ends.
@@ -94,6 +116,41 @@ static GENERIC_PAGERS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 
 static PASSWORD_PROMPT: LazyLock<Regex> =
     LazyLock::new(|| compile(r"[Pp]ass(word|code|phrase)?\s*:\s*$"));
+
+// The login-time patterns below are matched against ASCII-lowercased text (the regex build has
+// no Unicode case folding); lowercasing keeps byte offsets, so matches index the original.
+
+/// A login name asked for inside the session, after SSH auth (controllers, access switches).
+static LOGIN_PROMPT: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"(user ?name|login|user)\s*:\s*$"));
+
+/// A banner that waits to be acknowledged (FortiGate "Press 'a' to accept", yes/no notices).
+static ACK_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"(press '?a'? to accept|\(yes/no\)\s*[:?]?\s*$|\[accept\]|accept\s*\?\s*\[?y/n\]?\s*:?\s*$)",
+    )
+});
+
+/// A yes/no question; about a password it is an expiry notice ("Change now? [Y/N]:").
+static YES_NO: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"[\[(]\s*y(es)?\s*/\s*n(o)?\s*[\])]\s*[:?]?\s*$"));
+
+/// What devices print when they refuse a session after (or during) login.
+static LOGIN_REFUSED: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"(?m)^\s*(% ?authori[sz]ation failed|% ?login invalid|login incorrect|% ?authentication failed|access denied|permission denied|% ?bad passwords?)[^\n]*",
+    )
+});
+
+/// The line of `text` where `LOGIN_REFUSED` matches, in the device's own case.
+fn refusal_in(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let m = LOGIN_REFUSED.find(&lower)?;
+    Some(text[m.start()..m.end()].trim().to_string())
+}
+
+/// The characters a prompt ends with (before trailing blanks).
+const PROMPT_ENDS: &[char] = &['>', '#', '$', '%', ']'];
 
 /// What devices print when an enable secret is refused.
 static ENABLE_DENIED: LazyLock<Regex> = LazyLock::new(|| {
@@ -176,25 +233,51 @@ pub fn run(
     req: &ShellRequest,
     deadline: Deadline,
 ) -> Result<ShellOutcome, DeviceError> {
+    session(io, req, deadline, deadline).map_err(|f| f.error)
+}
+
+/// Like `run`, but the prompt must show by `prompt_by` (at most `deadline`): a caller with
+/// another way in keeps time for it. The failure says whether the prompt was reached.
+pub fn session(
+    io: &mut dyn ShellIo,
+    req: &ShellRequest,
+    deadline: Deadline,
+    prompt_by: Deadline,
+) -> Result<ShellOutcome, ShellFailure> {
     let secret = match req.enable {
         Enable::Yes(s) => s,
         Enable::No => None,
     };
     let mut d = Driver::new(io, deadline, secret);
-    let candidates: Vec<Platform> = match req.platform {
-        Some(p) => vec![p],
-        None => Vec::new(),
+    d.login = req.login;
+    d.accept_banner = req.accept_banner;
+    let before = |error| ShellFailure {
+        error,
+        reached_prompt: false,
     };
+    d.deadline = Deadline::at(prompt_by.instant().min(deadline.instant()));
+    let candidates: Vec<Platform> = req.platform.into_iter().collect();
     d.use_platforms(&candidates);
-    let banner = d.find_prompt(req.platform.is_none())?;
+    let banner = d.find_prompt(req.platform.is_none()).map_err(before)?;
+    d.deadline = deadline;
+    drive(&mut d, req, &banner).map_err(|error| ShellFailure {
+        error,
+        reached_prompt: true,
+    })
+}
+
+/// Everything after the first prompt.
+fn drive(d: &mut Driver, req: &ShellRequest, banner: &str) -> Result<ShellOutcome, DeviceError> {
+    let banner = banner.to_string();
 
     let mut probe: Option<CommandOutput> = None;
-    let platform = match req.platform {
-        Some(p) => p,
+    // Whether the platform is what the device said it runs (or what the inventory says).
+    let (mut platform, told) = match req.platform {
+        Some(p) => (p, true),
         None => {
             let found = classify(&d.prompt);
             d.use_platforms(&found);
-            resolve_platform(&mut d, &found, &banner, &mut probe)?
+            resolve_platform(d, &found, &banner, &mut probe)?
         }
     };
     d.use_platforms(&[platform]);
@@ -223,7 +306,14 @@ pub fn run(
     let mut outputs = Vec::with_capacity(commands.len());
     for cmd in commands {
         let out = match probe.take() {
-            Some(p) if p.command == *cmd && p.output.len() <= req.max_output => p,
+            // A probe the device rejected (before `enable`, say) is asked again.
+            Some(p)
+                if p.command == *cmd
+                    && p.output.len() <= req.max_output
+                    && first_error(&pats.errors, &p.output).is_none() =>
+            {
+                p
+            }
             other => {
                 probe = other;
                 d.command(cmd, req.max_output)?
@@ -236,6 +326,13 @@ pub fn run(
             ));
         }
         outputs.push(out);
+    }
+    if !told {
+        // Chosen by the prompt's shape or a rejection's dialect: the output, now in full
+        // (privileged, say), may name the platform outright.
+        if let Some(p) = outputs.first().and_then(|o| platform::detect(&o.output)) {
+            platform = p;
+        }
     }
     Ok(ShellOutcome {
         platform: Some(platform),
@@ -266,27 +363,22 @@ fn classify(line: &str) -> Vec<Platform> {
 }
 
 /// Narrows prompt-shape candidates to one platform: banner hints, then a `show version` probe
-/// (its output is kept for reuse when that is the command asked for).
+/// (its output is kept for reuse when that is the command asked for). A prompt of no known
+/// shape leaves the probe's output alone to tell.
 fn resolve_platform(
     d: &mut Driver,
     candidates: &[Platform],
     banner: &str,
     probe: &mut Option<CommandOutput>,
-) -> Result<Platform, DeviceError> {
-    let Some(&first) = candidates.first() else {
-        return Err(d.redacted(
-            ErrorKind::Protocol,
-            format!("could not tell the platform from the prompt {:?}", d.prompt),
-        ));
-    };
-    if candidates.len() == 1 {
-        return Ok(first);
+) -> Result<(Platform, bool), DeviceError> {
+    if let [only] = candidates {
+        return Ok((*only, true));
     }
     if let Some(p) = banner_hint(banner).filter(|p| candidates.contains(p)) {
-        return Ok(p);
+        return Ok((p, true));
     }
     let out = d.command("show version", 256 * 1024)?;
-    let hinted = platform::detect(&format!("{banner}\n{}", out.output))
+    let mut hinted = platform::detect(&format!("{banner}\n{}", out.output))
         .or_else(|| platform::detect(&out.output));
     // Otherwise the dialect of a rejection names the platform (PAN-OS has no `show version`);
     // a clean answer points at the candidates whose version command it is.
@@ -294,20 +386,51 @@ fn resolve_platform(
         .iter()
         .copied()
         .find(|p| first_error(&patterns(*p).errors, &out.output).is_some());
+    if hinted.is_none() && rejected_by.is_none() {
+        // Nothing known said or refused: ask the way the other platforms ask.
+        for cmd in other_version_commands() {
+            let other = d.command(cmd, 256 * 1024)?;
+            if let Some(p) = platform::detect(&other.output) {
+                hinted = Some(p);
+                if p.spec().version_command == cmd {
+                    *probe = Some(other);
+                    return Ok((p, true));
+                }
+                break;
+            }
+        }
+    }
     let answered_by = candidates
         .iter()
         .copied()
         .find(|p| p.spec().version_command == "show version");
-    // The prompt's shape narrowed the field; the output picks within it, and only names a
-    // platform outside it when nothing inside fits.
-    let chosen = hinted
-        .filter(|p| candidates.contains(p))
-        .or(rejected_by)
-        .or(answered_by)
-        .or(hinted)
-        .unwrap_or(first);
+    // What the device says it runs beats a guess from the prompt's shape (prompts are set by
+    // whoever configured the device); the shape only narrows the guesses.
+    let chosen = hinted.or(rejected_by).or(answered_by);
+    let Some(chosen) = chosen else {
+        return Err(d.redacted(
+            ErrorKind::Protocol,
+            format!(
+                "could not tell the platform from the prompt {:?} or from its version \
+                 commands; give the inventory a `platform` column",
+                d.prompt
+            ),
+        ));
+    };
     *probe = Some(out);
-    Ok(chosen)
+    Ok((chosen, hinted.is_some()))
+}
+
+/// The version commands of the platforms that do not answer `show version`, each once.
+fn other_version_commands() -> Vec<&'static str> {
+    let mut cmds: Vec<&'static str> = Vec::new();
+    for p in Platform::ALL {
+        let c = p.spec().version_command;
+        if c != "show version" && !cmds.contains(&c) {
+            cmds.push(c);
+        }
+    }
+    cmds
 }
 
 /// Banner phrases that name a platform outright.
@@ -372,8 +495,24 @@ struct Driver<'a> {
     last_data: Instant,
     /// The exact prompt line (rendered) last seen.
     prompt: String,
+    /// The first prompt without its mode suffix and end char (`R1` of `R1>`): later prompts
+    /// that keep it (`R1#`, `R1(config)#`) are the device's too, whatever the platform says.
+    base: String,
     prompts: Vec<&'static Regex>,
     pagers: Vec<&'static Regex>,
+    login: Option<Login<'a>>,
+    accept_banner: bool,
+    /// Answers given before the first prompt, by kind, and where the last one ended in `buf`.
+    answered: LoginAnswers,
+}
+
+#[derive(Default)]
+struct LoginAnswers {
+    usernames: u8,
+    passwords: u8,
+    acks: u8,
+    declines: u8,
+    after: Option<usize>,
 }
 
 impl<'a> Driver<'a> {
@@ -391,8 +530,12 @@ impl<'a> Driver<'a> {
             recent: Vec::new(),
             last_data: now,
             prompt: String::new(),
+            base: String::new(),
             prompts: Vec::new(),
             pagers: Vec::new(),
+            login: None,
+            accept_banner: false,
+            answered: LoginAnswers::default(),
         }
     }
 
@@ -408,7 +551,112 @@ impl<'a> Driver<'a> {
     }
 
     fn is_prompt(&self, line: &str) -> bool {
-        self.prompts.iter().any(|re| re.is_match(line))
+        self.prompts.iter().any(|re| re.is_match(line)) || self.keeps_base(line)
+    }
+
+    /// Whether `line` is the learned prompt, maybe in another mode (`R1#`, `R1(config)#`).
+    fn keeps_base(&self, line: &str) -> bool {
+        let t = line.trim();
+        if self.base.is_empty() || !t.ends_with(PROMPT_ENDS) || !t.starts_with(&self.base) {
+            return false;
+        }
+        let middle = t[self.base.len()..t.len() - 1].trim_end();
+        middle.is_empty() || (middle.starts_with('(') && middle.ends_with(')'))
+    }
+
+    /// Answers what a device asks between login and its prompt. Ok(true) = answered.
+    fn login_step(&mut self, line: &str) -> Result<bool, DeviceError> {
+        let asked = line.trim();
+        if asked.is_empty() {
+            return Ok(false);
+        }
+        if let Some(after) = self.answered.after {
+            let since = String::from_utf8_lossy(&self.buf[after.min(self.buf.len())..]);
+            if let Some(words) = refusal_in(&text::strip_ansi(&since)) {
+                return Err(self.redacted(
+                    ErrorKind::Auth,
+                    format!("the device refused the login: {words}"),
+                ));
+            }
+        }
+        let again = |what: &str| {
+            DeviceError::new(
+                ErrorKind::Auth,
+                format!("the device asked {asked:?} again after {what}: login refused"),
+            )
+        };
+        let lower = asked.to_ascii_lowercase();
+        let (reply, what): (Vec<u8>, &str) = if ACK_PROMPT.is_match(&lower) {
+            if !self.accept_banner {
+                return Err(DeviceError::new(
+                    ErrorKind::Auth,
+                    format!(
+                        "the device waits for its banner to be acknowledged ({asked:?}); \
+                         pass --accept-banner to accept it"
+                    ),
+                ));
+            }
+            if self.answered.acks >= 2 {
+                return Err(again("accepting its banner"));
+            }
+            self.answered.acks += 1;
+            let single_key = lower.contains("press");
+            (
+                if single_key {
+                    b"a".to_vec()
+                } else {
+                    b"yes\r".to_vec()
+                },
+                "the banner's acknowledgement",
+            )
+        } else if YES_NO.is_match(&lower) && self.recent_mentions_password() {
+            // An expiry notice: never change a password on someone's behalf.
+            if self.answered.declines >= 2 {
+                return Err(again("declining to change the password"));
+            }
+            self.answered.declines += 1;
+            (b"N\r".to_vec(), "no to the password change")
+        } else if LOGIN_PROMPT.is_match(&lower) {
+            let Some(login) = self.login else {
+                return Err(DeviceError::new(
+                    ErrorKind::Auth,
+                    format!("the device asks {asked:?} inside the session and no username is set"),
+                ));
+            };
+            if self.answered.usernames >= 2 || self.answered.passwords >= 2 {
+                return Err(again("the in-band login"));
+            }
+            self.answered.usernames += 1;
+            let mut reply = login.username.as_bytes().to_vec();
+            reply.push(b'\r');
+            (reply, "the username")
+        } else if PASSWORD_PROMPT.is_match(asked) {
+            let Some(password) = self.login.and_then(|l| l.password) else {
+                return Err(DeviceError::new(
+                    ErrorKind::Auth,
+                    format!("the device asks {asked:?} inside the session and no password is set"),
+                ));
+            };
+            if self.answered.passwords >= 2 {
+                return Err(again("the in-band password"));
+            }
+            self.answered.passwords += 1;
+            let mut reply = password.expose().as_bytes().to_vec();
+            reply.push(b'\r');
+            (reply, "the password")
+        } else {
+            return Ok(false);
+        };
+        self.write(&reply, what)?;
+        // What follows the answer is judged on its own; the question is no longer the last line.
+        self.buf.push(b'\n');
+        self.answered.after = Some(self.buf.len());
+        Ok(true)
+    }
+
+    fn recent_mentions_password(&self) -> bool {
+        let text = String::from_utf8_lossy(&self.recent).to_ascii_lowercase();
+        text.contains("password")
     }
 
     /// A new step: forget the previous step's bytes; keep at most `cap` bytes of this one.
@@ -530,10 +778,15 @@ impl<'a> Driver<'a> {
     }
 
     fn mask(&self, s: &str) -> String {
-        match self.secret.map(|s| s.expose()) {
-            Some(secret) if !secret.is_empty() => s.replace(secret, "***"),
-            _ => s.to_string(),
+        let mut out = s.to_string();
+        let login = self.login.and_then(|l| l.password);
+        for secret in [self.secret, login].into_iter().flatten() {
+            let secret = secret.expose();
+            if !secret.is_empty() {
+                out = out.replace(secret, "***");
+            }
         }
+        out
     }
 
     fn redacted(&self, kind: ErrorKind, message: String) -> DeviceError {
@@ -591,8 +844,10 @@ impl<'a> Driver<'a> {
         Ok(PagerState::Answered(line[at..].to_string()))
     }
 
-    /// Waits for the first prompt: the last line of a quiet buffer that looks like one. Returns
-    /// the banner (everything before it). Nudges with a newline when nothing useful arrives.
+    /// Waits for the first prompt: the last line of a quiet buffer that looks like one (the
+    /// device's own, whatever its platform's pattern says; a matching pattern only settles it
+    /// sooner). Answers in-band logins and banners on the way. Returns the banner (everything
+    /// before the prompt). Nudges with Enter when nothing useful arrives.
     fn find_prompt(&mut self, detecting: bool) -> Result<String, DeviceError> {
         self.reset(usize::MAX);
         let mut nudges = 0;
@@ -620,15 +875,21 @@ impl<'a> Driver<'a> {
                     next_nudge = Instant::now() + NUDGE_IDLE;
                     continue;
                 }
-                seen_len = self.buf.len();
                 let (start, line) = self.last_line();
-                let looks_right = if detecting {
-                    !classify(&line).is_empty()
-                } else {
-                    self.is_prompt(&line)
-                };
+                if self.login_step(&line)? {
+                    next_nudge = Instant::now() + NUDGE_IDLE;
+                    continue;
+                }
+                seen_len = self.buf.len();
+                let looks_right = looks_like_prompt(&line)
+                    || if detecting {
+                        !classify(&line).is_empty()
+                    } else {
+                        self.is_prompt(&line)
+                    };
                 if looks_right {
                     let rest = text::render(&String::from_utf8_lossy(&self.buf[..start]));
+                    self.base = base_of(&line);
                     self.prompt = line;
                     return Ok(answered + &rest);
                 }
@@ -636,7 +897,7 @@ impl<'a> Driver<'a> {
                 next_nudge = now;
             }
             if nudges < MAX_NUDGES && now >= next_nudge {
-                self.write(b"\n", "a newline")?;
+                self.write(b"\r", "Enter")?;
                 nudges += 1;
                 next_nudge = Instant::now() + NUDGE_IDLE;
                 continue;
@@ -648,8 +909,21 @@ impl<'a> Driver<'a> {
             } else {
                 self.deadline.instant()
             };
-            self.read_some(until, "prompt")?;
+            if let Err(e) = self.read_some(until, "prompt") {
+                return Err(self.refused_login().unwrap_or(e));
+            }
         }
+    }
+
+    /// The device's own words when it ended the session before its prompt because it refused
+    /// the login (`% Authorization failed`, `Login incorrect`).
+    fn refused_login(&self) -> Option<DeviceError> {
+        let raw = String::from_utf8_lossy(&self.recent);
+        let words = refusal_in(&text::strip_ansi(&raw))?;
+        Some(self.redacted(
+            ErrorKind::Auth,
+            format!("the device refused the session: {words}"),
+        ))
     }
 
     /// Finds the end of the command's echo: the first lines whose text (whitespace and control
@@ -687,7 +961,7 @@ impl<'a> Driver<'a> {
             .saturating_add(cmd.len() + ECHO_SLACK + 8192);
         self.reset(cap);
         let mut line_out = cmd.as_bytes().to_vec();
-        line_out.push(b'\n');
+        line_out.push(b'\r');
         self.write(&line_out, &format!("`{cmd}`"))?;
         let key: String = squash(cmd);
         let waiting_for = format!("prompt after `{cmd}`");
@@ -779,7 +1053,7 @@ impl<'a> Driver<'a> {
     ) -> Result<(), DeviceError> {
         self.reset(64 * 1024);
         let mut line_out = command.as_bytes().to_vec();
-        line_out.push(b'\n');
+        line_out.push(b'\r');
         self.write(&line_out, &format!("`{command}`"))?;
         let key = squash(command);
         let mut echo = Echo::Searching;
@@ -799,7 +1073,7 @@ impl<'a> Driver<'a> {
                     ));
                 }
                 let mut answer = secret.map_or(Vec::new(), |s| s.expose().as_bytes().to_vec());
-                answer.push(b'\n');
+                answer.push(b'\r');
                 self.write(&answer, "the enable password")?;
                 // Whatever follows the answer is judged on its own.
                 self.buf.push(b'\n');
@@ -840,6 +1114,29 @@ impl<'a> Driver<'a> {
             self.read_some(until, &waiting_for)?;
         }
     }
+}
+
+/// Whether a line has the shape of a prompt: ends in a prompt character and says something
+/// (a line of `#` is a banner's frame). Its own shape, not the platform's pattern, decides.
+fn looks_like_prompt(line: &str) -> bool {
+    let t = line.trim();
+    let lower = t.to_ascii_lowercase();
+    t.ends_with(PROMPT_ENDS)
+        && t.chars().any(|c| c.is_alphanumeric())
+        && !ACK_PROMPT.is_match(&lower)
+        && !YES_NO.is_match(&lower)
+}
+
+/// The prompt without trailing blanks, its end char and a mode in parentheses.
+fn base_of(prompt: &str) -> String {
+    let t = prompt.trim();
+    let mut base = t.strip_suffix(PROMPT_ENDS).unwrap_or(t).trim_end();
+    if base.ends_with(')') {
+        if let Some(open) = base.rfind('(') {
+            base = &base[..open];
+        }
+    }
+    base.to_string()
 }
 
 /// The command as compared with its echo: no whitespace, no control chars.

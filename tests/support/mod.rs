@@ -419,3 +419,82 @@ impl Drop for SilentListener {
         }
     }
 }
+
+/// The Python of the venv that holds Netmiko and FakeNOS (.ci/run makes it); tests that need it
+/// are ignored by a plain `cargo test` and fail here when run without it.
+pub fn venv_python() -> PathBuf {
+    let p = PathBuf::from(std::env::var_os("NETINV_NETMIKO_PYTHON").expect(
+        "NETINV_NETMIKO_PYTHON must name a python with netmiko and fakenos \
+         (python3 -m venv V && V/bin/pip install 'netmiko>=4,<5' 'fakenos>=1.2,<1.3')",
+    ));
+    assert!(p.exists(), "NETINV_NETMIKO_PYTHON: no {}", p.display());
+    p
+}
+
+/// FakeNOS (an SSH device emulator from PyPI we did not write) serving `hosts` (name and its
+/// FakeNOS platform) on free loopback ports; stopped by PID on drop.
+pub struct FakeNos {
+    child: Child,
+    _dir: TempDir,
+    /// (name, port, FakeNOS platform) per host, in the order given.
+    pub hosts: Vec<(String, u16, String)>,
+}
+
+pub const FAKENOS_USER: &str = "netinv";
+pub const FAKENOS_PASSWORD: &str = "fake-pass-7";
+
+impl FakeNos {
+    pub fn start(python: &Path, hosts: &[(&str, &str)]) -> FakeNos {
+        let dir = TempDir::new("fakenos");
+        let hosts: Vec<(String, u16, String)> = hosts
+            .iter()
+            .map(|(name, platform)| (name.to_string(), free_port(), platform.to_string()))
+            .collect();
+        let mut inv = format!(
+            "default:\n  username: {FAKENOS_USER}\n  password: {FAKENOS_PASSWORD}\n  server:\n    \
+             plugin: ParamikoSshServer\n    configuration:\n      address: 127.0.0.1\n      \
+             timeout: 1\nhosts:\n"
+        );
+        for (name, port, platform) in &hosts {
+            inv.push_str(&format!(
+                "  {name}:\n    port: {port}\n    platform: {platform}\n"
+            ));
+        }
+        let file = dir.join("inventory.yaml");
+        std::fs::write(&file, inv).unwrap();
+        let fakenos = python.with_file_name("fakenos");
+        let mut child = Command::new(&fakenos)
+            .arg("-i")
+            .arg(&file)
+            .args(["-l", "WARNING"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(
+                std::fs::File::create(dir.join("fakenos.log")).unwrap(),
+            ))
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", fakenos.display()));
+        for (_, port, _) in &hosts {
+            if !wait_listening(&mut child, *port) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "FakeNOS did not listen on {port}: {}",
+                    std::fs::read_to_string(dir.join("fakenos.log")).unwrap_or_default()
+                );
+            }
+        }
+        FakeNos {
+            child,
+            _dir: dir,
+            hosts,
+        }
+    }
+}
+
+impl Drop for FakeNos {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
