@@ -197,6 +197,15 @@ pub struct CollectArgs {
     #[arg(long, value_name = "FILE")]
     pub prometheus: Option<String>,
 
+    /// Keep every run's JSON report here under a dated name, with latest.json and the changes
+    /// since the previous run; one run at a time
+    #[arg(long, value_name = "DIR")]
+    pub history: Option<PathBuf>,
+
+    /// With --history: keep only the newest N reports
+    #[arg(long, value_name = "N", requires = "history", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep: Option<u32>,
+
     /// Write each device's raw output to DIR/<name>.txt
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,

@@ -80,6 +80,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         csv: Some(args.out.join("report.csv").display().to_string()),
         out_dir: Some(args.out.join("raw")),
         prometheus: None,
+        history: None,
     };
     let ui = Ui {
         progress: !args.no_progress && crate::sys::stderr_is_terminal(),

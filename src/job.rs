@@ -25,6 +25,8 @@ pub struct Outputs {
     pub out_dir: Option<PathBuf>,
     /// node_exporter textfile.
     pub prometheus: Option<String>,
+    /// Every run's report kept, with the changes since the previous run.
+    pub history: Option<Arc<crate::history::History>>,
 }
 
 /// What the operator sees.
@@ -109,7 +111,11 @@ pub fn run(
     let ctx = Arc::new(Context::new(settings, host_keys, Arc::clone(&sig.stop)));
     let rx = collect::start(Arc::clone(&devices), Arc::clone(&ctx));
 
-    let mut spool = outputs.json.as_deref().and_then(open_spool);
+    let spool_beside = outputs.json.clone().or_else(|| {
+        let h = outputs.history.as_ref()?;
+        Some(h.dir().join("latest.json").display().to_string())
+    });
+    let mut spool = spool_beside.as_deref().and_then(open_spool);
     let mut progress = Progress::new(total, ui.progress);
     let mut slots: Vec<Option<Record>> = vec![None; total];
     let mut received = 0;
@@ -167,7 +173,7 @@ pub fn run(
         // them when no JSON is wanted (the text is in --out-dir, or not wanted at all).
         if let Outcome::Collected { outputs: outs, .. } = &mut record.outcome {
             let texts = outs.iter_mut().map(|o| &mut o.output);
-            if outputs.json.is_none() {
+            if spool_beside.is_none() {
                 texts.for_each(|t| *t = String::new());
             } else if let Some(sp) = &mut spool {
                 if let Err(e) = sp.park(record.index, texts) {
@@ -192,6 +198,15 @@ pub fn run(
         interrupted,
         spool.as_ref(),
     );
+    if let Some(h) = &outputs.history {
+        let known = h.last_known();
+        report.last_known = Some(
+            devices
+                .iter()
+                .map(|d| known.get(&d.name).cloned())
+                .collect(),
+        );
+    }
     // A Ctrl-C (or SIGTERM) while the reports are being written still ends the run as
     // interrupted: the file reports are written again, saying so. Writing to stdout cannot be
     // taken back; there only the exit code tells.
@@ -205,6 +220,19 @@ pub fn run(
         report_errors = write_reports(&report, outputs, None, false);
     }
     let interrupted = report.interrupted;
+    let mut changes = None;
+    match &outputs.history {
+        // A partial run would make every device it did not reach look newly failing next time.
+        Some(h) if interrupted => eprintln!(
+            "netinv: this run was interrupted; it is not kept in the history {}",
+            h.dir().display()
+        ),
+        Some(h) => match h.record(report.started_at, |w| JsonExporter.write(&report, w)) {
+            Ok(text) => changes = Some(text),
+            Err(e) => report_errors.push(format!("history: {e}")),
+        },
+        None => {}
+    }
     if ui.summary {
         let mut err = std::io::stderr().lock();
         let _ = report::print_summary(&report, &mut err);
@@ -219,6 +247,12 @@ pub fn run(
         }
         if let Some(d) = &outputs.out_dir {
             let _ = writeln_to(&mut err, &format!("raw outputs: {}/", d.display()));
+        }
+        if let Some(text) = &changes {
+            let _ = writeln_to(
+                &mut err,
+                &format!("\nsince the previous run: {}", text.trim_end()),
+            );
         }
     }
     for e in &report_errors {

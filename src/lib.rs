@@ -10,6 +10,7 @@ pub mod diff;
 pub mod error;
 pub mod facts;
 pub mod files;
+pub mod history;
 pub mod inventory;
 pub mod job;
 pub mod logging;

@@ -2,6 +2,7 @@
 
 use crate::audit::policy::Policy;
 use crate::cli::{CheckArgs, Cli, CollectArgs, Command, ParseArgs};
+use crate::history::{History, HistoryError};
 use crate::inventory::{self, Inventory};
 use crate::job::{self, Outputs, Ui};
 use crate::platform::{self, PlatformChoice};
@@ -18,6 +19,8 @@ pub const EXIT_USAGE: i32 = 2;
 /// The run is complete and every device collected, but some run versions the policy does not
 /// approve (1 wins when devices also failed).
 pub const EXIT_NON_COMPLIANT: i32 = 3;
+/// Another run holds the `--history` lock: this one did not start.
+pub const EXIT_HISTORY_LOCKED: i32 = 4;
 pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// Everything that stops netinv before or outside the per-device work.
@@ -26,6 +29,8 @@ pub enum AppError {
     /// Inventory problems; each already names file, line and column.
     Inventory(Vec<String>),
     Usage(String),
+    /// Another run is using the same history.
+    HistoryLocked(String),
     Io {
         what: String,
         error: std::io::Error,
@@ -46,7 +51,7 @@ impl fmt::Display for AppError {
                     problems.len()
                 )
             }
-            AppError::Usage(m) => f.write_str(m),
+            AppError::Usage(m) | AppError::HistoryLocked(m) => f.write_str(m),
             AppError::Io { what, error } => write!(f, "{what}: {error}"),
             AppError::Other(e) => write!(f, "{e:#}"),
         }
@@ -57,6 +62,7 @@ impl AppError {
     fn exit_code(&self) -> i32 {
         match self {
             AppError::Inventory(_) | AppError::Usage(_) | AppError::Io { .. } => EXIT_USAGE,
+            AppError::HistoryLocked(_) => EXIT_HISTORY_LOCKED,
             AppError::Other(_) => EXIT_SOME_FAILED,
         }
     }
@@ -135,6 +141,23 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
     {
         check_writable_dir(dest)?;
     }
+    // Taken last of the checks and held until the run ends: a refused run changes nothing.
+    let history = match &args.history {
+        Some(dir) => {
+            let keep = args.keep.map(|k| k as usize);
+            let h = History::open(dir, keep).map_err(|e| match e {
+                HistoryError::Locked { .. } => AppError::HistoryLocked(e.to_string()),
+                HistoryError::Io { .. } => AppError::Usage(e.to_string()),
+            })?;
+            if let Some(holder) = &h.took_over {
+                eprintln!(
+                    "netinv: the history lock of an earlier run ({holder}) was left behind; that run is gone, taking it over"
+                );
+            }
+            Some(std::sync::Arc::new(h))
+        }
+        None => None,
+    };
     let host_keys = HostKeyStore::load(settings.host_keys.policy, settings.host_keys.file.clone())
         .map_err(|error| AppError::Io {
             what: "cannot read known_hosts".into(),
@@ -145,6 +168,7 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
         csv: args.csv.clone(),
         out_dir: args.out_dir.clone(),
         prometheus: args.prometheus.clone(),
+        history,
     };
     let quiet = args.log.quiet;
     let ui = Ui {

@@ -403,3 +403,198 @@ fn the_prometheus_textfile_passes_promtool_and_says_what_the_json_says() {
     assert!(metrics.contains("expect_uptime=\""), "{metrics}");
     assert!(metrics.contains("netinv_run_last_success_timestamp_seconds "));
 }
+
+/// `collect --history DIR` from `inventory`; (exit code, stderr).
+fn collect_into_history(dir: &TempDir, inventory: &str, extra: &[&str]) -> (i32, String) {
+    let inv = dir.join("inventory.csv");
+    std::fs::write(&inv, inventory).unwrap();
+    let out = run(netinv()
+        .arg("collect")
+        .arg("-i")
+        .arg(&inv)
+        .args([
+            "-u",
+            "admin",
+            "--host-key-policy",
+            "off",
+            "-t",
+            "10s",
+            "--history",
+        ])
+        .arg(dir.join("history"))
+        .args(extra)
+        .env("NETINV_PASSWORD", PASSWORD));
+    (out.status.code().unwrap_or(-1), text(&out.stderr))
+}
+
+fn dated_reports(dir: &TempDir) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("history"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("netinv-") && n.ends_with(".json"))
+        .collect();
+    names.sort();
+    names
+}
+
+fn read_json(path: std::path::PathBuf) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+#[test]
+fn a_history_keeps_every_run_and_says_what_changed_since_the_last() {
+    let dir = TempDir::new("audit-history");
+    let before = fleet(PLATFORMS, 2, Wave::default());
+    let (code, stderr) = collect_into_history(&dir, &before.inventory_csv(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("nothing to compare with"), "{stderr}");
+    let was: Vec<SimDevice> = before.devices().to_vec();
+    drop(before);
+
+    let after = fleet(
+        PLATFORMS,
+        2,
+        Wave {
+            upgrade: 0.5,
+            rma: 0.0,
+            seed: 3,
+        },
+    );
+    let (code, stderr) = collect_into_history(&dir, &after.inventory_csv(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let upgraded: Vec<&str> = was
+        .iter()
+        .zip(after.devices())
+        .filter(|(a, b)| a.version != b.version && !a.version.is_empty())
+        .map(|(a, _)| a.name.as_str())
+        .collect();
+    assert!(!upgraded.is_empty());
+
+    let reports = dated_reports(&dir);
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    let latest = read_json(dir.join("history/latest.json"));
+    assert_eq!(latest, read_json(dir.join("history").join(&reports[1])));
+    // The changes are saved beside the report, and told on the terminal: those the wave made.
+    let stem = reports[1].trim_end_matches(".json");
+    let saved =
+        std::fs::read_to_string(dir.join("history").join(format!("{stem}.changes.txt"))).unwrap();
+    let changed: Vec<&str> = saved
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().nth(1).unwrap().trim_end_matches(':'))
+        .collect();
+    assert_eq!(changed, upgraded, "{saved}");
+    assert!(stderr.contains("since the previous run"), "{stderr}");
+    for name in &upgraded {
+        assert!(stderr.contains(name), "{name} not told: {stderr}");
+    }
+}
+
+#[test]
+fn a_device_that_fails_keeps_its_last_known_facts_and_when_they_were_seen() {
+    let dir = TempDir::new("audit-lastseen");
+    let fleet = fleet(&[Platform::CiscoNxos], 2, Wave::default());
+    let inventory = fleet.inventory_csv();
+    let (code, stderr) = collect_into_history(&dir, &inventory, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let first = read_json(dir.join("history/latest.json"));
+    let seen = first["started_at"].as_str().unwrap().to_string();
+    assert_eq!(first["devices"][0]["last_seen"], seen.as_str());
+
+    // The same inventory, the first device now unreachable.
+    let d0 = &fleet.devices()[0];
+    let gone = inventory.replacen(&format!(",{},", d0.port), &format!(",{},", free_port()), 1);
+    let (code, stderr) = collect_into_history(&dir, &gone, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    let second = read_json(dir.join("history/latest.json"));
+    let dev = &second["devices"][0];
+    assert_eq!(dev["status"], "failed");
+    assert_eq!(dev["last_seen"], seen.as_str(), "{dev}");
+    assert_eq!(
+        dev["facts"]["version"],
+        first["devices"][0]["facts"]["version"]
+    );
+    assert_eq!(dev["facts"]["serial"], d0.serial.as_str());
+    // The other device was seen now.
+    assert_eq!(second["devices"][1]["last_seen"], second["started_at"]);
+    assert!(stderr.contains("newly_failing"), "{stderr}");
+}
+
+#[test]
+fn keep_n_keeps_the_newest_n_reports() {
+    let dir = TempDir::new("audit-keep");
+    let fleet = fleet(&[Platform::AristaEos], 1, Wave::default());
+    let mut all = Vec::new();
+    for _ in 0..3 {
+        let (code, stderr) = collect_into_history(&dir, &fleet.inventory_csv(), &["--keep", "2"]);
+        assert_eq!(code, 0, "{stderr}");
+        all = [all, dated_reports(&dir)].concat();
+        all.sort();
+        all.dedup();
+    }
+    assert_eq!(all.len(), 3);
+    assert_eq!(dated_reports(&dir), all[1..].to_vec());
+    let changes = std::fs::read_dir(dir.join("history"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".changes.txt"))
+        .count();
+    assert_eq!(changes, 2);
+}
+
+#[test]
+fn a_second_run_on_the_same_history_is_refused_while_the_first_runs() {
+    let dir = TempDir::new("audit-lock");
+    // The first run waits on a device that never answers, holding the history meanwhile.
+    let silent = SilentListener::start();
+    let inv = dir.join("slow.csv");
+    std::fs::write(&inv, format!("host,port\n127.0.0.1,{}\n", silent.port)).unwrap();
+    let mut first = netinv()
+        .arg("collect")
+        .arg("-i")
+        .arg(&inv)
+        .args([
+            "-u",
+            "admin",
+            "--host-key-policy",
+            "off",
+            "-t",
+            "20s",
+            "--history",
+        ])
+        .arg(dir.join("history"))
+        .env("NETINV_PASSWORD", PASSWORD)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let lock = dir.join("history/.netinv.lock");
+    let mine = format!("pid {} ", first.id());
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&lock).is_ok_and(|t| t.starts_with(&mine)) {
+        assert!(
+            started.elapsed().as_secs() < 15,
+            "the first run never took the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+
+    let t = std::time::Instant::now();
+    let (code, stderr) = collect_into_history(&dir, "host\n127.0.0.1\n", &[]);
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("another netinv run"), "{stderr}");
+    assert!(stderr.contains(&mine.trim_end().to_string()), "{stderr}");
+    assert!(
+        t.elapsed().as_secs() < 5,
+        "refused at once, not after waiting"
+    );
+
+    let _ = first.kill();
+    let _ = first.wait();
+    drop(silent);
+    // The lock the killed run left is taken over by the next run.
+    let fleet = fleet(&[Platform::Linux], 1, Wave::default());
+    let (code, stderr) = collect_into_history(&dir, &fleet.inventory_csv(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("taking it over"), "{stderr}");
+}

@@ -40,6 +40,9 @@ pub struct SavedDevice {
     pub facts: Option<SavedFacts>,
     #[serde(default)]
     pub fields: Map<String, Value>,
+    /// When the facts were collected, in reports kept with `--history`.
+    #[serde(default)]
+    pub last_seen: Option<String>,
 }
 
 /// A device's failure as the report gave it.
@@ -51,8 +54,9 @@ pub struct SavedError {
     pub message: String,
 }
 
-/// The facts `diff` compares.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+/// The facts `diff` compares; the rest of the facts object is kept as it was, so that a
+/// history can carry a device's last known facts forward unchanged.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 pub struct SavedFacts {
     #[serde(default)]
     pub version: Option<String>,
@@ -64,6 +68,8 @@ pub struct SavedFacts {
     pub hostname: Option<String>,
     #[serde(default)]
     pub image: Option<String>,
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
 }
 
 impl SavedReport {

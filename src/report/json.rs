@@ -65,7 +65,11 @@ struct DeviceView<'a> {
     error: Option<&'a crate::error::DeviceError>,
     attempts: u32,
     elapsed_ms: u64,
-    facts: Option<&'a crate::platform::Facts>,
+    facts: Option<FactsView<'a>>,
+    /// With a history: when `facts` were collected (this run, or an earlier one for a device
+    /// that failed now).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_seen: Option<Cow<'a, str>>,
     output: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     outputs: Option<Outputs<'a>>,
@@ -83,7 +87,9 @@ impl Serialize for Devices<'_> {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         let report = self.0;
         let mut seq = ser.serialize_seq(Some(report.records.len()))?;
+        let started = rfc3339(report.started_at);
         for (d, r) in report.rows() {
+            let last_known = report.last_known.as_ref().and_then(|k| k[r.index].as_ref());
             let (outputs, facts) = match &r.outcome {
                 Outcome::Collected { outputs, facts, .. } => (&outputs[..], facts.as_deref()),
                 Outcome::Failed(_) => (&[][..], None),
@@ -99,7 +105,16 @@ impl Serialize for Devices<'_> {
                 error: r.error(),
                 attempts: r.attempts,
                 elapsed_ms: r.elapsed.as_millis() as u64,
-                facts,
+                facts: match (facts, last_known) {
+                    (Some(f), _) => Some(FactsView::Collected(f)),
+                    (None, Some(k)) => k.facts.as_ref().map(FactsView::LastKnown),
+                    (None, None) => None,
+                },
+                last_seen: match (facts, last_known) {
+                    (Some(_), _) if report.last_known.is_some() => Some(Cow::Borrowed(&started)),
+                    (None, Some(k)) => k.seen.as_deref().map(Cow::Borrowed),
+                    _ => None,
+                },
                 output: match outputs.first() {
                     Some(o) => Some(
                         report
@@ -120,6 +135,14 @@ impl Serialize for Devices<'_> {
         }
         seq.end()
     }
+}
+
+/// This run's facts, or (a device that failed now, with a history) the last ones known.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum FactsView<'a> {
+    Collected(&'a crate::platform::Facts),
+    LastKnown(&'a crate::audit::saved::SavedFacts),
 }
 
 /// `{command: output}` for a device that ran several commands.

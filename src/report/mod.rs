@@ -33,6 +33,8 @@ pub struct Report<'a> {
     pub interrupted: bool,
     /// Each record's verdict against the run's policy (same order as `records`), when it has one.
     pub compliance: Option<Vec<Compliance>>,
+    /// With a history: what each device was last seen running (same order as `records`).
+    pub last_known: Option<Vec<Option<crate::history::LastKnown>>>,
     /// Where outputs parked during the run are read back from.
     spool: Option<&'a Spool>,
 }
@@ -89,6 +91,7 @@ impl<'a> Report<'a> {
             records,
             interrupted,
             compliance,
+            last_known: None,
             spool,
         }
     }
