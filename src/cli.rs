@@ -218,6 +218,12 @@ pub struct CollectArgs {
     #[arg(long, value_enum, default_value = "accept-new")]
     pub host_key_policy: HostKeyPolicy,
 
+    /// Also offer the SHA-1 key exchanges, ssh-rsa (SHA-1) and ssh-dss host keys, 3des-cbc and
+    /// hmac-sha1, after the modern algorithms, to every device (old IOS, ASA, NX-OS, ProCurve);
+    /// the inventory column `legacy` (yes/no) decides per row
+    #[arg(long)]
+    pub legacy_algorithms: bool,
+
     /// Skip inventory rows with problems (they are listed) instead of refusing to start
     #[arg(long)]
     pub skip_invalid: bool,

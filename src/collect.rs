@@ -7,6 +7,7 @@ use crate::error::{DeviceError, ErrorKind};
 use crate::inventory::Device;
 use crate::platform::{ExecSupport, Facts, Platform, PlatformChoice};
 use crate::settings::{EnableSetting, Settings};
+use crate::ssh::algorithms::Negotiated;
 use crate::ssh::channel_io::ChannelIo;
 use crate::ssh::exec::{self, ExecError};
 use crate::ssh::hostkeys::HostKeyStore;
@@ -72,6 +73,8 @@ pub struct Record {
     pub attempts: u32,
     pub elapsed: Duration,
     pub outcome: Outcome,
+    /// What the SSH handshake settled on, when it got that far.
+    pub ssh: Option<Box<Negotiated>>,
 }
 
 impl Record {
@@ -85,6 +88,7 @@ impl Record {
             attempts: 1,
             elapsed: Duration::ZERO,
             outcome: Outcome::Failed(error),
+            ssh: None,
         }
     }
 
@@ -100,6 +104,7 @@ impl Record {
                 ErrorKind::Cancelled,
                 "interrupted before this device finished",
             )),
+            ssh: None,
         }
     }
 
@@ -286,9 +291,9 @@ fn collect_device(index: usize, device: &Device, ctx: &Context) -> Record {
             Ok(_) => false,
         };
         if !retry {
-            let (platform, transport, outcome) = match result {
-                Ok(c) => (c.platform, Some(c.transport), c.outcome),
-                Err(e) => (device.platform.known(), None, Outcome::Failed(e)),
+            let (platform, transport, outcome, ssh) = match result {
+                Ok(c) => (c.platform, Some(c.transport), c.outcome, Some(c.ssh)),
+                Err(e) => (device.platform.known(), None, Outcome::Failed(e), None),
             };
             return Record {
                 index,
@@ -299,6 +304,7 @@ fn collect_device(index: usize, device: &Device, ctx: &Context) -> Record {
                 attempts,
                 elapsed: started.elapsed(),
                 outcome,
+                ssh,
             };
         }
         if let Err(e) = &result {
@@ -316,6 +322,7 @@ struct Collected {
     platform: Option<Platform>,
     transport: Transport,
     outcome: Outcome,
+    ssh: Box<Negotiated>,
 }
 
 /// What the run has learned about groups of devices (a platform, or for devices of no known
@@ -490,6 +497,7 @@ fn run_path(
             facts: None,
             warning: None,
         },
+        ssh: Box::new(conn.negotiated()),
     })
 }
 

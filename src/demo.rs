@@ -73,6 +73,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         },
         workers: args.workers,
         policy: None,
+        legacy_algorithms: false,
     };
     let host_keys = HostKeyStore::load(HostKeyPolicy::Off, None)?;
     let outputs = Outputs {

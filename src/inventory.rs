@@ -50,6 +50,8 @@ pub struct Device {
     pub password: Option<Secret>,
     /// Row override of the shared enable secret (a `secret` column), used with `--enable`.
     pub secret: Option<Secret>,
+    /// Row override of `--legacy-algorithms` (column `legacy`, yes/no).
+    pub legacy: Option<bool>,
     /// Every other column, in header order, carried into reports untouched. Column names are
     /// shared by all rows: a fleet of 10,000 rows with ten extra columns holds ten names.
     pub fields: Vec<(Arc<str>, String)>,
@@ -525,6 +527,8 @@ enum Role {
     /// Credentials: used for the login or `enable`, never carried into reports or messages.
     Password,
     Secret,
+    /// Whether to offer this device the legacy SSH algorithms (yes/no).
+    Legacy,
     /// Carried into `Device::fields` untouched.
     Extra,
     /// An empty header cell (e.g. a trailing comma); its values must be empty.
@@ -537,7 +541,7 @@ impl Role {
     /// The roles a column can be mapped to, in the order columns are looked for: the host
     /// first, so that `hostname` is the address where nothing else is (Nornir) and the name
     /// where an `ip` column is the address.
-    const MAPPABLE: [Role; 7] = [
+    const MAPPABLE: [Role; 8] = [
         Role::Host,
         Role::Name,
         Role::Port,
@@ -545,6 +549,7 @@ impl Role {
         Role::Username,
         Role::Password,
         Role::Secret,
+        Role::Legacy,
     ];
 
     /// The role's name in `--columns` and in the canonical header.
@@ -557,6 +562,7 @@ impl Role {
             Role::Username => "username",
             Role::Password => "password",
             Role::Secret => "secret",
+            Role::Legacy => "legacy",
             Role::Extra | Role::Unnamed | Role::Duplicate => "",
         }
     }
@@ -605,6 +611,7 @@ impl Role {
             Role::Username => &["username", "user", "login"],
             Role::Password => &["password"],
             Role::Secret => &["secret", "enable_secret", "enable_password"],
+            Role::Legacy => &["legacy", "legacy_algorithms", "legacy_ssh"],
             Role::Extra | Role::Unnamed | Role::Duplicate => &[],
         }
     }
@@ -882,6 +889,7 @@ impl Parser<'_> {
         let mut username = None;
         let mut password = None;
         let mut secret = None;
+        let mut legacy = None;
         let mut fields = Vec::new();
 
         for (i, (raw, column)) in record.iter().zip(&header.columns).enumerate() {
@@ -947,6 +955,7 @@ impl Parser<'_> {
                     }
                     Ok(())
                 }
+                Role::Legacy => parse_yes_no(value).map(|v| legacy = v),
                 Role::Unnamed if !value.is_empty() => {
                     let message = format!(
                         "value '{}' is under a column with no name in the header",
@@ -1013,6 +1022,7 @@ impl Parser<'_> {
             username,
             password,
             secret,
+            legacy,
             fields,
         })
     }
@@ -1047,6 +1057,20 @@ fn check_plain(value: &str) -> Result<(), Bad> {
 }
 
 /// `Ok(None)` for an empty cell (use the shared port).
+/// A yes/no cell; empty means "as the run says".
+fn parse_yes_no(value: &str) -> Result<Option<bool>, Bad> {
+    match value.to_ascii_lowercase().as_str() {
+        "" => Ok(None),
+        "yes" | "y" | "true" | "1" | "on" => Ok(Some(true)),
+        "no" | "n" | "false" | "0" | "off" => Ok(Some(false)),
+        _ => Err((
+            format!("'{}' is not yes or no", value.escape_debug()),
+            "write yes to offer this device the SHA-1/DSA/3DES algorithms, no or nothing otherwise"
+                .to_string(),
+        )),
+    }
+}
+
 fn parse_port(value: &str) -> Result<Option<u16>, Bad> {
     if value.is_empty() {
         return Ok(None);

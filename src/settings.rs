@@ -6,6 +6,7 @@
 use crate::cli::{CollectArgs, HostKeyPolicy, Mode};
 use crate::inventory::Device;
 use crate::secret::Secret;
+use crate::ssh::algorithms::Choice;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -59,6 +60,8 @@ pub struct Settings {
     pub workers: usize,
     /// The approved-software policy every collected version is judged against.
     pub policy: Option<std::sync::Arc<crate::audit::policy::Policy>>,
+    /// Offer the legacy algorithms to every device (rows may still say `legacy=no`).
+    pub legacy_algorithms: bool,
 }
 
 /// A setting that cannot be used; no device is contacted (exit 2).
@@ -165,6 +168,7 @@ impl Settings {
             },
             workers: args.workers,
             policy: None,
+            legacy_algorithms: args.legacy_algorithms,
         })
     }
 
@@ -192,16 +196,22 @@ impl Settings {
                 .as_deref()
                 .or(self.username.as_deref())
                 .unwrap_or(""),
+            algorithms: Choice {
+                legacy: device.legacy.unwrap_or(self.legacy_algorithms),
+                ..Choice::default()
+            },
         }
     }
 }
 
 /// One device's connection parameters, borrowed from the device row and the settings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Target<'a> {
     pub host: &'a str,
     pub port: u16,
     pub username: &'a str,
+    /// Which algorithms to offer this device.
+    pub algorithms: Choice,
 }
 
 fn env_secret(var: &str) -> Option<Secret> {

@@ -89,6 +89,7 @@ fn a_host_column_alone_is_enough_and_the_name_defaults_to_the_host() {
                 username: None,
                 password: None,
                 secret: None,
+                legacy: None,
                 fields: vec![],
             },
             Device {
@@ -100,6 +101,7 @@ fn a_host_column_alone_is_enough_and_the_name_defaults_to_the_host() {
                 username: None,
                 password: None,
                 secret: None,
+                legacy: None,
                 fields: vec![],
             },
         ]
@@ -837,7 +839,7 @@ fn a_mapping_to_a_column_the_header_lacks_is_a_header_problem_with_the_fix() {
 fn a_bad_column_mapping_is_refused_before_any_file_is_read() {
     assert_eq!(
         Options::with_columns("adress=ip").unwrap_err(),
-        "--columns: unknown role 'adress' (known: host, name, port, platform, username, password, secret)"
+        "--columns: unknown role 'adress' (known: host, name, port, platform, username, password, secret, legacy)"
     );
     assert!(Options::with_columns("host")
         .unwrap_err()
@@ -1227,4 +1229,22 @@ fn a_fixture_with_a_bad_byte_keeps_its_good_rows() {
     );
     let names: Vec<&str> = inv.devices.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(names, vec!["r1", "r3"]);
+}
+
+#[test]
+fn the_legacy_column_opts_a_row_in_or_out_and_anything_but_yes_or_no_is_named() {
+    let inv = inv("host,legacy\nr1,yes\nr2,No\nr3,\nr4,maybe\n");
+    assert_eq!(device(&inv, "r1").legacy, Some(true));
+    assert_eq!(device(&inv, "r2").legacy, Some(false));
+    assert_eq!(device(&inv, "r3").legacy, None);
+    let problems = rendered(&inv);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with("t.csv:5: legacy: 'maybe' is not yes or no"),
+        "{problems:?}"
+    );
+    assert!(
+        device(&inv, "r1").fields.is_empty(),
+        "legacy is netinv's, not carried"
+    );
 }

@@ -76,6 +76,8 @@ struct DeviceView<'a> {
     truncated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     compliance: Option<&'a crate::audit::Compliance>,
+    /// Negotiated algorithms (kex, host_key, cipher, mac); null when no handshake finished.
+    ssh: Option<&'a crate::ssh::algorithms::Negotiated>,
     fields: Fields<'a>,
 }
 
@@ -130,6 +132,7 @@ impl Serialize for Devices<'_> {
                 }),
                 truncated: outputs.iter().any(|o| o.truncated),
                 compliance: report.compliance.as_ref().map(|c| &c[r.index]),
+                ssh: r.ssh.as_deref(),
                 fields: Fields(&d.fields),
             })?;
         }

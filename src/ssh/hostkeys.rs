@@ -128,7 +128,7 @@ impl HostKeyStore {
 
     /// Key types already known for this host, in the names libssh2 uses for its host-key
     /// preference, so the server is asked for the type we can verify (DESIGN §9).
-    pub fn preferred_algorithms(&self, host: &str, port: u16) -> Option<String> {
+    pub fn preferred_algorithms(&self, host: &str, port: u16) -> Option<Vec<String>> {
         if self.policy == HostKeyPolicy::Off {
             return None;
         }
@@ -152,7 +152,7 @@ impl HostKeyStore {
                 }
             }
         }
-        (!algs.is_empty()).then(|| algs.join(","))
+        (!algs.is_empty()).then(|| algs.into_iter().map(String::from).collect())
     }
 
     /// Judge the presented key; under accept-new, record an unknown one.
@@ -175,6 +175,22 @@ impl HostKeyStore {
                          match the key recorded in known_hosts; possible man-in-the-middle — \
                          verify and remove the old entry",
                         key.kind, key.fingerprint
+                    ),
+                ));
+            }
+            // Known, but under other key types only: like a changed key, never recorded on
+            // first sight (that would let anyone who can answer for the host add a key).
+            if !entries.is_empty() {
+                let mut types: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+                types.dedup();
+                return Err(DeviceError::new(
+                    ErrorKind::HostKey,
+                    format!(
+                        "host key for {pat} not verifiable: known_hosts has only {} keys for it, \
+                         the server presented {} {}; verify the new key, then replace the old entry",
+                        types.join(","),
+                        key.kind,
+                        key.fingerprint
                     ),
                 ));
             }
@@ -220,7 +236,7 @@ fn append_line(path: &std::path::Path, line: &str) -> std::io::Result<()> {
 }
 
 /// OpenSSH's host pattern: the bare host on port 22, `[host]:port` otherwise.
-fn pattern(host: &str, port: u16) -> String {
+pub fn pattern(host: &str, port: u16) -> String {
     if port == 22 {
         host.to_string()
     } else {

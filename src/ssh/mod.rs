@@ -1,6 +1,7 @@
 //! SSH transport on ssh2 (libssh2): connect, handshake, host key, auth and channels, every step
 //! under the device's one `Deadline`, with cleanup that never blocks.
 
+pub mod algorithms;
 pub mod channel_io;
 pub mod exec;
 pub mod hostkeys;
@@ -13,8 +14,9 @@ use crate::deadline::Deadline;
 use crate::error::{DeviceError, ErrorKind};
 use crate::secret::Secret;
 use crate::settings::{KeyFile, Target};
+use algorithms::{Negotiated, Supported};
 use hostkeys::{HostKeyStore, PresentedKey};
-use ssh2::{ErrorCode, HashType, MethodType, Session};
+use ssh2::{ErrorCode, HashType, Session};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -79,9 +81,11 @@ impl Connection {
             .map_err(|e| DeviceError::new(ErrorKind::Protocol, format!("libssh2 init: {e}")))?;
         session.set_tcp_stream(socket);
         let conn_socket = keep;
-        if let Some(prefs) = host_keys.preferred_algorithms(target.host, target.port) {
-            let _ = session.method_pref(MethodType::HostKey, &prefs);
-        }
+        let known_types = host_keys.preferred_algorithms(target.host, target.port);
+        target
+            .algorithms
+            .apply(&session, known_types.as_deref())
+            .map_err(|e| DeviceError::new(ErrorKind::Protocol, e))?;
         let conn = Connection {
             socket: conn_socket,
             session,
@@ -89,9 +93,17 @@ impl Connection {
 
         conn.arm(deadline);
         let mut session = conn.session.clone();
-        session
-            .handshake()
-            .map_err(|e| ssh_error(e, "SSH handshake", deadline))?;
+        if let Err(e) = session.handshake() {
+            let kex_failed = matches!(e.code(), ErrorCode::Session(LIBSSH2_ERROR_KEX_FAILURE));
+            let err = ssh_error(e, "SSH handshake", deadline);
+            return Err(match (kex_failed, conn.socket.peer_addr()) {
+                (true, Ok(addr)) => {
+                    drop(conn);
+                    explain_kex_failure(addr, &target, known_types.as_deref(), err, deadline)
+                }
+                _ => err,
+            });
+        }
         debug!("ssh handshake done");
 
         let (blob, _) = conn
@@ -114,6 +126,11 @@ impl Connection {
     /// their platform is known.
     pub fn server_banner(&self) -> Option<&str> {
         self.session.banner()
+    }
+
+    /// The algorithms this connection's handshake settled on.
+    pub fn negotiated(&self) -> Negotiated {
+        Negotiated::of(&self.session)
     }
 
     /// Bound the next blocking libssh2 call by the time left (0 would mean "forever").
@@ -237,6 +254,40 @@ impl Connection {
             },
         ))
     }
+}
+
+/// libssh2 says only that the key exchange failed. Ask the device what it offers (a second,
+/// unencrypted peek at its KEXINIT) and say what is missing and which option would reach it.
+fn explain_kex_failure(
+    addr: SocketAddr,
+    target: &Target<'_>,
+    known_types: Option<&[String]>,
+    err: DeviceError,
+    deadline: Deadline,
+) -> DeviceError {
+    let Some(offer) = algorithms::probe_offer(addr, deadline) else {
+        return err;
+    };
+    if let Some(why) = offer.explain(&target.algorithms, Supported::get()) {
+        return DeviceError::new(ErrorKind::Protocol, format!("SSH handshake: {why}"));
+    }
+    if let Some(known) = known_types {
+        let theirs = offer.list(algorithms::Category::HostKey);
+        if !theirs.iter().any(|n| known.contains(n)) {
+            return DeviceError::new(
+                ErrorKind::HostKey,
+                format!(
+                    "known_hosts has keys for {} only of types the device no longer offers \
+                     ({}); it offers {}: its host key may have been replaced — verify it, then \
+                     remove the old entry",
+                    hostkeys::pattern(target.host, target.port),
+                    known.join(","),
+                    theirs.join(",")
+                ),
+            );
+        }
+    }
+    err
 }
 
 /// Answers keyboard-interactive prompts that ask for a password; an acknowledgement (PAN-OS

@@ -248,6 +248,8 @@ pub struct Sshd {
     pub dir: TempDir,
     child: Child,
     pub client_key: PathBuf,
+    /// The server's private host key; its public half is beside it (`.pub`).
+    pub host_key: PathBuf,
 }
 
 impl Sshd {
@@ -257,11 +259,16 @@ impl Sshd {
 
     /// Start with extra sshd_config lines. Retries on another port if the chosen one was taken.
     pub fn start_with(extra_config: &str) -> Sshd {
+        Self::start_with_host_key("ed25519", extra_config)
+    }
+
+    /// Start with a host key of `key_type` (`ed25519`, `rsa`, `dsa`, `ecdsa`) and extra config.
+    pub fn start_with_host_key(key_type: &str, extra_config: &str) -> Sshd {
         test_user();
         let dir = TempDir::new("sshd");
         std::fs::create_dir_all("/run/sshd").unwrap();
-        let host_key = dir.join("host_ed25519");
-        keygen(&host_key);
+        let host_key = dir.join(&format!("host_{key_type}"));
+        keygen_type(&host_key, key_type);
         let client_key = dir.join("client_ed25519");
         keygen(&client_key);
         let pubkey = std::fs::read_to_string(client_key.with_extension("pub")).unwrap();
@@ -301,6 +308,7 @@ impl Sshd {
                     dir,
                     child,
                     client_key,
+                    host_key,
                 };
             }
             let _ = child.kill();
@@ -312,7 +320,7 @@ impl Sshd {
 
     /// A known_hosts line for this server's real key.
     pub fn known_hosts_line(&self) -> String {
-        let pubkey = std::fs::read_to_string(self.dir.join("host_ed25519.pub")).unwrap();
+        let pubkey = std::fs::read_to_string(self.host_key.with_extension("pub")).unwrap();
         let mut it = pubkey.split_whitespace();
         let (kind, key) = (it.next().unwrap(), it.next().unwrap());
         format!("[127.0.0.1]:{} {kind} {key}\n", self.port)
@@ -341,11 +349,23 @@ impl Drop for Sshd {
 }
 
 pub fn keygen(path: &Path) {
+    keygen_type(path, "ed25519")
+}
+
+/// A new key pair of `key_type` at `path` (and `path.pub`), no passphrase.
+pub fn keygen_type(path: &Path, key_type: &str) {
     let _ = std::fs::remove_file(path);
     let _ = std::fs::remove_file(path.with_extension("pub"));
+    let bits: &[&str] = if key_type == "rsa" {
+        &["-b", "2048"]
+    } else {
+        &[]
+    };
     run_ok(
         Command::new("ssh-keygen")
-            .args(["-q", "-t", "ed25519", "-N", "", "-C", "netinv-test", "-f"])
+            .args(["-q", "-t", key_type])
+            .args(bits)
+            .args(["-N", "", "-C", "netinv-test", "-f"])
             .arg(path),
     );
 }
