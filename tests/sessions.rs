@@ -153,3 +153,145 @@ fn a_command_only_account_with_no_platform_is_collected_in_the_default_mode() {
         "the lesson is in the log:\n{err}"
     );
 }
+
+fn fake_cli() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/support/fake_cli.py")
+        .display()
+        .to_string()
+}
+
+/// What the fake CLI prints for `show version`, exactly.
+fn fake_cli_version() -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support");
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(format!(
+            "import sys; sys.path.insert(0, {dir:?}); import fake_cli; \
+             sys.stdout.write('\\n'.join(fake_cli.version_text('R1')) + '\\n')",
+            dir = dir.display().to_string()
+        ))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    text(&out.stdout)
+}
+
+/// One device behind a real sshd whose ForceCommand is the fake CLI with `options`; no
+/// platform column, the default mode.
+fn fake_cli_device(options: &str, extra: &[&str]) -> (i32, Value, String) {
+    require_sshd();
+    require_python3();
+    let sshd = Sshd::start_with(&format!(
+        "ForceCommand python3 {} --hostname R1 {options}",
+        fake_cli()
+    ));
+    let inv = format!("name,host,port,platform\nR1,127.0.0.1,{},\n", sshd.port);
+    let mut args = vec!["-u", user()];
+    args.extend_from_slice(extra);
+    collect(&inv, &args, password())
+}
+
+#[test]
+fn a_login_asked_again_inside_the_session_is_answered_with_the_same_account() {
+    let (code, report, err) = fake_cli_device(&format!("--login {}:{}", user(), password()), &[]);
+    assert_eq!(code, 0, "{err}\n{report:#}");
+    let d = &report["devices"][0];
+    assert_eq!(d["output"].as_str().unwrap(), fake_cli_version());
+    assert_eq!(d["transport"], "shell");
+    assert!(!err.contains(password()), "the password is never logged");
+}
+
+#[test]
+fn an_in_band_login_the_device_refuses_is_an_auth_failure_in_its_words() {
+    let (code, report, err) = fake_cli_device(&format!("--login {}:other-pass", user()), &[]);
+    assert_eq!(code, 1, "{err}");
+    let e = &report["devices"][0]["error"];
+    assert_eq!(e["kind"], "auth", "{e}");
+    let message = e["message"].as_str().unwrap();
+    assert!(
+        message.contains("% Login invalid") || message.contains("% Bad passwords"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_banner_to_acknowledge_is_accepted_only_when_allowed() {
+    let (code, report, _) = fake_cli_device("--ack", &[]);
+    assert_eq!(code, 1);
+    let e = &report["devices"][0]["error"];
+    assert_eq!(e["kind"], "auth", "{e}");
+    let message = e["message"].as_str().unwrap();
+    assert!(message.contains("(Press 'a' to accept):"), "{message}");
+    assert!(message.contains("--accept-banner"), "{message}");
+
+    let (code, report, err) = fake_cli_device("--ack", &["--accept-banner"]);
+    assert_eq!(code, 0, "{err}\n{report:#}");
+    assert_eq!(
+        report["devices"][0]["output"].as_str().unwrap(),
+        fake_cli_version()
+    );
+}
+
+#[test]
+fn a_password_change_prompt_is_declined_and_the_device_collected() {
+    let (code, report, err) = fake_cli_device("--expired", &[]);
+    assert_eq!(code, 0, "{err}\n{report:#}");
+    assert_eq!(
+        report["devices"][0]["output"].as_str().unwrap(),
+        fake_cli_version()
+    );
+}
+
+#[test]
+fn a_device_that_refuses_the_session_after_login_is_an_auth_failure_at_once() {
+    let (code, report, err) = fake_cli_device("--deny", &[]);
+    assert_eq!(code, 1, "{err}");
+    let d = &report["devices"][0];
+    assert_eq!(d["error"]["kind"], "auth", "{d:#}");
+    assert!(
+        d["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("% Authorization failed."),
+        "{d:#}"
+    );
+    assert!(
+        d["elapsed_ms"].as_u64().unwrap() < 10_000,
+        "not a timeout: {d:#}"
+    );
+}
+
+#[test]
+fn enter_is_cr_so_a_cli_that_takes_only_cr_is_collected() {
+    let (code, report, err) = fake_cli_device("--cr-only", &[]);
+    assert_eq!(code, 0, "{err}\n{report:#}");
+    assert_eq!(
+        report["devices"][0]["output"].as_str().unwrap(),
+        fake_cli_version()
+    );
+}
+
+/// Prompts set by whoever configured the device, behind a banner whose lines end in `#`.
+#[test]
+fn the_prompt_is_the_one_the_device_shows() {
+    let long = format!("{}>", "edge-router-".repeat(7));
+    for prompt in [
+        "nxos>",
+        "nxos(maint-mode)#",
+        "R1#",
+        "RP/0/RSP0/CPU0:R1#",
+        "asa/pri/act#",
+        "fw/context#",
+        "Core Switch 1>",
+        long.as_str(),
+    ] {
+        let (code, report, err) = fake_cli_device(&format!("--prompt '{prompt}'"), &[]);
+        assert_eq!(code, 0, "{prompt:?}: {err}\n{report:#}");
+        assert_eq!(
+            report["devices"][0]["output"].as_str().unwrap(),
+            fake_cli_version(),
+            "{prompt:?}"
+        );
+    }
+}

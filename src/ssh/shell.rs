@@ -570,22 +570,29 @@ impl<'a> Driver<'a> {
         if asked.is_empty() {
             return Ok(false);
         }
-        if let Some(after) = self.answered.after {
+        let lower = asked.to_ascii_lowercase();
+        // The device's refusal since our last answer, if it said one.
+        let refusal = self.answered.after.and_then(|after| {
             let since = String::from_utf8_lossy(&self.buf[after.min(self.buf.len())..]);
-            if let Some(words) = refusal_in(&text::strip_ansi(&since)) {
+            refusal_in(&text::strip_ansi(&since))
+        });
+        if let Some(words) = &refusal {
+            // Asked again (a stray Enter may have met the first question): answer again,
+            // within the limits below; anything else after a refusal ends it.
+            if !LOGIN_PROMPT.is_match(&lower) && !PASSWORD_PROMPT.is_match(asked) {
                 return Err(self.redacted(
                     ErrorKind::Auth,
                     format!("the device refused the login: {words}"),
                 ));
             }
         }
+        let said = refusal.map_or(String::new(), |w| format!(" ({w})"));
         let again = |what: &str| {
             DeviceError::new(
                 ErrorKind::Auth,
-                format!("the device asked {asked:?} again after {what}: login refused"),
+                format!("the device asked {asked:?} again after {what}{said}: login refused"),
             )
         };
-        let lower = asked.to_ascii_lowercase();
         let (reply, what): (Vec<u8>, &str) = if ACK_PROMPT.is_match(&lower) {
             if !self.accept_banner {
                 return Err(DeviceError::new(
@@ -623,7 +630,7 @@ impl<'a> Driver<'a> {
                     format!("the device asks {asked:?} inside the session and no username is set"),
                 ));
             };
-            if self.answered.usernames >= 2 || self.answered.passwords >= 2 {
+            if self.answered.usernames >= 2 {
                 return Err(again("the in-band login"));
             }
             self.answered.usernames += 1;
@@ -877,6 +884,9 @@ impl<'a> Driver<'a> {
                 }
                 let (start, line) = self.last_line();
                 if self.login_step(&line)? {
+                    // Wait for the device's reply to the answer: judging (and nudging) the
+                    // unchanged buffer now would send a stray Enter into its next question.
+                    seen_len = self.buf.len();
                     next_nudge = Instant::now() + NUDGE_IDLE;
                     continue;
                 }

@@ -11,7 +11,11 @@ keys are read with echo off. On pipes it reads lines itself and writes CRLF like
 
 Options: --hostname NAME (R1), --secret S (enable secret, default "cisco"),
          --page-lines N (24), --ignore-terminal-length (keep paging: a pager that cannot be
-         turned off).
+         turned off), --prompt P (the user-mode prompt as shown, instead of NAME>),
+         --login USER:PASSWORD (ask Username:/Password: inside the session first),
+         --ack (wait for 'a' at "(Press 'a' to accept):"), --expired (ask "Change now? [Y/N]:"
+         and stop if the answer is not N), --deny (print "% Authorization failed." and close),
+         --cr-only (Enter is CR only, as on some device CLIs: LF is not a line end).
 """
 
 import argparse
@@ -77,8 +81,11 @@ def version_text(hostname):
     return lines
 
 
+CR_ONLY = False
+
+
 def write(text):
-    if not IS_TTY:
+    if not IS_TTY or CR_ONLY:
         text = text.replace("\n", "\r\n")
     data = text.encode()
     while data:
@@ -100,12 +107,14 @@ class Input:
 
     def line(self):
         while True:
-            for sep in (b"\n", b"\r"):
+            for sep in (b"\r",) if CR_ONLY else (b"\n", b"\r"):
                 i = self.pending.find(sep)
                 if i >= 0:
                     line, self.pending = self.pending[:i], self.pending[i + 1 :]
-                    if sep == b"\r" and self.pending.startswith(b"\n"):
+                    if sep == b"\r" and self.pending.startswith(b"\n") and not CR_ONLY:
                         self.pending = self.pending[1:]
+                    if CR_ONLY:
+                        write("\n")
                     return line.decode(errors="replace")
             self._fill()
 
@@ -164,16 +173,67 @@ def main():
     ap.add_argument("--secret", default="cisco")
     ap.add_argument("--page-lines", type=int, default=24)
     ap.add_argument("--ignore-terminal-length", action="store_true")
+    ap.add_argument("--prompt")
+    ap.add_argument("--login")
+    ap.add_argument("--ack", action="store_true")
+    ap.add_argument("--expired", action="store_true")
+    ap.add_argument("--deny", action="store_true")
+    ap.add_argument("--cr-only", action="store_true")
     args = ap.parse_args()
 
+    global CR_ONLY
+    CR_ONLY = args.cr_only
+    if CR_ONLY and IS_TTY:
+        # Raw-ish input: CR stays CR (no ICRNL), characters come one by one and are echoed here.
+        mode = termios.tcgetattr(IN)
+        mode[0] &= ~termios.ICRNL
+        mode[3] &= ~(termios.ICANON | termios.ECHOCTL)
+        mode[6][termios.VMIN] = 1
+        mode[6][termios.VTIME] = 0
+        termios.tcsetattr(IN, termios.TCSANOW, mode)
+
     inp = Input()
+    if args.deny:
+        write("% Authorization failed.\n")
+        return 0
+    if args.login:
+        user, password = args.login.split(":", 1)
+        for _ in range(3):
+            write("\nUser Access Verification\n\nUsername: ")
+            given_user = inp.line().strip()
+            write("Password: ")
+            with Mode(keys=False):
+                given = inp.line()
+            write("\n")
+            if given_user == user and given == password:
+                break
+            write("% Login invalid\n")
+        else:
+            write("% Bad passwords\n")
+            return 1
+    if args.ack:
+        write("WARNING: authorised use only. All activity is logged.\n(Press 'a' to accept):")
+        with Mode(keys=True):
+            if inp.key() not in (b"a", b"A"):
+                return 1
+        write("\n")
+    if args.expired:
+        write("Your password has expired.\nThe password needs to be changed. Change now? [Y/N]:")
+        answer = inp.line().strip()
+        if answer not in ("N", "n"):
+            write("New password: ")
+            return 3
+    prompt_user = args.prompt
     privileged = False
     paging = True
     write("\n" + "#" * 60 + "\n")
     write("#" + " Authorised access only. Disconnect now otherwise.".ljust(58) + "#\n")
     write("#" * 60 + "\n\n")
     while True:
-        write(args.hostname + ("#" if privileged else ">"))
+        if prompt_user and not privileged:
+            write(prompt_user)
+        else:
+            write(args.hostname + ("#" if privileged else ">"))
         try:
             line = inp.line().strip()
         except EOFError:
