@@ -33,6 +33,24 @@ pub enum Command {
     Audit(AuditArgs),
     /// Compare two saved JSON reports: devices added, removed, upgraded, replaced, failing
     Diff(DiffArgs),
+    /// Print a shell completion script, e.g. `netinv completions bash > ~/.local/share/bash-completion/completions/netinv`
+    Completions(CompletionsArgs),
+    /// Print the man page netinv(1), or write one page per subcommand with --out-dir
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write netinv.1 and netinv-SUBCOMMAND.1 into this existing directory
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

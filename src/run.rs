@@ -1,7 +1,7 @@
 //! Subcommand dispatch, and the one place where errors become messages and exit codes.
 
 use crate::audit::policy::Policy;
-use crate::cli::{CheckArgs, Cli, CollectArgs, Command, ParseArgs};
+use crate::cli::{CheckArgs, Cli, CollectArgs, Command, ManArgs, ParseArgs};
 use crate::history::{History, HistoryError};
 use crate::inventory::{self, Inventory};
 use crate::job::{self, Outputs, Ui};
@@ -97,7 +97,31 @@ fn dispatch(cli: Cli) -> Result<i32, AppError> {
         Command::Demo(args) => crate::demo::run(&args).map_err(AppError::Other),
         Command::Audit(args) => crate::audit::saved::audit(&args),
         Command::Diff(args) => crate::diff::run(&args),
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut cmd, "netinv", &mut std::io::stdout());
+            Ok(EXIT_OK)
+        }
+        Command::Man(args) => man(&args),
     }
+}
+
+/// The man pages, generated from the same clap definitions as `--help`, so they cannot drift.
+fn man(args: &ManArgs) -> Result<i32, AppError> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let written = match &args.out_dir {
+        Some(dir) => clap_mangen::generate_to(cmd, dir).map_err(|error| AppError::Io {
+            what: format!("cannot write man pages to {}", dir.display()),
+            error,
+        }),
+        None => clap_mangen::Man::new(cmd)
+            .render(&mut std::io::stdout().lock())
+            .map_err(|error| AppError::Io {
+                what: "cannot write the man page".into(),
+                error,
+            }),
+    };
+    written.map(|()| EXIT_OK)
 }
 
 fn load_inventory(path: &str, columns: Option<&str>) -> Result<Inventory, AppError> {
