@@ -146,6 +146,10 @@ pub struct CollectArgs {
     #[arg(long)]
     pub ask_password: bool,
 
+    /// Accept an empty password or enable secret (refused otherwise: usually a variable that was never filled in)
+    #[arg(long)]
+    pub allow_empty_password: bool,
+
     /// Private key file for public-key auth (passphrase from env NETINV_KEY_PASSPHRASE)
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,

@@ -158,6 +158,7 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
     }
     settings
         .check_usernames(&inv.devices)
+        .and_then(|()| settings.check_credentials(&inv.devices))
         .map_err(|e| AppError::Usage(e.to_string()))?;
     for dest in [&args.json, &args.csv, &args.prometheus]
         .into_iter()

@@ -72,7 +72,20 @@ pub enum SettingsError {
     CommandsFile(PathBuf, std::io::Error),
     EmptyCommand,
     KeyFile(PathBuf, std::io::Error),
-    NoUsername { first_device: String, line: usize },
+    NoUsername {
+        first_device: String,
+        line: usize,
+    },
+    /// A password or secret that is there but empty; `what` says where it came from.
+    EmptySecret(String),
+    NoCredentials {
+        first_device: String,
+        line: usize,
+    },
+    EnableWithoutSecret {
+        first_device: String,
+        line: usize,
+    },
 }
 
 impl fmt::Display for SettingsError {
@@ -81,6 +94,11 @@ impl fmt::Display for SettingsError {
             SettingsError::PasswordFile(p, e) => {
                 write!(f, "cannot read password file {}: {e}", p.display())
             }
+            SettingsError::PasswordPrompt(e) if no_terminal(e) => write!(
+                f,
+                "--ask-password needs a terminal to prompt on, and there is none (cron, a pipe, \
+                 a service?): give the password in env {ENV_PASSWORD} or with --password-file FILE"
+            ),
             SettingsError::PasswordPrompt(e) => write!(f, "cannot prompt for the password: {e}"),
             SettingsError::CommandsFile(p, e) => {
                 write!(f, "cannot read commands file {}: {e}", p.display())
@@ -92,27 +110,65 @@ impl fmt::Display for SettingsError {
                 "no username for device '{first_device}' (line {line}): give -u/--username, \
                  set NETINV_USERNAME, or add a `username` column"
             ),
+            SettingsError::EmptySecret(what) => write!(
+                f,
+                "{what}: fill it in, or pass --allow-empty-password if the devices really take \
+                 an empty one"
+            ),
+            SettingsError::NoCredentials { first_device, line } => write!(
+                f,
+                "no way to log in to device '{first_device}' (line {line}): no password, no key \
+                 and no ssh-agent; set {ENV_PASSWORD} (or --password-file FILE, --ask-password), \
+                 give --key FILE, start an ssh-agent (SSH_AUTH_SOCK), or add a `password` column"
+            ),
+            SettingsError::EnableWithoutSecret { first_device, line } => write!(
+                f,
+                "--enable needs the enable secret, and there is none for device '{first_device}' \
+                 (line {line}): set {ENV_ENABLE_SECRET}, or add a `secret` column"
+            ),
         }
     }
 }
 
 impl std::error::Error for SettingsError {}
 
+/// What opening the terminal fails with when the process has none.
+fn no_terminal(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(libc::ENXIO) || e.kind() == std::io::ErrorKind::NotFound
+}
+
 impl Settings {
     /// Resolve every shared value from the arguments and the environment. Secrets come only
     /// from the environment, a file or a no-echo prompt — never from argv.
     pub fn from_args(args: &CollectArgs) -> Result<Settings, SettingsError> {
-        let password = if let Some(path) = &args.password_file {
+        let (password, source) = if let Some(path) = &args.password_file {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| SettingsError::PasswordFile(path.clone(), e))?;
-            Some(Secret::new(text.lines().next().unwrap_or("").to_string()))
+            (
+                Some(Secret::new(text.lines().next().unwrap_or("").to_string())),
+                format!(
+                    "the first line of password file {} is empty",
+                    path.display()
+                ),
+            )
         } else if args.ask_password {
             let p = rpassword::prompt_password("SSH password: ")
                 .map_err(SettingsError::PasswordPrompt)?;
-            Some(Secret::new(p))
+            (
+                Some(Secret::new(p)),
+                "the password typed at the prompt is empty".to_string(),
+            )
         } else {
-            env_secret(ENV_PASSWORD)
+            (
+                env_secret(ENV_PASSWORD),
+                format!("{ENV_PASSWORD} is set but empty"),
+            )
         };
+        // An empty value is nearly always a variable or file that was never filled in: trying
+        // it on every device only locks accounts.
+        if password.as_ref().is_some_and(|p| p.expose().is_empty()) && !args.allow_empty_password {
+            return Err(SettingsError::EmptySecret(source));
+        }
 
         let key = match &args.key {
             Some(path) => {
@@ -142,7 +198,14 @@ impl Settings {
         }
 
         let enable = if args.enable {
-            EnableSetting::On(env_secret(ENV_ENABLE_SECRET))
+            let secret = env_secret(ENV_ENABLE_SECRET);
+            if secret.as_ref().is_some_and(|s| s.expose().is_empty()) && !args.allow_empty_password
+            {
+                return Err(SettingsError::EmptySecret(format!(
+                    "{ENV_ENABLE_SECRET} is set but empty"
+                )));
+            }
+            EnableSetting::On(secret)
         } else {
             EnableSetting::Off
         };
@@ -184,6 +247,29 @@ impl Settings {
             }),
             None => Ok(()),
         }
+    }
+
+    /// Every device must have a way to log in, and with `--enable` an enable secret: say which
+    /// one has not before contacting any, instead of failing each of them on its own.
+    pub fn check_credentials(&self, devices: &[Device]) -> Result<(), SettingsError> {
+        let shared_login = self.password.is_some() || self.key.is_some() || self.agent;
+        if !shared_login {
+            if let Some(d) = devices.iter().find(|d| d.password.is_none()) {
+                return Err(SettingsError::NoCredentials {
+                    first_device: d.name.clone(),
+                    line: d.line,
+                });
+            }
+        }
+        if let EnableSetting::On(None) = &self.enable {
+            if let Some(d) = devices.iter().find(|d| d.secret.is_none()) {
+                return Err(SettingsError::EnableWithoutSecret {
+                    first_device: d.name.clone(),
+                    line: d.line,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// What to connect to for one device: the shared values with the row's overrides applied.

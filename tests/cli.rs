@@ -87,12 +87,12 @@ fn a_report_directory_that_does_not_exist_is_refused_up_front() {
     let dir = TempDir::new("nodir");
     let inv = dir.join("inv.csv");
     std::fs::write(&inv, "host\n127.0.0.1\n").unwrap();
-    let out = run(netinv().arg("collect").arg("-i").arg(&inv).args([
-        "-u",
-        "x",
-        "--json",
-        "/nonexistent-dir/r.json",
-    ]));
+    let out = run(netinv()
+        .arg("collect")
+        .arg("-i")
+        .arg(&inv)
+        .args(["-u", "x", "--json", "/nonexistent-dir/r.json"])
+        .env("NETINV_PASSWORD", "pw"));
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("/nonexistent-dir"));
 }
@@ -106,16 +106,21 @@ fn json_to_stdout_keeps_stdout_clean_for_pipes() {
         format!("name,host,port\nclosed,127.0.0.1,{}\n", free_port()),
     )
     .unwrap();
-    let out = run(netinv().arg("collect").arg("-i").arg(&inv).args([
-        "-u",
-        "x",
-        "-c",
-        "true",
-        "--host-key-policy",
-        "off",
-        "--json",
-        "-",
-    ]));
+    let out = run(netinv()
+        .arg("collect")
+        .arg("-i")
+        .arg(&inv)
+        .args([
+            "-u",
+            "x",
+            "-c",
+            "true",
+            "--host-key-policy",
+            "off",
+            "--json",
+            "-",
+        ])
+        .env("NETINV_PASSWORD", "pw"));
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value =
         serde_json::from_slice(&out.stdout).expect("stdout is only the JSON report");
@@ -145,4 +150,120 @@ fn parse_prints_one_json_object_even_when_fields_are_missing() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["platform"], "cisco_ios");
     assert!(v["version"].is_null());
+}
+
+/// `collect` of one row pointing at a closed loopback port, with `args` and `env`: a run that
+/// got as far as a device would exit 1 (connect) and write the report.
+fn collect_closed_port(
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Option<i32>, String, bool, TempDir) {
+    let dir = TempDir::new("creds");
+    let inv = dir.join("inv.csv");
+    std::fs::write(
+        &inv,
+        format!("name,host,port\nr1,127.0.0.1,{}\n", free_port()),
+    )
+    .unwrap();
+    let json = dir.join("r.json");
+    let mut cmd = netinv();
+    cmd.arg("collect")
+        .arg("-i")
+        .arg(&inv)
+        .args(["-u", "netops", "--no-agent", "-t", "5s", "--json"])
+        .arg(&json)
+        .args(args)
+        .env_remove("NETINV_ENABLE_SECRET");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    // No controlling terminal, as under cron: --ask-password must not find one to prompt on.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    let out = run(&mut cmd);
+    let wrote = json.exists();
+    (out.status.code(), text(&out.stderr), wrote, dir)
+}
+
+#[test]
+fn no_password_no_key_and_no_agent_is_refused_before_any_device_with_what_to_set() {
+    let (code, err, wrote, _dir) = collect_closed_port(&[], &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(!wrote, "no device may be contacted, no report written");
+    for needle in [
+        "r1",
+        "NETINV_PASSWORD",
+        "--key",
+        "ssh-agent",
+        "password` column",
+    ] {
+        assert!(err.contains(needle), "{needle:?} missing from: {err}");
+    }
+}
+
+#[test]
+fn an_empty_password_is_refused_unless_allowed() {
+    let (code, err, wrote, _dir) = collect_closed_port(&[], &[("NETINV_PASSWORD", "")]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(!wrote);
+    assert!(
+        err.contains("NETINV_PASSWORD is set but empty") && err.contains("--allow-empty-password"),
+        "{err}"
+    );
+
+    // Allowed, the run goes ahead and reaches the (closed) device.
+    let (code, err, wrote, _dir) =
+        collect_closed_port(&["--allow-empty-password"], &[("NETINV_PASSWORD", "")]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(wrote);
+}
+
+#[test]
+fn an_empty_password_file_is_refused_naming_the_file() {
+    let dir = TempDir::new("emptypwfile");
+    let file = dir.join("pw");
+    std::fs::write(&file, "\n").unwrap();
+    let f = file.display().to_string();
+    let (code, err, wrote, _d) = collect_closed_port(&["--password-file", &f], &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(!wrote);
+    assert!(err.contains(&f) && err.contains("empty"), "{err}");
+}
+
+#[test]
+fn enable_without_a_secret_is_refused_saying_to_set_netinv_enable_secret() {
+    let (code, err, wrote, _dir) = collect_closed_port(&["--enable"], &[("NETINV_PASSWORD", "pw")]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(!wrote);
+    assert!(err.contains("NETINV_ENABLE_SECRET"), "{err}");
+
+    let (code, err, _, _dir) = collect_closed_port(
+        &["--enable"],
+        &[("NETINV_PASSWORD", "pw"), ("NETINV_ENABLE_SECRET", "")],
+    );
+    assert_eq!(
+        code,
+        Some(2),
+        "an empty enable secret is refused too: {err}"
+    );
+    assert!(
+        err.contains("NETINV_ENABLE_SECRET is set but empty"),
+        "{err}"
+    );
+}
+
+#[test]
+fn ask_password_without_a_terminal_says_so_and_what_to_use_instead() {
+    let (code, err, wrote, _dir) = collect_closed_port(&["--ask-password"], &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(!wrote);
+    assert!(
+        err.contains("needs a terminal") && err.contains("--password-file"),
+        "{err}"
+    );
+    assert!(!err.contains("os error"), "{err}");
 }
