@@ -105,6 +105,17 @@ fn parse_port(s: &str) -> Result<u16, String> {
     }
 }
 
+/// New connections per second: a whole number or a fraction (`0.5` = one every two seconds).
+fn parse_rate(s: &str) -> Result<f64, String> {
+    const WHAT: &str =
+        "must be a number of new connections per second, e.g. 20 or 0.5 (0 = unlimited)";
+    match s.trim().parse::<f64>() {
+        Ok(r) if r == 0.0 || (0.001..=1_000_000.0).contains(&r) => Ok(r),
+        Ok(_) => Err(format!("{WHAT}; from 0.001 to 1000000")),
+        Err(_) => Err(WHAT.to_string()),
+    }
+}
+
 /// A byte size like `16MiB`, `512k`, `1000000`.
 pub fn parse_size(s: &str) -> Result<usize, String> {
     let t = s.trim();
@@ -199,9 +210,9 @@ pub struct CollectArgs {
     #[arg(long, default_value = "0")]
     pub retries: u32,
 
-    /// At most this many new connections per second (0 = unlimited)
-    #[arg(long, default_value = "0")]
-    pub rate: u32,
+    /// At most this many new connections per second, e.g. 20 or 0.5 (0 = unlimited)
+    #[arg(long, default_value = "0", value_parser = parse_rate)]
+    pub rate: f64,
 
     /// Cap on captured output per device and command; the rest is dropped and marked
     #[arg(long, default_value = "16MiB", value_parser = parse_size)]
@@ -272,7 +283,7 @@ pub struct LogArgs {
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
 
-    /// Only errors on stderr, no progress bar, no summary
+    /// Quiet for cron: nothing on stderr when every device was collected; otherwise errors and the summary
     #[arg(short, long)]
     pub quiet: bool,
 
@@ -454,5 +465,16 @@ mod tests {
         assert!(parse_size("lots").is_err());
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert!(parse_duration("0s").is_err());
+    }
+
+    #[test]
+    fn a_rate_may_be_a_fraction_and_a_bad_one_says_what_is_expected() {
+        assert_eq!(parse_rate("0.5"), Ok(0.5));
+        assert_eq!(parse_rate("20"), Ok(20.0));
+        assert_eq!(parse_rate("0"), Ok(0.0));
+        for bad in ["fast", "-1", "NaN", "inf", "0.0000001"] {
+            let e = parse_rate(bad).unwrap_err();
+            assert!(e.contains("connections per second"), "{bad}: {e}");
+        }
     }
 }

@@ -108,6 +108,28 @@ impl Record {
         }
     }
 
+    /// An inventory row that was not valid, left out under `--skip-invalid`, with why.
+    pub fn skipped(index: usize, reason: String) -> Record {
+        Record {
+            index,
+            platform: None,
+            platform_detected: false,
+            transport: None,
+            attempts: 0,
+            elapsed: Duration::ZERO,
+            outcome: Outcome::Failed(DeviceError::new(ErrorKind::Skipped, reason)),
+        }
+    }
+
+    /// `ok`, `failed` or `skipped`, as the reports write it.
+    pub fn status(&self) -> &'static str {
+        match self.error() {
+            _ if self.is_ok() => "ok",
+            Some(e) if e.kind == ErrorKind::Skipped => "skipped",
+            _ => "failed",
+        }
+    }
+
     pub fn is_ok(&self) -> bool {
         matches!(self.outcome, Outcome::Collected { .. })
     }
@@ -133,7 +155,7 @@ pub struct Context {
 
 impl Context {
     pub fn new(settings: Settings, host_keys: HostKeyStore, stop: Arc<AtomicBool>) -> Self {
-        let rate = (settings.rate > 0).then(|| RateLimiter::new(settings.rate));
+        let rate = (settings.rate > 0.0).then(|| RateLimiter::new(settings.rate));
         Context {
             settings,
             host_keys,
@@ -601,9 +623,9 @@ struct RateLimiter {
 }
 
 impl RateLimiter {
-    fn new(per_second: u32) -> Self {
+    fn new(per_second: f64) -> Self {
         RateLimiter {
-            interval: Duration::from_secs(1) / per_second.max(1),
+            interval: Duration::from_secs_f64(1.0 / per_second),
             next: Mutex::new(Instant::now()),
         }
     }
@@ -641,7 +663,7 @@ mod tests {
 
     #[test]
     fn the_rate_limiter_spaces_connection_starts() {
-        let rl = RateLimiter::new(100);
+        let rl = RateLimiter::new(100.0);
         let stop = AtomicBool::new(false);
         let t = Instant::now();
         for _ in 0..11 {

@@ -64,7 +64,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         commands: Vec::new(),
         mode: Mode::Auto,
         retries: 0,
-        rate: 0,
+        rate: 0.0,
         max_output: 16 << 20,
         // The fleet makes a new host key every run: nothing to verify in a lab.
         host_keys: HostKeys {
@@ -85,10 +85,10 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
     };
     let ui = Ui {
         progress: !args.no_progress && crate::sys::stderr_is_terminal(),
-        summary: true,
+        summary: crate::job::SummaryWhen::Always,
     };
     let devices = inv.devices.clone();
-    let finished = job::run(inv.devices, settings, host_keys, &outputs, ui)?;
+    let finished = job::run(inv.devices, settings, host_keys, &outputs, ui, Vec::new())?;
     fleet.stop();
     if finished.interrupted {
         return Ok(crate::run::EXIT_INTERRUPTED);

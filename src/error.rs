@@ -16,10 +16,12 @@ pub enum ErrorKind {
     Command,
     Parse,
     Cancelled,
+    /// An invalid inventory row left out under `--skip-invalid`: never contacted.
+    Skipped,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 9] = [
+    pub const ALL: [ErrorKind; 10] = [
         ErrorKind::Dns,
         ErrorKind::Connect,
         ErrorKind::Timeout,
@@ -29,6 +31,7 @@ impl ErrorKind {
         ErrorKind::Command,
         ErrorKind::Parse,
         ErrorKind::Cancelled,
+        ErrorKind::Skipped,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +45,7 @@ impl ErrorKind {
             ErrorKind::Command => "command",
             ErrorKind::Parse => "parse",
             ErrorKind::Cancelled => "cancelled",
+            ErrorKind::Skipped => "skipped",
         }
     }
 

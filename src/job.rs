@@ -33,7 +33,16 @@ pub struct Outputs {
 #[derive(Debug, Clone, Copy)]
 pub struct Ui {
     pub progress: bool,
-    pub summary: bool,
+    pub summary: SummaryWhen,
+}
+
+/// When the end-of-run summary goes to stderr. It is the one place failures are listed, so a
+/// run under cron mails one compact message instead of a line per device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SummaryWhen {
+    Always,
+    /// `-q`: silence when everything went well; the summary still tells about what did not.
+    IfNotClean,
 }
 
 /// Ctrl-C state: the first press stops new devices, the second aborts waiting.
@@ -65,6 +74,14 @@ pub fn signals() -> &'static Signals {
     })
 }
 
+/// Devices were collected, yet not one gave a version (each has a `parse` warning): the wrong
+/// command or platform for the whole fleet, which an audit must not take for success.
+fn no_version_anywhere(records: &[Record]) -> bool {
+    let mut collected = records.iter().filter(|r| r.is_ok()).peekable();
+    collected.peek().is_some()
+        && collected.all(|r| r.error().is_some_and(|e| e.kind == ErrorKind::Parse))
+}
+
 /// The result of a run.
 pub struct Finished {
     pub records: Vec<Record>,
@@ -81,7 +98,10 @@ impl Finished {
     pub fn exit_code(&self) -> i32 {
         if self.interrupted {
             130
-        } else if !self.report_errors.is_empty() || self.records.iter().any(|r| !r.is_ok()) {
+        } else if !self.report_errors.is_empty()
+            || self.records.iter().any(|r| !r.is_ok())
+            || no_version_anywhere(&self.records)
+        {
             1
         } else if self.non_compliant > 0 {
             crate::run::EXIT_NON_COMPLIANT
@@ -97,6 +117,7 @@ pub fn run(
     host_keys: HostKeyStore,
     outputs: &Outputs,
     ui: Ui,
+    skipped: Vec<SkippedRow>,
 ) -> std::io::Result<Finished> {
     let sig = signals();
     remove_stale_temp_files(outputs);
@@ -155,11 +176,12 @@ pub fn run(
         {
             let _span = tracing::error_span!("device", device = %device.name).entered();
             match (&record.outcome, record.error()) {
+                // The summary lists failures (once, compactly); a line per device is for -v.
                 (Outcome::Failed(e), _) if e.kind != ErrorKind::Cancelled => {
-                    tracing::warn!(kind = %e.kind, "failed: {}", e.message)
+                    tracing::info!(kind = %e.kind, "failed: {}", e.message)
                 }
                 (Outcome::Collected { .. }, Some(w)) => {
-                    tracing::warn!(kind = %w.kind, "collected with a warning: {}", w.message)
+                    tracing::info!(kind = %w.kind, "collected with a warning: {}", w.message)
                 }
                 _ => tracing::info!(elapsed_ms = record.elapsed.as_millis() as u64, "collected"),
             }
@@ -189,6 +211,7 @@ pub fn run(
     let elapsed = started.elapsed();
     let interrupted = sig.stop.load(Ordering::SeqCst);
 
+    let (devices, slots, spool_keys) = with_skipped_rows(&devices, slots, skipped);
     let mut report = Report::new(
         &devices,
         slots,
@@ -207,6 +230,7 @@ pub fn run(
                 .collect(),
         );
     }
+    report.spool_keys = spool_keys;
     // A Ctrl-C (or SIGTERM) while the reports are being written still ends the run as
     // interrupted: the file reports are written again, saying so. Writing to stdout cannot be
     // taken back; there only the exit code tells.
@@ -233,7 +257,12 @@ pub fn run(
         },
         None => {}
     }
-    if ui.summary {
+    let clean = !interrupted
+        && report_errors.is_empty()
+        && report.records.iter().all(|r| r.is_ok())
+        && report.non_compliant() == 0
+        && !no_version_anywhere(&report.records);
+    if ui.summary == SummaryWhen::Always || !clean {
         let mut err = std::io::stderr().lock();
         let _ = report::print_summary(&report, &mut err);
         for (dest, what) in [
@@ -246,7 +275,12 @@ pub fn run(
             }
         }
         if let Some(d) = &outputs.out_dir {
-            let _ = writeln_to(&mut err, &format!("raw outputs: {}/", d.display()));
+            let shown = d.display().to_string();
+            let shown = match shown.trim_end_matches('/') {
+                "" => "/",
+                t => t,
+            };
+            let _ = writeln_to(&mut err, &format!("raw outputs: {shown}/"));
         }
         if let Some(text) = &changes {
             let _ = writeln_to(
@@ -258,6 +292,12 @@ pub fn run(
     for e in &report_errors {
         eprintln!("netinv: error: {e}");
     }
+    if !interrupted && no_version_anywhere(&report.records) {
+        eprintln!(
+            "netinv: error: no device gave a version: every collected output lacks one; check \
+             the command (-c) and the `platform` column"
+        );
+    }
     let non_compliant = report.non_compliant();
     Ok(Finished {
         non_compliant,
@@ -266,6 +306,78 @@ pub fn run(
         elapsed,
         report_errors,
     })
+}
+
+/// Put the invalid rows left out under `--skip-invalid` back in their inventory places, each
+/// as a `skipped` record with its reasons, so every row appears in every report exactly once.
+/// Also returns where each report row's parked outputs are (their position during the run).
+fn with_skipped_rows(
+    devices: &[Device],
+    slots: Vec<Option<Record>>,
+    skipped: Vec<SkippedRow>,
+) -> (Vec<Device>, Vec<Option<Record>>, Option<Vec<usize>>) {
+    if skipped.is_empty() {
+        return (devices.to_vec(), slots, None);
+    }
+    // Extra columns keep their names (empty values), so the CSV header stays the same.
+    let blank_fields: Vec<_> = devices
+        .first()
+        .map(|d| {
+            d.fields
+                .iter()
+                .map(|(k, _)| (k.clone(), String::new()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut rows: Vec<(usize, Result<usize, SkippedRow>)> = devices
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.line, Ok(i)))
+        .chain(skipped.into_iter().map(|s| (s.line, Err(s))))
+        .collect();
+    rows.sort_by_key(|(line, _)| *line);
+    let mut merged_devices = Vec::with_capacity(rows.len());
+    let mut merged_slots = Vec::with_capacity(rows.len());
+    let mut keys = Vec::with_capacity(rows.len());
+    let mut slots: Vec<Option<Record>> = slots;
+    for (at, (_, row)) in rows.into_iter().enumerate() {
+        match row {
+            Ok(i) => {
+                merged_devices.push(devices[i].clone());
+                merged_slots.push(slots[i].take().map(|mut r| {
+                    r.index = at;
+                    r
+                }));
+                keys.push(i);
+            }
+            Err(s) => {
+                merged_devices.push(Device {
+                    line: s.line,
+                    name: s.name,
+                    host: String::new(),
+                    port: None,
+                    platform: crate::platform::PlatformChoice::Detect,
+                    username: None,
+                    password: None,
+                    secret: None,
+                    fields: blank_fields.clone(),
+                });
+                merged_slots.push(Some(Record::skipped(at, s.reason)));
+                keys.push(usize::MAX);
+            }
+        }
+    }
+    (merged_devices, merged_slots, Some(keys))
+}
+
+/// An inventory row that was not valid, as the reports show it.
+#[derive(Debug, Clone)]
+pub struct SkippedRow {
+    pub line: usize,
+    /// What the reports call the row (`FILE:LINE`: it has no valid name of its own).
+    pub name: String,
+    /// Every problem of the row.
+    pub reason: String,
 }
 
 /// Temp files that killed runs left where this run writes (see `files`).

@@ -1,10 +1,10 @@
 //! Subcommand dispatch, and the one place where errors become messages and exit codes.
 
 use crate::audit::policy::Policy;
-use crate::cli::{CheckArgs, Cli, CollectArgs, Command, ManArgs, ParseArgs};
+use crate::cli::{CheckArgs, Cli, CollectArgs, Command, HostKeyPolicy, ManArgs, ParseArgs};
 use crate::history::{History, HistoryError};
 use crate::inventory::{self, Inventory};
-use crate::job::{self, Outputs, Ui};
+use crate::job::{self, Outputs, SummaryWhen, Ui};
 use crate::platform::{self, PlatformChoice};
 use crate::settings::Settings;
 use crate::ssh::hostkeys::HostKeyStore;
@@ -138,15 +138,29 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
     crate::sys::raise_nofile_limit();
     crate::sys::tune_allocator();
     let inv = load_inventory(&args.inventory, args.columns.as_deref())?;
+    let mut skipped = Vec::new();
     if !inv.problems.is_empty() {
         let problems: Vec<String> = inv.problems.iter().map(|p| p.to_string()).collect();
         if !args.skip_invalid {
             return Err(AppError::Inventory(problems));
         }
-        for p in &problems {
-            eprintln!("netinv: skipped: {p}");
+        if inv.devices.is_empty() {
+            return Err(AppError::Inventory(problems));
         }
+        skipped = skipped_rows(&inv);
+        // Listed once, in the summary and the reports, with their reasons.
+        eprintln!(
+            "netinv: skipping {} invalid inventory row(s); the reports list them as skipped",
+            skipped.len()
+        );
     }
+    if inv.devices.is_empty() && inv.problems.is_empty() {
+        return Err(AppError::Usage(format!(
+            "{}: no device rows, only a header: nothing to collect (add one row per device)",
+            inv.source
+        )));
+    }
+    check_destinations(args)?;
     let mut settings = Settings::from_args(args).map_err(|e| AppError::Usage(e.to_string()))?;
     let threads = settings.workers.min(inv.devices.len().max(1));
     if let Some(why) = crate::sys::workers_unavailable(threads) {
@@ -160,11 +174,12 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
         .check_usernames(&inv.devices)
         .and_then(|()| settings.check_credentials(&inv.devices))
         .map_err(|e| AppError::Usage(e.to_string()))?;
-    for dest in [&args.json, &args.csv, &args.prometheus]
-        .into_iter()
-        .flatten()
-    {
-        check_writable_dir(dest)?;
+    if settings.host_keys.policy != HostKeyPolicy::Off && settings.host_keys.file.is_none() {
+        return Err(AppError::Usage(
+            "HOME is not set, so there is no ~/.ssh/known_hosts to check host keys against or \
+             record them in: give --known-hosts FILE (or --host-key-policy off in a lab)"
+                .into(),
+        ));
     }
     // Taken last of the checks and held until the run ends: a refused run changes nothing.
     let history = match &args.history {
@@ -198,14 +213,75 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
     let quiet = args.log.quiet;
     let ui = Ui {
         progress: !quiet && !args.no_progress && crate::sys::stderr_is_terminal(),
-        summary: !quiet,
+        summary: if quiet {
+            SummaryWhen::IfNotClean
+        } else {
+            SummaryWhen::Always
+        },
     };
     let finished =
-        job::run(inv.devices, settings, host_keys, &outputs, ui).map_err(|error| AppError::Io {
-            what: "cannot prepare the output directory".into(),
-            error,
+        job::run(inv.devices, settings, host_keys, &outputs, ui, skipped).map_err(|error| {
+            AppError::Io {
+                what: "cannot prepare the output directory".into(),
+                error,
+            }
         })?;
     Ok(finished.exit_code())
+}
+
+/// One record per invalid row (a row may have several problems), in file order.
+fn skipped_rows(inv: &Inventory) -> Vec<job::SkippedRow> {
+    let mut rows: std::collections::BTreeMap<usize, job::SkippedRow> = Default::default();
+    for p in &inv.problems {
+        rows.entry(p.line)
+            .and_modify(|r| {
+                r.reason.push_str("; ");
+                r.reason.push_str(&p.to_string());
+            })
+            .or_insert_with(|| job::SkippedRow {
+                line: p.line,
+                name: format!("{}:{}", inv.source, p.line),
+                reason: p.to_string(),
+            });
+    }
+    rows.into_values().collect()
+}
+
+/// Where the results go must work before any device is contacted, not after an hour of work:
+/// one stream cannot carry two reports, and what netinv creates (a report file, the raw output
+/// directory) goes into a directory that must already exist.
+fn check_destinations(args: &CollectArgs) -> Result<(), AppError> {
+    let reports = [
+        ("--json", &args.json),
+        ("--csv", &args.csv),
+        ("--prometheus", &args.prometheus),
+    ];
+    let to_stdout: Vec<&str> = reports
+        .iter()
+        .filter(|(_, d)| d.as_deref() == Some("-"))
+        .map(|(flag, _)| *flag)
+        .collect();
+    if to_stdout.len() > 1 {
+        return Err(AppError::Usage(format!(
+            "{} all write to stdout (`-`), where the reports would run into each other: give \
+             all but one of them a file",
+            to_stdout.join(" and ")
+        )));
+    }
+    for dest in reports.iter().filter_map(|(_, d)| d.as_deref()) {
+        check_writable_dir(dest)?;
+    }
+    if let Some(dir) = &args.out_dir {
+        let parent = crate::files::directory_of(dir);
+        if !dir.is_dir() && !parent.is_dir() {
+            return Err(AppError::Usage(format!(
+                "cannot create --out-dir {}: directory {} does not exist",
+                dir.display(),
+                parent.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A report path must be creatable before any device is contacted, not after an hour of work.

@@ -54,7 +54,7 @@ pub struct Settings {
     pub mode: Mode,
     pub retries: u32,
     /// New connections per second across all workers; 0 = unlimited.
-    pub rate: u32,
+    pub rate: f64,
     pub max_output: usize,
     pub host_keys: HostKeys,
     pub workers: usize,
@@ -71,6 +71,7 @@ pub enum SettingsError {
     PasswordPrompt(std::io::Error),
     CommandsFile(PathBuf, std::io::Error),
     EmptyCommand,
+    NoCommandsInFile(PathBuf),
     KeyFile(PathBuf, std::io::Error),
     NoUsername {
         first_device: String,
@@ -104,6 +105,12 @@ impl fmt::Display for SettingsError {
                 write!(f, "cannot read commands file {}: {e}", p.display())
             }
             SettingsError::EmptyCommand => write!(f, "a command given with -c/--command is empty"),
+            SettingsError::NoCommandsInFile(p) => write!(
+                f,
+                "commands file {} has no command in it (only blank lines or # comments): \
+                 put one command per line",
+                p.display()
+            ),
             SettingsError::KeyFile(p, e) => write!(f, "cannot read key file {}: {e}", p.display()),
             SettingsError::NoUsername { first_device, line } => write!(
                 f,
@@ -189,12 +196,17 @@ impl Settings {
         if let Some(path) = &args.commands_file {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| SettingsError::CommandsFile(path.clone(), e))?;
+            let before = commands.len();
             commands.extend(
                 text.lines()
                     .map(str::trim)
                     .filter(|l| !l.is_empty() && !l.starts_with('#'))
                     .map(String::from),
             );
+            // Running the default command instead would pass for success with the wrong output.
+            if commands.len() == before {
+                return Err(SettingsError::NoCommandsInFile(path.clone()));
+            }
         }
 
         let enable = if args.enable {

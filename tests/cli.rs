@@ -267,3 +267,240 @@ fn ask_password_without_a_terminal_says_so_and_what_to_use_instead() {
     );
     assert!(!err.contains("os error"), "{err}");
 }
+
+/// `collect` as cron runs it (stderr a pipe, no terminal) over `inventory`, with `args`.
+fn collect_as_cron(inventory: &str, args: &[&str]) -> (Option<i32>, String, TempDir) {
+    let dir = TempDir::new("cron");
+    let inv = dir.join("inv.csv");
+    std::fs::write(&inv, inventory).unwrap();
+    let out = run(netinv()
+        .arg("collect")
+        .arg("-i")
+        .arg(&inv)
+        .args(["-u", "netops", "--host-key-policy", "off", "-t", "5s"])
+        .arg("--json")
+        .arg(dir.join("r.json"))
+        .args(args)
+        .env("NETINV_PASSWORD", "pw"));
+    (out.status.code(), text(&out.stderr), dir)
+}
+
+/// `n` rows, each on a closed loopback port: `n` connect failures.
+fn closed_rows(n: usize) -> String {
+    let port = free_port();
+    let mut inv = String::from("name,host,port\n");
+    for i in 0..n {
+        inv.push_str(&format!("dead-{i:02},127.0.0.1,{port}\n"));
+    }
+    inv
+}
+
+#[test]
+fn under_cron_failures_come_as_one_compact_summary_never_a_line_per_device() {
+    let (code, err, _dir) = collect_as_cron(&closed_rows(30), &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("failed: connect (30)"),
+        "counts by kind: {err}"
+    );
+    assert!(err.contains("... and 20 more"), "{err}");
+    for i in 0..30 {
+        let name = format!("dead-{i:02} ");
+        assert!(
+            err.matches(&name).count() <= 1,
+            "{name} shown more than once:\n{err}"
+        );
+    }
+    assert!(err.lines().count() < 25, "not compact:\n{err}");
+}
+
+#[test]
+fn verbose_adds_a_log_line_per_failed_device() {
+    let (code, err, _dir) = collect_as_cron(&closed_rows(3), &["-v"]);
+    assert_eq!(code, Some(1), "{err}");
+    for i in 0..3 {
+        assert!(
+            err.lines()
+                .any(|l| l.contains(&format!("dead-{i:02}")) && l.contains("failed:")),
+            "no log line for dead-{i:02}:\n{err}"
+        );
+    }
+}
+
+#[test]
+fn quiet_still_prints_the_summary_when_something_failed() {
+    let (code, err, _dir) = collect_as_cron(&closed_rows(2), &["-q"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("failed: connect (2)"), "{err}");
+    assert!(err.contains("dead-00") && err.contains("dead-01"), "{err}");
+}
+
+#[test]
+fn quiet_prints_nothing_at_all_when_every_device_was_collected() {
+    let mut cfg = netinv::sim::FleetConfig::new(3);
+    cfg.username = "netops".into();
+    cfg.password = "pw".into();
+    let fleet = netinv::sim::Fleet::start(cfg).expect("fleet starts");
+    let inv = fleet.inventory_csv();
+    let (code, err, _dir) = collect_as_cron(&inv, &["-q"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(err, "", "-q on a clean run prints nothing");
+    let (code, err, _dir) = collect_as_cron(&inv, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("3 ok, 0 failed"),
+        "without -q the summary shows: {err}"
+    );
+}
+
+#[test]
+fn two_reports_on_stdout_are_refused() {
+    let dir = TempDir::new("twostdout");
+    let inv = dir.join("inv.csv");
+    std::fs::write(&inv, closed_rows(1)).unwrap();
+    let out = run(netinv()
+        .arg("collect")
+        .arg("-i")
+        .arg(&inv)
+        .args(["-u", "netops", "--json", "-", "--csv", "-"])
+        .env("NETINV_PASSWORD", "pw"));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--json and --csv") && err.contains("stdout"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "nothing was collected or written");
+}
+
+#[test]
+fn out_dir_like_a_report_needs_its_parent_directory_to_exist() {
+    let dir = TempDir::new("outdir-parent");
+    let missing = dir.join("no-such-dir").join("raw");
+    let m = missing.display().to_string();
+    let (code, err, _d) = collect_as_cron(&closed_rows(1), &["--out-dir", &m]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no-such-dir"), "{err}");
+    assert!(!dir.join("no-such-dir").exists(), "nothing created");
+
+    // The directory itself is created, and the summary names it without a doubled slash.
+    let raw = format!("{}/", dir.join("raw").display());
+    let (code, err, _d) = collect_as_cron(&closed_rows(1), &["--out-dir", &raw]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(dir.join("raw").is_dir());
+    assert!(err.contains(&format!("raw outputs: {raw}\n")), "{err}");
+    assert!(!err.contains("//"), "{err}");
+}
+
+#[test]
+fn a_fractional_rate_is_accepted_and_a_bad_one_is_explained() {
+    let (code, err, _d) = collect_as_cron(&closed_rows(1), &["--rate", "0.5"]);
+    assert_eq!(code, Some(1), "0.5/s is a valid rate: {err}");
+    let (code, err, _d) = collect_as_cron(&closed_rows(1), &["--rate", "fast"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("connections per second"), "{err}");
+    assert!(!err.contains("invalid digit"), "{err}");
+}
+
+#[test]
+fn an_inventory_with_only_a_header_is_refused() {
+    let (code, err, _d) = collect_as_cron("name,host,port\n", &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no device rows"), "{err}");
+}
+
+#[test]
+fn a_commands_file_without_a_command_is_refused() {
+    let dir = TempDir::new("emptycmds");
+    let file = dir.join("cmds.txt");
+    std::fs::write(&file, "# nothing yet\n\n").unwrap();
+    let f = file.display().to_string();
+    let (code, err, _d) = collect_as_cron(&closed_rows(1), &["--commands-file", &f]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains(&f) && err.contains("no command"), "{err}");
+}
+
+#[test]
+fn without_home_accept_new_refuses_instead_of_recording_nothing() {
+    let dir = TempDir::new("nohome");
+    let inv = dir.join("inv.csv");
+    std::fs::write(&inv, closed_rows(1)).unwrap();
+    let base = || {
+        let mut c = netinv();
+        c.arg("collect")
+            .arg("-i")
+            .arg(&inv)
+            .args(["-u", "netops", "-t", "5s"])
+            .env("NETINV_PASSWORD", "pw")
+            .env_remove("HOME");
+        c
+    };
+    let out = run(&mut base());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--known-hosts"));
+
+    let out = run(base().arg("--known-hosts").arg(dir.join("kh")));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+}
+
+#[test]
+fn skip_invalid_rows_appear_in_every_report_as_skipped_and_the_run_is_not_complete() {
+    let dir = TempDir::new("skipinvalid");
+    let inv = dir.join("inv.csv");
+    let port = free_port();
+    std::fs::write(
+        &inv,
+        format!("name,host,port,site\na,127.0.0.1,{port},lab\nbad,127.0.0.1,0,lab\nc,127.0.0.1,{port},lab\n"),
+    )
+    .unwrap();
+    let (json, csv) = (dir.join("r.json"), dir.join("r.csv"));
+    let out = run(netinv()
+        .arg("collect")
+        .arg("-i")
+        .arg(&inv)
+        .args([
+            "-u",
+            "netops",
+            "-t",
+            "5s",
+            "--host-key-policy",
+            "off",
+            "--skip-invalid",
+        ])
+        .arg("--json")
+        .arg(&json)
+        .arg("--csv")
+        .arg(&csv)
+        .env("NETINV_PASSWORD", "pw"));
+    let err = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a run with skipped rows is not complete: {err}"
+    );
+
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["summary"]["total"], 3, "{}", report["summary"]);
+    assert_eq!(report["summary"]["skipped"], 1);
+    let devices = report["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 3);
+    assert_eq!(devices[0]["name"], "a");
+    assert_eq!(devices[2]["name"], "c");
+    let skipped = &devices[1];
+    assert_eq!(skipped["status"], "skipped", "{skipped}");
+    assert_eq!(skipped["error"]["kind"], "skipped");
+    let f = inv.display().to_string();
+    let reason = skipped["error"]["message"].as_str().unwrap();
+    assert!(reason.contains(&format!("{f}:3: port")), "{reason}");
+    assert_eq!(skipped["attempts"], 0);
+
+    let csv = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[0].ends_with(",site"), "{csv}");
+    assert!(lines[2].contains(",skipped,skipped,"), "{csv}");
+
+    assert!(err.contains("1 skipped"), "the summary counts it: {err}");
+    assert!(err.contains(&format!("{f}:3: port")), "and says why: {err}");
+}

@@ -369,6 +369,29 @@ fn a_changed_host_key_fails_and_shows_the_new_fingerprint() {
         e["message"].as_str().unwrap().contains(&real_fp),
         "{e} should name {real_fp}"
     );
+    let kh = format!("{} line 1", dir.join("known_hosts").display());
+    assert!(
+        e["message"].as_str().unwrap().contains(&kh),
+        "{e} should point at {kh}"
+    );
+}
+
+#[test]
+fn a_run_where_no_device_gave_a_version_does_not_exit_0() {
+    require_sshd();
+    // Every command answers with text that holds no version, as a wrong platform column would.
+    let sshd = Sshd::start_with("ForceCommand echo nothing to see here");
+    let dir = TempDir::new("noversion");
+    let inv = format!(
+        "name,host,port,platform\nr1,127.0.0.1,{p},cisco_ios\nr2,127.0.0.1,{p},cisco_ios\n",
+        p = sshd.port
+    );
+    let key = sshd.client_key.display().to_string();
+    let (code, report, _, err) = collect(&dir, &inv, &["--key", &key, "--mode", "exec"], None);
+    assert_eq!(report["summary"]["ok"], 2, "{err}");
+    assert_eq!(report["summary"]["by_error"]["parse"], 2, "{err}");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("no device gave a version"), "{err}");
 }
 
 #[test]

@@ -46,7 +46,7 @@ impl Exporter for CsvExporter {
                 d.host.clone(),
                 port,
                 r.platform.map(|p| p.name().to_string()).unwrap_or_default(),
-                if r.is_ok() { "ok" } else { "failed" }.to_string(),
+                r.status().to_string(),
                 err.map(|e| e.kind.as_str().to_string()).unwrap_or_default(),
                 err.map(|e| e.message.clone()).unwrap_or_default(),
                 f(|x| &x.vendor),

@@ -45,6 +45,8 @@ struct SummaryView {
     total: usize,
     ok: usize,
     failed: usize,
+    /// Invalid inventory rows left out under `--skip-invalid`.
+    skipped: usize,
     by_error: Map<String, Value>,
     versions: Map<String, Value>,
     /// platform → verdict → devices, when the run had a policy.
@@ -102,7 +104,7 @@ impl Serialize for Devices<'_> {
                 port: d.port.unwrap_or(report.settings.port),
                 platform: r.platform.map(|p| p.name()),
                 platform_detected: r.platform_detected,
-                status: if r.is_ok() { "ok" } else { "failed" },
+                status: r.status(),
                 transport: r.transport.map(|t| t.as_str()),
                 error: r.error(),
                 attempts: r.attempts,
@@ -223,6 +225,7 @@ impl Exporter for JsonExporter {
                 total: summary.total,
                 ok: summary.ok,
                 failed: summary.failed,
+                skipped: summary.skipped,
                 by_error: summary
                     .by_error
                     .iter()

@@ -37,6 +37,9 @@ pub struct Report<'a> {
     pub last_known: Option<Vec<Option<crate::history::LastKnown>>>,
     /// Where outputs parked during the run are read back from.
     spool: Option<&'a Spool>,
+    /// Where a row's parked outputs are in the spool, when rows were inserted after the run
+    /// (skipped inventory rows): report position → position during the run.
+    pub spool_keys: Option<Vec<usize>>,
 }
 
 /// Counts the operator and the JSON summary need.
@@ -45,6 +48,8 @@ pub struct Summary {
     pub total: usize,
     pub ok: usize,
     pub failed: usize,
+    /// Not contacted: invalid rows under `--skip-invalid` (not counted in `failed`).
+    pub skipped: usize,
     /// Failures and warnings by kind.
     pub by_error: BTreeMap<ErrorKind, usize>,
     /// platform → version → devices, from collected facts.
@@ -93,6 +98,7 @@ impl<'a> Report<'a> {
             compliance,
             last_known: None,
             spool,
+            spool_keys: None,
         }
     }
 
@@ -123,6 +129,7 @@ impl<'a> Report<'a> {
         k: usize,
         held: &'t str,
     ) -> std::io::Result<Cow<'t, str>> {
+        let index = self.spool_keys.as_ref().map_or(index, |keys| keys[index]);
         match self.spool {
             Some(spool) => spool.text(index, k, held),
             None => Ok(Cow::Borrowed(held)),
@@ -135,10 +142,10 @@ impl<'a> Report<'a> {
             ..Summary::default()
         };
         for r in &self.records {
-            if r.is_ok() {
-                s.ok += 1;
-            } else {
-                s.failed += 1;
+            match r.status() {
+                "ok" => s.ok += 1,
+                "skipped" => s.skipped += 1,
+                _ => s.failed += 1,
             }
             if let Some(e) = r.error() {
                 *s.by_error.entry(e.kind).or_default() += 1;

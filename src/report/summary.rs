@@ -8,6 +8,16 @@ use std::io::Write;
 /// How many failed devices to name per error kind before "... and N more".
 const NAMED_PER_KIND: usize = 10;
 
+/// `host:port`, with an IPv6 address in brackets (`[::1]:22`) so the port cannot be mistaken
+/// for part of it.
+pub fn endpoint(host: &str, port: u16) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
 pub fn print_summary(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let s = report.summary();
     let secs = report.elapsed.as_secs_f64();
@@ -18,12 +28,17 @@ pub fn print_summary(report: &Report, out: &mut dyn Write) -> std::io::Result<()
     };
     writeln!(
         out,
-        "\n{} devices in {:.1}s ({:.1} devices/s): {} ok, {} failed{}",
+        "\n{} devices in {:.1}s ({:.1} devices/s): {} ok, {} failed{}{}",
         s.total,
         secs,
         rate,
         s.ok,
         s.failed,
+        if s.skipped > 0 {
+            format!(", {} skipped (invalid inventory rows)", s.skipped)
+        } else {
+            String::new()
+        },
         if report.interrupted {
             " (interrupted)"
         } else {
@@ -35,17 +50,20 @@ pub fn print_summary(report: &Report, out: &mut dyn Write) -> std::io::Result<()
     for (d, r) in report.rows() {
         if let Some(e) = r.error() {
             let port = d.port.unwrap_or(report.settings.port);
-            by_kind
-                .entry(e.kind)
-                .or_default()
-                .push(format!("{} ({}:{}): {}", d.name, d.host, port, e.message));
+            let line = if e.kind == crate::error::ErrorKind::Skipped {
+                // The message names the file and line already; the row has no usable endpoint.
+                e.message.clone()
+            } else {
+                format!("{} ({}): {}", d.name, endpoint(&d.host, port), e.message)
+            };
+            by_kind.entry(e.kind).or_default().push(line);
         }
     }
     for (kind, lines) in &by_kind {
-        let label = if *kind == crate::error::ErrorKind::Parse {
-            "warning"
-        } else {
-            "failed"
+        let label = match kind {
+            crate::error::ErrorKind::Parse => "warning",
+            crate::error::ErrorKind::Skipped => "not contacted",
+            _ => "failed",
         };
         writeln!(out, "\n{label}: {kind} ({})", lines.len())?;
         for l in lines.iter().take(NAMED_PER_KIND) {
@@ -108,4 +126,17 @@ fn print_compliance(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::endpoint;
+
+    #[test]
+    fn an_ipv6_endpoint_puts_the_address_in_brackets() {
+        assert_eq!(endpoint("::1", 26000), "[::1]:26000");
+        assert_eq!(endpoint("fe80::1%eth0", 22), "[fe80::1%eth0]:22");
+        assert_eq!(endpoint("10.0.0.1", 22), "10.0.0.1:22");
+        assert_eq!(endpoint("r1.example.net", 2222), "r1.example.net:2222");
+    }
 }

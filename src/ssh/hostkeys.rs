@@ -53,6 +53,8 @@ struct Known {
     hashed: Vec<HashedEntry>,
     /// Patterns already tried against `hashed` (their matches moved into `plain`).
     resolved: HashSet<String>,
+    /// The line of the file each key was read from, so a changed key can be pointed at.
+    lines: HashMap<KeyEntry, usize>,
 }
 
 struct HashedEntry {
@@ -90,6 +92,16 @@ impl HostKeyStore {
             if let Some(path) = &file {
                 match std::fs::read_to_string(path) {
                     Ok(text) => {
+                        for (i, line) in text.lines().enumerate() {
+                            let mut f = line.split_whitespace();
+                            if let (Some(_), Some(kind), Some(key)) = (f.next(), f.next(), f.next())
+                            {
+                                known
+                                    .lines
+                                    .entry((kind.to_string(), key.to_string()))
+                                    .or_insert(i + 1);
+                            }
+                        }
                         for (hosts, kind, key) in parse_known_hosts(&text) {
                             let entry = (kind.to_string(), key.to_string());
                             match hosts {
@@ -163,37 +175,54 @@ impl HostKeyStore {
         let pat = pattern(host, port);
         let b64 = base64(key.blob);
         let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(entries) = known.entries(&pat) {
-            if entries.iter().any(|(k, v)| *k == key.kind && *v == b64) {
-                return Ok(());
-            }
-            if entries.iter().any(|(k, _)| *k == key.kind) {
-                return Err(DeviceError::new(
-                    ErrorKind::HostKey,
-                    format!(
-                        "HOST KEY CHANGED for {pat}: the server presented {} {} which does not \
-                         match the key recorded in known_hosts; possible man-in-the-middle — \
-                         verify and remove the old entry",
-                        key.kind, key.fingerprint
-                    ),
-                ));
-            }
-            // Known, but under other key types only: like a changed key, never recorded on
-            // first sight (that would let anyone who can answer for the host add a key).
-            if !entries.is_empty() {
-                let mut types: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+        let (exact, same_type, other_types) = match known.entries(&pat) {
+            Some(entries) => {
+                let mut types: Vec<String> = entries.iter().map(|(k, _)| k.to_string()).collect();
                 types.dedup();
-                return Err(DeviceError::new(
-                    ErrorKind::HostKey,
-                    format!(
-                        "host key for {pat} not verifiable: known_hosts has only {} keys for it, \
-                         the server presented {} {}; verify the new key, then replace the old entry",
-                        types.join(","),
-                        key.kind,
-                        key.fingerprint
-                    ),
-                ));
+                (
+                    entries.iter().any(|(k, v)| *k == key.kind && *v == b64),
+                    entries.iter().find(|(k, _)| *k == key.kind).cloned(),
+                    types,
+                )
             }
+            None => (false, None, Vec::new()),
+        };
+        if exact {
+            return Ok(());
+        }
+        if let Some(old) = same_type {
+            let file = self
+                .file
+                .as_ref()
+                .map(|f| f.display().to_string())
+                .unwrap_or_else(|| "known_hosts".into());
+            let at = match known.lines.get(&old) {
+                Some(n) => format!("{file} line {n}"),
+                None => format!("{file} (recorded during this run)"),
+            };
+            return Err(DeviceError::new(
+                ErrorKind::HostKey,
+                format!(
+                    "HOST KEY CHANGED for {pat}: the server presented {} {} which does not \
+                     match the key recorded in {at}; possible man-in-the-middle — verify \
+                     the new key, then remove the old entry (ssh-keygen -R '{pat}' -f {file})",
+                    key.kind, key.fingerprint
+                ),
+            ));
+        }
+        // Known, but under other key types only: like a changed key, never recorded on first
+        // sight (that would let anyone who can answer for the host add a key).
+        if !other_types.is_empty() {
+            return Err(DeviceError::new(
+                ErrorKind::HostKey,
+                format!(
+                    "host key for {pat} not verifiable: known_hosts has only {} keys for it, \
+                     the server presented {} {}; verify the new key, then replace the old entry",
+                    other_types.join(","),
+                    key.kind,
+                    key.fingerprint
+                ),
+            ));
         }
         match self.policy {
             HostKeyPolicy::Strict => Err(DeviceError::new(
