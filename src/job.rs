@@ -74,12 +74,17 @@ pub fn signals() -> &'static Signals {
     })
 }
 
-/// Devices were collected, yet not one gave a version (each has a `parse` warning): the wrong
-/// command or platform for the whole fleet, which an audit must not take for success.
+/// Devices were collected, yet not one gave a version (each has a `parse` warning) though their
+/// platform was known: the wrong command or platform for the whole fleet, which an audit must
+/// not take for success. Devices of no known platform (appliances answering with a fixed text)
+/// promise no version, so they alone do not count.
 fn no_version_anywhere(records: &[Record]) -> bool {
-    let mut collected = records.iter().filter(|r| r.is_ok()).peekable();
-    collected.peek().is_some()
-        && collected.all(|r| r.error().is_some_and(|e| e.kind == ErrorKind::Parse))
+    let collected: Vec<&Record> = records.iter().filter(|r| r.is_ok()).collect();
+    !collected.is_empty()
+        && collected.iter().any(|r| r.platform.is_some())
+        && collected
+            .iter()
+            .all(|r| r.error().is_some_and(|e| e.kind == ErrorKind::Parse))
 }
 
 /// The result of a run.
