@@ -118,6 +118,7 @@ impl Record {
             attempts: 0,
             elapsed: Duration::ZERO,
             outcome: Outcome::Failed(DeviceError::new(ErrorKind::Skipped, reason)),
+            ssh: None,
         }
     }
 

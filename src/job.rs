@@ -365,6 +365,7 @@ fn with_skipped_rows(
                     username: None,
                     password: None,
                     secret: None,
+                    legacy: None,
                     fields: blank_fields.clone(),
                 });
                 merged_slots.push(Some(Record::skipped(at, s.reason)));
