@@ -27,7 +27,7 @@ const OLD_DEVICES: &[OldDevice] = &[
         refusal: &[
             "no key exchange in common: the device offers diffie-hellman-group14-sha1",
             "--legacy-algorithms",
-            "KexAlgorithms +diffie-hellman-group14-sha1",
+            "(reach it with --legacy-algorithms or inventory column legacy=yes)",
         ],
     },
     OldDevice {
@@ -51,7 +51,7 @@ const OLD_DEVICES: &[OldDevice] = &[
         negotiated: [None, Some("ssh-rsa"), None, None],
         refusal: &[
             "no host key algorithm in common: the device offers ssh-rsa",
-            "HostKeyAlgorithms +ssh-rsa",
+            "(reach it with --legacy-algorithms or inventory column legacy=yes)",
         ],
     },
     OldDevice {
@@ -59,7 +59,10 @@ const OLD_DEVICES: &[OldDevice] = &[
         host_key: "dsa",
         config: "HostKeyAlgorithms ssh-dss",
         negotiated: [None, Some("ssh-dss"), None, None],
-        refusal: &["the device offers ssh-dss", "HostKeyAlgorithms +ssh-dss"],
+        refusal: &[
+            "the device offers ssh-dss",
+            "(reach it with --legacy-algorithms or inventory column legacy=yes)",
+        ],
     },
     OldDevice {
         name: "cipher-3des-cbc",
@@ -68,7 +71,7 @@ const OLD_DEVICES: &[OldDevice] = &[
         negotiated: [None, None, Some("3des-cbc"), None],
         refusal: &[
             "no cipher in common: the device offers 3des-cbc",
-            "Ciphers +3des-cbc",
+            "(reach it with --legacy-algorithms or inventory column legacy=yes)",
         ],
     },
     OldDevice {
@@ -79,7 +82,7 @@ const OLD_DEVICES: &[OldDevice] = &[
         negotiated: [None, None, Some("aes128-ctr"), Some("hmac-sha1")],
         refusal: &[
             "no MAC in common: the device offers hmac-sha1",
-            "MACs +hmac-sha1",
+            "(reach it with --legacy-algorithms or inventory column legacy=yes)",
         ],
     },
     OldDevice {

@@ -384,20 +384,11 @@ impl Offer {
                 .filter(|n| supported.has(c, n))
                 .collect();
             let how = if reachable.is_empty() {
-                "netinv cannot speak any of them".to_string()
-            } else if reachable.iter().all(|n| c.legacy().contains(n)) && !choice.legacy {
-                format!(
-                    "reach it with --legacy-algorithms, inventory column legacy=yes, or \
-                     `{} +{}` in ssh_config",
-                    c.keyword(),
-                    reachable.join(",")
-                )
+                "netinv cannot speak any of them"
+            } else if reachable.iter().any(|n| c.legacy().contains(n)) && !choice.legacy {
+                "reach it with --legacy-algorithms or inventory column legacy=yes"
             } else {
-                format!(
-                    "reach it with `{} +{}` in ssh_config",
-                    c.keyword(),
-                    reachable.join(",")
-                )
+                "netinv does not offer them"
             };
             parts.push(format!(
                 "no {c} in common: the device offers {} ({how})",
@@ -611,8 +602,13 @@ mod tests {
             "{why}"
         );
         assert!(why.contains("--legacy-algorithms"), "{why}");
-        assert!(why.contains("HostKeyAlgorithms +ssh-rsa"), "{why}");
-        assert!(why.contains("MACs +hmac-sha1"), "{why}");
+        assert!(why.contains("no host key algorithm in common: the device offers ssh-rsa (reach it with --legacy-algorithms"), "{why}");
+        assert!(
+            why.contains(
+                "no MAC in common: the device offers hmac-sha1 (reach it with --legacy-algorithms"
+            ),
+            "{why}"
+        );
         // aes128-cbc is in common, so ciphers are not the problem.
         assert!(!why.contains("cipher in common"), "{why}");
         let legacy = Choice {
