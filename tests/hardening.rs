@@ -333,7 +333,10 @@ fn more_workers_than_the_documented_maximum_are_refused_before_any_device_is_con
 
 /// The documented maximum really works: 10,000 devices on 4,000 workers, every one reported
 /// exactly as the simulator expects (about 15 s and 500 MB here).
+// It needs 10,000 consecutive free loopback ports, which the other tests of this binary may be
+// holding while they run in parallel: run it on its own (`.ci/run` does, after the suite).
 #[test]
+#[ignore = "needs 10,000 free ports to itself: cargo test --test hardening -- --ignored --test-threads=1"]
 fn the_maximum_worker_count_reports_every_one_of_10000_devices_correctly() {
     let fleet = fleet(10_000, "");
     let dir = TempDir::new("max-workers");
