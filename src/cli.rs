@@ -17,6 +17,9 @@ pub struct Cli {
     pub command: Command,
 }
 
+// One value per process, parsed once: its size does not matter, and boxing the collect
+// arguments would only add noise to every use.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a command on every device of an inventory and write reports (the main job)
@@ -229,6 +232,10 @@ pub struct CollectArgs {
     /// Write Prometheus metrics here, in node_exporter's textfile format
     #[arg(long, value_name = "FILE")]
     pub prometheus: Option<String>,
+
+    /// Write a self-contained HTML page: figures, version charts, device table, failures
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<String>,
 
     /// Keep every run's JSON report here under a dated name, with latest.json and the changes
     /// since the previous run; one run at a time

@@ -81,6 +81,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         csv: Some(args.out.join("report.csv").display().to_string()),
         out_dir: Some(args.out.join("raw")),
         prometheus: None,
+        html: None,
         history: None,
     };
     let ui = Ui {

@@ -7,7 +7,9 @@ use crate::facts;
 use crate::inventory::Device;
 use crate::outdir::OutDir;
 use crate::progress::Progress;
-use crate::report::{self, CsvExporter, Exporter, JsonExporter, PrometheusExporter, Report};
+use crate::report::{
+    self, CsvExporter, Exporter, HtmlExporter, JsonExporter, PrometheusExporter, Report,
+};
 use crate::settings::Settings;
 use crate::spool::Spool;
 use crate::ssh::hostkeys::HostKeyStore;
@@ -25,6 +27,8 @@ pub struct Outputs {
     pub out_dir: Option<PathBuf>,
     /// node_exporter textfile.
     pub prometheus: Option<String>,
+    /// A page for people.
+    pub html: Option<String>,
     /// Every run's report kept, with the changes since the previous run.
     pub history: Option<Arc<crate::history::History>>,
 }
@@ -274,6 +278,7 @@ pub fn run(
             (&outputs.json, "json"),
             (&outputs.csv, "csv"),
             (&outputs.prometheus, "prometheus"),
+            (&outputs.html, "html"),
         ] {
             if let Some(d) = dest.as_ref().filter(|d| *d != "-") {
                 let _ = writeln_to(&mut err, &format!("{what} report: {d}"));
@@ -388,9 +393,14 @@ pub struct SkippedRow {
 
 /// Temp files that killed runs left where this run writes (see `files`).
 fn remove_stale_temp_files(outputs: &Outputs) {
-    let reports = [&outputs.json, &outputs.csv, &outputs.prometheus]
-        .into_iter()
-        .flatten();
+    let reports = [
+        &outputs.json,
+        &outputs.csv,
+        &outputs.prometheus,
+        &outputs.html,
+    ]
+    .into_iter()
+    .flatten();
     let dirs = reports
         .filter(|d| *d != "-")
         .map(|d| crate::files::directory_of(Path::new(d)).to_path_buf())
@@ -427,6 +437,7 @@ fn write_reports(
     if let Some(p) = &prometheus {
         exporters.push((&outputs.prometheus, p, "Prometheus"));
     }
+    exporters.push((&outputs.html, &HtmlExporter, "HTML"));
     for (dest, exporter, what) in exporters {
         let Some(dest) = dest else { continue };
         if dest == "-" && !to_stdout {

@@ -208,6 +208,7 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
         csv: args.csv.clone(),
         out_dir: args.out_dir.clone(),
         prometheus: args.prometheus.clone(),
+        html: args.html.clone(),
         history,
     };
     let quiet = args.log.quiet;
@@ -255,6 +256,7 @@ fn check_destinations(args: &CollectArgs) -> Result<(), AppError> {
         ("--json", &args.json),
         ("--csv", &args.csv),
         ("--prometheus", &args.prometheus),
+        ("--html", &args.html),
     ];
     let to_stdout: Vec<&str> = reports
         .iter()

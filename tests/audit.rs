@@ -598,3 +598,107 @@ fn a_second_run_on_the_same_history_is_refused_while_the_first_runs() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("taking it over"), "{stderr}");
 }
+
+/// Headless Chromium, as a person's browser would open the page; (DOM after scripts ran, stderr).
+fn chromium(dir: &TempDir, page: &std::path::Path, extra: &[&str]) -> (String, String) {
+    let profile = dir.join("chromium-profile");
+    let out = run(std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1200,1600",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(format!("file://{}", page.display())));
+    (text(&out.stdout), text(&out.stderr))
+}
+
+/// The number inside `<b id="ID">N</b>` of the rendered page.
+fn figure(dom: &str, id: &str) -> u64 {
+    let at = dom
+        .find(&format!("id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no #{id} in the page"));
+    let rest = &dom[at + id.len() + 6..];
+    rest[..rest.find('<').unwrap()].trim().parse().unwrap()
+}
+
+#[test]
+fn the_html_page_opens_in_a_browser_without_errors_and_shows_the_reports_counts() {
+    let fleet = fleet(PLATFORMS, 2, Wave::default());
+    let dir = TempDir::new("audit-html");
+    let (policy, _) = policy_and_expectations(&fleet);
+    std::fs::write(dir.join("policy.yaml"), &policy).unwrap();
+    // A hostile name must stay text, and an unreachable device gives a failure to group.
+    let inventory = format!(
+        "{}<script>alert(1)</script>,127.0.0.1,{},cisco_ios,ams,x,,,,,,,\n",
+        fleet.inventory_csv(),
+        free_port()
+    );
+    let page = dir.join("report.html");
+    let policy_path = dir.join("policy.yaml").display().to_string();
+    let page_path = page.display().to_string();
+    let (_, report, stderr) = collect(
+        &dir,
+        &inventory,
+        &["--policy", &policy_path, "--html", &page_path],
+    );
+    let report = report.unwrap_or_else(|| panic!("{stderr}"));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(!html.contains("<script>alert"), "device text became markup");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "the page needs no network"
+    );
+
+    let (dom, err) = chromium(&dir, &page, &["--dump-dom"]);
+    assert!(
+        dom.contains("data-ready=\"yes\""),
+        "the page's script did not finish: {err}\n{dom}"
+    );
+    assert!(
+        dom.contains("<pre id=\"script-errors\" hidden=\"\"></pre>"),
+        "script errors: {dom}"
+    );
+    let s = &report["summary"];
+    assert_eq!(figure(&dom, "total"), s["total"].as_u64().unwrap());
+    assert_eq!(figure(&dom, "ok"), s["ok"].as_u64().unwrap());
+    assert_eq!(figure(&dom, "failed"), s["failed"].as_u64().unwrap());
+    assert_eq!(figure(&dom, "shown"), s["total"].as_u64().unwrap());
+    let off = report["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["compliance"]["verdict"] == "non_compliant")
+        .count() as u64;
+    assert_eq!(figure(&dom, "non-compliant"), off);
+    for (kind, n) in s["by_error"].as_object().unwrap() {
+        if kind != "parse" {
+            assert!(
+                dom.contains(&format!("data-kind=\"{kind}\" data-count=\"{n}\"")),
+                "{kind} ×{n} not shown"
+            );
+        }
+    }
+    // Filters were filled in by the page's script from the table itself.
+    assert!(
+        dom.contains("<option value=\"cisco_xr\">cisco_xr</option>"),
+        "{dom}"
+    );
+
+    let shot = dir.join("page.png");
+    let arg = format!("--screenshot={}", shot.display());
+    let _ = chromium(&dir, &page, &[&arg]);
+    let png = std::fs::read(&shot).expect("a screenshot was taken");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{} bytes",
+        png.len()
+    );
+}

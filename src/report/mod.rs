@@ -2,6 +2,7 @@
 //! exporters (JSON, CSV) that write it atomically.
 
 mod csv;
+mod html;
 mod json;
 mod prometheus;
 mod summary;
@@ -198,6 +199,7 @@ pub trait Exporter {
 }
 
 pub use self::csv::CsvExporter;
+pub use self::html::HtmlExporter;
 pub use self::json::JsonExporter;
 pub use self::prometheus::PrometheusExporter;
 
