@@ -1,4 +1,4 @@
-//! Command-line interface: the clap definitions of every subcommand and option (DESIGN §3).
+//! Command-line interface: the clap definitions of every subcommand and option.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;

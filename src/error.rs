@@ -3,7 +3,8 @@
 use serde::Serialize;
 use std::fmt;
 
-/// The stable failure categories written into reports (DESIGN §5). Their strings are a contract.
+/// The stable failure categories written into reports. Their strings are a contract with
+/// scripts that read the reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {

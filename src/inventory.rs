@@ -1,6 +1,6 @@
 //! The device inventory: CSV → `Vec<Device>`, with every problem named by file, line and column.
 //!
-//! Decisions beyond DESIGN §4, each because the csv layer or real exports force one:
+//! Decisions beyond "a CSV with a header row, `host` required", each because the csv layer or real exports force one:
 //! - Values are trimmed of surrounding whitespace, quoted or not (the csv crate does not say
 //!   which fields were quoted; stray spaces from spreadsheets are never meant). Inner spaces stay.
 //! - Blank lines, whitespace-only lines and rows of empty cells (`,,,` from spreadsheets) are

@@ -12,7 +12,7 @@ use clap::Parser;
 use std::fmt;
 use std::io::Read;
 
-/// Exit codes (DESIGN §6), a contract with scripts and cron.
+/// Exit codes (README's table), a contract with scripts and cron.
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_SOME_FAILED: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;

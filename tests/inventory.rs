@@ -1,4 +1,4 @@
-//! The inventory reader's contract (DESIGN §4): what a CSV row becomes, and how every problem is named.
+//! The inventory reader's contract: what a CSV row becomes, and how every problem is named.
 
 use netinv::inventory::{decode, parse_with, read, read_path, Device, Inventory, Options};
 use netinv::platform::{Platform, PlatformChoice};

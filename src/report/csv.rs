@@ -1,4 +1,4 @@
-//! The CSV report (DESIGN §6): one row per device, fixed columns then the carried-through ones.
+//! The CSV report: one row per device, fixed columns then the carried-through ones.
 
 use super::{Exporter, Report};
 use crate::collect::Outcome;

@@ -1,4 +1,4 @@
-//! The JSON report (DESIGN §6): one object with run metadata, the summary and every device.
+//! The JSON report: one object with run metadata, the summary and every device.
 
 use super::{rfc3339, Exporter, Report};
 use crate::collect::CommandOutput;

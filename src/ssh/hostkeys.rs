@@ -139,7 +139,8 @@ impl HostKeyStore {
     }
 
     /// Key types already known for this host, in the names libssh2 uses for its host-key
-    /// preference, so the server is asked for the type we can verify (DESIGN §9).
+    /// preference, so the server is asked for the type we can verify: libssh2 reports a key
+    /// of another type as a mismatch.
     pub fn preferred_algorithms(&self, host: &str, port: u16) -> Option<Vec<String>> {
         if self.policy == HostKeyPolicy::Off {
             return None;

@@ -48,7 +48,8 @@ pub struct Credentials<'a> {
 /// An authenticated SSH session. Dropping it never blocks: the socket is shut down first.
 pub struct Connection {
     // Field order matters: `Drop::drop` runs first and shuts the socket down, so freeing the
-    // session and its channels afterwards cannot wait on the network (DESIGN §9).
+    // session and its channels afterwards cannot wait on the network: libssh2's frees block
+    // for a whole timeout on a silent peer.
     socket: TcpStream,
     session: Session,
 }
