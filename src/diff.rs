@@ -1,7 +1,7 @@
 //! `netinv diff OLD.json NEW.json`: what changed between two runs, device by device — added and
 //! removed devices, upgrades and downgrades, replaced hardware, devices newly failing or back.
 
-use crate::audit::saved::{SavedDevice, SavedFacts, SavedReport};
+use crate::audit::saved::{distinct_outputs, write_out, SavedDevice, SavedFacts, SavedReport};
 use crate::audit::version;
 use crate::cli::DiffArgs;
 use crate::run::{AppError, EXIT_OK};
@@ -269,35 +269,17 @@ pub fn write_csv(out: &mut dyn Write, changes: &[Change]) -> std::io::Result<()>
 /// `netinv diff`: text on stdout, or JSON/CSV where asked; exit 0 whether or not anything
 /// changed (1 would read as "devices failed" to scripts that know netinv's codes).
 pub fn run(args: &DiffArgs) -> Result<i32, AppError> {
-    if let (Some(a), Some(b)) = (&args.json, &args.csv) {
-        if a == b {
-            return Err(AppError::Usage(format!(
-                "--json and --csv both write {a}: give them different files"
-            )));
-        }
-    }
+    distinct_outputs(&args.json, &args.csv)?;
     let old = SavedReport::load(&args.old)?;
     let new = SavedReport::load(&args.new)?;
     let all = changes(&old, &new);
-    let write = |dest: &str, fill: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| {
-        let r = if dest == "-" {
-            let mut o = std::io::stdout().lock();
-            fill(&mut o).and_then(|()| o.flush())
-        } else {
-            crate::report::write_atomic(Path::new(dest), |w| fill(w))
-        };
-        r.map_err(|error| AppError::Io {
-            what: format!("cannot write {dest}"),
-            error,
-        })
-    };
     if let Some(d) = &args.json {
-        write(d, &|w| {
+        write_out(d, |w| {
             write_json(w, (&args.old, &old), (&args.new, &new), &all)
         })?;
     }
     if let Some(d) = &args.csv {
-        write(d, &|w| write_csv(w, &all))?;
+        write_out(d, |w| write_csv(w, &all))?;
     }
     let to_stdout = [&args.json, &args.csv]
         .iter()
@@ -305,7 +287,7 @@ pub fn run(args: &DiffArgs) -> Result<i32, AppError> {
     if to_stdout {
         let _ = write_text(&mut std::io::stderr().lock(), &args.old, &args.new, &all);
     } else {
-        write("-", &|w| write_text(w, &args.old, &args.new, &all))?;
+        write_out("-", |w| write_text(w, &args.old, &args.new, &all))?;
     }
     Ok(EXIT_OK)
 }

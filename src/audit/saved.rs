@@ -128,13 +128,7 @@ struct Judged<'a> {
 /// `netinv audit --policy FILE REPORT.json`: judge a saved report; contacts nothing.
 pub fn audit(args: &AuditArgs) -> Result<i32, AppError> {
     let policy = Policy::load(&args.policy).map_err(|e| AppError::Usage(e.to_string()))?;
-    if let (Some(a), Some(b)) = (&args.json, &args.csv) {
-        if a == b {
-            return Err(AppError::Usage(format!(
-                "--json and --csv both write {a}: give them different files"
-            )));
-        }
-    }
+    distinct_outputs(&args.json, &args.csv)?;
     let report = SavedReport::load(&args.report)?;
     let today = Date::today();
     let verdicts: Vec<Compliance> = report
@@ -172,7 +166,21 @@ pub fn audit(args: &AuditArgs) -> Result<i32, AppError> {
     Ok(if off > 0 { EXIT_NON_COMPLIANT } else { EXIT_OK })
 }
 
-fn write_out(
+/// `--json` and `--csv` of `audit` and `diff` must not name the same file.
+pub(crate) fn distinct_outputs(
+    json: &Option<String>,
+    csv: &Option<String>,
+) -> Result<(), AppError> {
+    match (json, csv) {
+        (Some(a), Some(b)) if a == b => Err(AppError::Usage(format!(
+            "--json and --csv both write {a}: give them different files"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Write to `dest` (`-` = stdout) atomically; the error names the destination.
+pub(crate) fn write_out(
     dest: &str,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), AppError> {
