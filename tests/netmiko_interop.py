@@ -9,6 +9,7 @@ simulator (SIGTERM, wait). Exit 0 on success, 1 with a message per failure.
 """
 import csv
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -75,6 +76,7 @@ def main() -> int:
             else:
                 print(f"ok  {platform:<14} {row['name']} version {row['expect_version']}")
     finally:
+        shutil.rmtree(tmp, ignore_errors=True)
         proc.send_signal(signal.SIGTERM)
         try:
             code = proc.wait(timeout=10)
