@@ -1,6 +1,7 @@
 //! The worker pool: one job per device in, one `Record` per device out (as each completes),
 //! with retries for transient failures, a connection-rate limit and cooperative cancellation.
 
+use crate::backlog::Backlog;
 use crate::cli::Mode;
 use crate::deadline::Deadline;
 use crate::error::{DeviceError, ErrorKind};
@@ -135,6 +136,14 @@ impl Record {
         matches!(self.outcome, Outcome::Collected { .. })
     }
 
+    /// Bytes of output text the record holds.
+    pub fn output_bytes(&self) -> usize {
+        match &self.outcome {
+            Outcome::Collected { outputs, .. } => outputs.iter().map(|o| o.output.len()).sum(),
+            Outcome::Failed(_) => 0,
+        }
+    }
+
     /// The failure, or the warning of a collected device.
     pub fn error(&self) -> Option<&DeviceError> {
         match &self.outcome {
@@ -150,6 +159,8 @@ pub struct Context {
     pub host_keys: HostKeyStore,
     /// Set on the first Ctrl-C: jobs not yet started end as `cancelled`.
     pub stop: Arc<AtomicBool>,
+    /// Output handed to the main thread and not yet taken care of by it.
+    pub backlog: Backlog,
     rate: Option<RateLimiter>,
     learned: Learned,
 }
@@ -161,6 +172,7 @@ impl Context {
             settings,
             host_keys,
             stop,
+            backlog: Backlog::default(),
             rate,
             learned: Learned::default(),
         }
@@ -241,6 +253,7 @@ fn work(
                 ),
             ),
         };
+        ctx.backlog.reserve(record.output_bytes());
         let _ = tx.send(record);
     }
 }

@@ -180,6 +180,7 @@ pub fn run(
         };
         busy = true;
         received += 1;
+        let backlog = record.output_bytes();
         let device = &devices[record.index];
         facts::read(&mut record, device.platform, &ctx.settings.commands);
         {
@@ -212,6 +213,7 @@ pub fn run(
                 }
             }
         }
+        ctx.backlog.release(backlog);
         progress.record(record.is_ok());
         let index = record.index;
         slots[index] = Some(record);

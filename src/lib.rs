@@ -2,6 +2,7 @@
 //! devices listed in a CSV inventory, and report what was found and why anything failed.
 
 pub mod audit;
+pub mod backlog;
 pub mod cli;
 pub mod collect;
 pub mod deadline;

@@ -364,3 +364,93 @@ fn the_maximum_worker_count_reports_every_one_of_10000_devices_correctly() {
     );
     assert!(m.peak_rss_mb < 1500.0, "peak RSS {:.0} MB", m.peak_rss_mb);
 }
+
+/// One hostile device of `fault`, in `mode`, measured.
+fn one_hostile_device(fault: &str, mode: &str, timeout: &str) -> (Measured, Value) {
+    let fleet = fleet(1, &format!("{fault}:100%"));
+    let dir = TempDir::new(fault);
+    let json = dir.join("report.json");
+    let m = run_measured(
+        collect_cmd(&fleet, dir.path())
+            .arg("--json")
+            .arg(&json)
+            .args(["--mode", mode, "-t", timeout]),
+    );
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap())
+        .unwrap_or_else(|e| panic!("no report ({e}): {}", m.stderr));
+    eprintln!(
+        "{fault} ({mode}): {:.2} s, peak RSS {:.1} MB",
+        m.wall.as_secs_f64(),
+        m.peak_rss_mb
+    );
+    (m, report)
+}
+
+#[test]
+fn a_cursor_move_bomb_cannot_multiply_memory_in_shell_or_exec_mode() {
+    for mode in ["shell", "exec"] {
+        let (m, report) = one_hostile_device("ansi-bomb", mode, "20s");
+        let d = &report["devices"][0];
+        assert_eq!(d["status"], "ok", "{mode}: {d}");
+        let output = d["output"].as_str().unwrap();
+        assert!(
+            output.matches('x').count() >= 131_000,
+            "{mode}: the whole flood was received"
+        );
+        assert!(
+            output.len() <= 3 << 20,
+            "{mode}: rendered output stays within twice the input"
+        );
+        assert!(
+            m.peak_rss_mb < 100.0,
+            "{mode}: peak RSS {:.0} MB",
+            m.peak_rss_mb
+        );
+        assert!(m.wall < Duration::from_secs(20), "{mode}: {:?}", m.wall);
+    }
+}
+
+#[test]
+fn a_device_that_streams_and_never_shows_a_prompt_times_out_in_bounded_memory() {
+    for mode in ["shell", "exec"] {
+        let (m, report) = one_hostile_device("stream-no-prompt", mode, "4s");
+        let d = &report["devices"][0];
+        assert_eq!(d["error"]["kind"], "timeout", "{mode}: {d}");
+        assert!(
+            m.peak_rss_mb < 100.0,
+            "{mode}: peak RSS {:.0} MB",
+            m.peak_rss_mb
+        );
+        // The deadline, plus start-up and the report.
+        assert!(m.wall < Duration::from_secs(7), "{mode}: {:?}", m.wall);
+    }
+}
+
+#[test]
+fn a_fleet_of_large_outputs_waits_on_disk_not_in_memory() {
+    // 16 devices of 20 MB each at 4 workers: 320 MB of output in all.
+    let fleet = fleet(16, "huge:100%");
+    let dir = TempDir::new("large-fleet");
+    let json = dir.join("report.json");
+    let m = run_measured(
+        collect_cmd(&fleet, dir.path())
+            .arg("--json")
+            .arg(&json)
+            .args(["-w", "8", "-t", "60s", "--max-output", "32MiB"]),
+    );
+    assert_eq!(m.code, Some(0), "{}", m.stderr);
+    eprintln!(
+        "16 x 20 MB at -w 4: {:.1} s, peak RSS {:.0} MB",
+        m.wall.as_secs_f64(),
+        m.peak_rss_mb
+    );
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    for d in report["devices"].as_array().unwrap() {
+        assert!(
+            d["output"].as_str().unwrap().len() > 20_000_000,
+            "{}",
+            d["name"]
+        );
+    }
+    assert!(m.peak_rss_mb < 500.0, "peak RSS {:.0} MB", m.peak_rss_mb);
+}

@@ -20,6 +20,11 @@ pub enum Fault {
     Disconnect,
     /// 20 MB of output, then a normal end.
     Huge,
+    /// About 1 MiB of `x ESC[4096C` after the output: cursor moves that a naive terminal
+    /// renderer turns into gigabytes of spaces. Then a normal end.
+    AnsiBomb,
+    /// Streams log lines without end and never shows a prompt (or, in exec, never ends).
+    StreamNoPrompt,
     /// A pager that ignores the paging-disable command (interactive shell only).
     PagerStuck,
     /// Refuses the exec channel even where the platform accepts it.
@@ -35,13 +40,15 @@ pub enum Fault {
 }
 
 impl Fault {
-    pub const ALL: [Fault; 12] = [
+    pub const ALL: [Fault; 14] = [
         Fault::Auth,
         Fault::Silent,
         Fault::Hang,
         Fault::Drip,
         Fault::Disconnect,
         Fault::Huge,
+        Fault::AnsiBomb,
+        Fault::StreamNoPrompt,
         Fault::PagerStuck,
         Fault::RefuseExec,
         Fault::SlowBanner,
@@ -58,6 +65,8 @@ impl Fault {
             Fault::Drip => "drip",
             Fault::Disconnect => "disconnect",
             Fault::Huge => "huge",
+            Fault::AnsiBomb => "ansi-bomb",
+            Fault::StreamNoPrompt => "stream-no-prompt",
             Fault::PagerStuck => "pager-stuck",
             Fault::RefuseExec => "refuse-exec",
             Fault::SlowBanner => "slow-banner",
@@ -84,9 +93,10 @@ impl Fault {
     pub fn expected_error(&self) -> Option<&'static str> {
         match self {
             Fault::Auth => Some("auth"),
-            Fault::Silent | Fault::Hang | Fault::Drip => Some("timeout"),
+            Fault::Silent | Fault::Hang | Fault::Drip | Fault::StreamNoPrompt => Some("timeout"),
             Fault::Disconnect => Some("protocol"),
             Fault::Huge
+            | Fault::AnsiBomb
             | Fault::PagerStuck
             | Fault::RefuseExec
             | Fault::SlowBanner
@@ -100,7 +110,7 @@ impl Fault {
     pub(crate) fn hits_output(&self) -> bool {
         matches!(
             self,
-            Fault::Hang | Fault::Drip | Fault::Disconnect | Fault::Huge
+            Fault::Hang | Fault::Drip | Fault::Disconnect | Fault::Huge | Fault::AnsiBomb
         )
     }
 }

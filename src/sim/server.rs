@@ -23,6 +23,8 @@ use tokio::sync::mpsc;
 const DRIP_EVERY: Duration = Duration::from_millis(200);
 const SLOW_BANNER: Duration = Duration::from_millis(1500);
 const HUGE_BYTES: usize = 20 * 1024 * 1024;
+/// Size of the ansi-bomb fault's cursor-move flood.
+const ANSI_BOMB_BYTES: usize = 1 << 20;
 /// Output is handed to russh in chunks of about this size.
 const CHUNK: usize = 32 * 1024;
 
@@ -641,8 +643,28 @@ async fn faulty_output(
             io.until_closed().await;
             Err(Gone)
         }
+        Fault::AnsiBomb => {
+            io.text(text, crlf).await?;
+            let bomb = b"x\x1b[4096C".repeat(ANSI_BOMB_BYTES / 8);
+            io.write(&bomb).await?;
+            io.text("\n", crlf).await
+        }
         _ => io.text(text, crlf).await,
     }
+}
+
+/// Log lines without end, as fast as the client takes them, until it goes away.
+async fn stream_forever(io: &mut Io, crlf: bool) -> Gone {
+    for i in 0u64.. {
+        let line = format!(
+            "%LINK-3-UPDOWN: Interface Gi1/0/{}, changed state to up\n",
+            i % 48
+        );
+        if io.text(&line, crlf).await.is_err() {
+            break;
+        }
+    }
+    Gone
 }
 
 async fn shell(
@@ -663,6 +685,9 @@ async fn shell_inner(
     rows: &AtomicU32,
 ) -> Result<(), Gone> {
     io.text(&console.banner(), true).await?;
+    if fault == Some(Fault::StreamNoPrompt) {
+        return Err(stream_forever(io, true).await);
+    }
     if console.press_any_key() {
         io.write(b"Press any key to continue").await?;
         io.byte().await?;
@@ -714,6 +739,7 @@ async fn exec(
         io.think().await?;
         let (text, status, output) = console.exec(cmd);
         match fault {
+            Some(Fault::StreamNoPrompt) => return Err(stream_forever(io, crlf).await),
             Some(Fault::Huge) if output => {
                 io.text(&text, crlf).await?;
                 for line in huge_lines() {

@@ -98,6 +98,8 @@ const ECHO_SLACK: usize = 512;
 const LAST_LINE_MAX: usize = 2048;
 /// Raw bytes kept at the end of the buffer once a command's output is being dropped.
 const TAIL_KEEP: usize = 4096;
+/// Output kept before the first prompt (banner, MOTD): its head and a tail beyond this.
+const PRE_PROMPT_MAX: usize = 1 << 20;
 /// A pager prompt must stand this long before it is answered: bytes arriving one by one would
 /// otherwise let `--More` match before the rest of ` --More-- ` arrives.
 const PAGER_SETTLE: Duration = Duration::from_millis(30);
@@ -856,7 +858,9 @@ impl<'a> Driver<'a> {
     /// sooner). Answers in-band logins and banners on the way. Returns the banner (everything
     /// before the prompt). Nudges with Enter when nothing useful arrives.
     fn find_prompt(&mut self, detecting: bool) -> Result<String, DeviceError> {
-        self.reset(usize::MAX);
+        // Bounded like any output: a device that streams and never shows a prompt must not
+        // grow memory until the deadline.
+        self.reset(PRE_PROMPT_MAX);
         let mut nudges = 0;
         let mut next_nudge = Instant::now() + NUDGE_IDLE;
         let mut seen_len = usize::MAX;

@@ -184,10 +184,16 @@ pub fn trim_blank_edges(mut s: String) -> String {
 /// overwrites, backspace and `ESC[nD` move left, `ESC[nC` right, `ESC[K` erases to end of line,
 /// `ESC[2K` clears the line, every other escape and control char is dropped. LF ends a line.
 /// Terminal width (auto-wrap) is not modelled: a device's own line breaks are kept as sent.
+///
+/// Cursor moves past the end of a line pad it with spaces, and a hostile device could make
+/// every 7 bytes (`ESC[4096C` and a char) cost 16 KiB. The padding of all lines together is
+/// therefore limited to the length of the input: rendered text is never more than twice the
+/// input, whatever it holds; moves beyond that stop at the end of the line.
 pub fn render(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut line: Vec<char> = Vec::new();
     let mut col = 0usize;
+    let mut padding = s.len();
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -218,16 +224,21 @@ pub fn render(s: &str) -> String {
                     }
                 }
             }
-            '\t' => put(&mut line, &mut col, c),
+            '\t' => put(&mut line, &mut col, c, &mut padding),
             c if c.is_control() => {}
-            c => put(&mut line, &mut col, c),
+            c => put(&mut line, &mut col, c, &mut padding),
         }
     }
     out.extend(line.drain(..));
     out
 }
 
-fn put(line: &mut Vec<char>, col: &mut usize, c: char) {
+fn put(line: &mut Vec<char>, col: &mut usize, c: char, padding: &mut usize) {
+    if *col > line.len() {
+        let gap = (*col - line.len()).min(*padding);
+        *padding -= gap;
+        *col = line.len() + gap;
+    }
     if *col < line.len() {
         line[*col] = c;
     } else {
@@ -307,6 +318,17 @@ mod tests {
             let rendered = render(&text);
             proptest::prop_assert!(!rendered.contains(['\x1b', '\r', '\x08']));
         }
+    }
+
+    #[test]
+    fn cursor_moves_cannot_make_rendered_text_larger_than_twice_the_input() {
+        let bomb = "x\x1b[4096C".repeat(100_000);
+        let rendered = render(&bomb);
+        assert!(rendered.len() <= 2 * bomb.len(), "{} bytes", rendered.len());
+        assert!(rendered.starts_with('x'));
+        assert_eq!(render("ab\x1b[3Cc\n"), "ab   c\n", "real padding is kept");
+        let lines = "x\x1b[4096Cy\n".repeat(50_000);
+        assert!(render(&lines).len() <= 2 * lines.len());
     }
 
     #[test]
