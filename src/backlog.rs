@@ -54,6 +54,7 @@ mod tests {
         backlog.release(BACKLOG_BYTES);
         rx.recv().unwrap();
         sender.join().unwrap();
+        backlog.release(1);
         backlog.reserve(3 * BACKLOG_BYTES);
         backlog.release(3 * BACKLOG_BYTES);
     }
