@@ -232,6 +232,9 @@ pub struct CollectArgs {
     /// Write Prometheus metrics here, in node_exporter's textfile format
     #[arg(long, value_name = "FILE")]
     pub prometheus: Option<String>,
+    /// CSV cells exactly as collected: no `'` before cells a spreadsheet would run as a formula
+    #[arg(long)]
+    pub csv_raw: bool,
 
     /// Write a self-contained HTML page: figures, version charts, device table, failures
     #[arg(long, value_name = "FILE")]

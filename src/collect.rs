@@ -614,7 +614,15 @@ fn run_shell(
         }),
         accept_banner: s.accept_banner,
     };
-    let outcome = shell::session(&mut io, &request, deadline, prompt_by)?;
+    // The shell masks the enable secret; a device that echoes the login password back (a
+    // login script, a banner) must not put it in reports and logs either.
+    let password = device.password.as_ref().or(s.password.as_ref());
+    let outcome = shell::session(&mut io, &request, deadline, prompt_by).map_err(|mut e| {
+        if let Some(p) = password.map(|p| p.expose()).filter(|p| !p.is_empty()) {
+            e.error.message = e.error.message.replace(p, "***");
+        }
+        e
+    })?;
     Ok((outcome.platform, outcome.outputs))
 }
 

@@ -83,6 +83,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         prometheus: None,
         html: None,
         history: None,
+        csv_raw: false,
     };
     let ui = Ui {
         progress: !args.no_progress && crate::sys::stderr_is_terminal(),

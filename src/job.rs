@@ -31,6 +31,8 @@ pub struct Outputs {
     pub html: Option<String>,
     /// Every run's report kept, with the changes since the previous run.
     pub history: Option<Arc<crate::history::History>>,
+    /// CSV cells exactly as collected, without the spreadsheet-formula guard.
+    pub csv_raw: bool,
 }
 
 /// What the operator sees.
@@ -150,6 +152,7 @@ pub fn run(
     let mut slots: Vec<Option<Record>> = vec![None; total];
     let mut received = 0;
     let mut told_stop = false;
+    let mut raw_failures: Vec<String> = Vec::new();
     let mut busy = false;
     while received < total {
         if sig.abort.load(Ordering::SeqCst) {
@@ -198,6 +201,7 @@ pub fn run(
             if let (Some(dir), Outcome::Collected { outputs, .. }) = (&out_dir, &record.outcome) {
                 if let Err(e) = dir.write(record.index, outputs) {
                     tracing::error!("cannot write raw output: {e}");
+                    raw_failures.push(format!("{}: {e}", device.name));
                 }
             }
         }
@@ -267,6 +271,13 @@ pub fn run(
             Err(e) => report_errors.push(format!("history: {e}")),
         },
         None => {}
+    }
+    if let (Some(first), Some(dir)) = (raw_failures.first(), &outputs.out_dir) {
+        report_errors.push(format!(
+            "{} raw output file(s) could not be written to {} (first: {first})",
+            raw_failures.len(),
+            dir.display()
+        ));
     }
     let clean = !interrupted
         && report_errors.is_empty()
@@ -432,9 +443,12 @@ fn write_reports(
         .prometheus
         .as_deref()
         .map(PrometheusExporter::replacing);
+    let csv = CsvExporter {
+        raw: outputs.csv_raw,
+    };
     let mut exporters: Vec<(&Option<String>, &dyn Exporter, &str)> = vec![
         (&outputs.json, &JsonExporter, "JSON"),
-        (&outputs.csv, &CsvExporter, "CSV"),
+        (&outputs.csv, &csv, "CSV"),
     ];
     if let Some(p) = &prometheus {
         exporters.push((&outputs.prometheus, p, "Prometheus"));

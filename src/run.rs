@@ -11,6 +11,7 @@ use crate::ssh::hostkeys::HostKeyStore;
 use clap::Parser;
 use std::fmt;
 use std::io::Read;
+use std::path::Path;
 
 /// Exit codes (README's table), a contract with scripts and cron.
 pub const EXIT_OK: i32 = 0;
@@ -210,6 +211,7 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
         prometheus: args.prometheus.clone(),
         html: args.html.clone(),
         history,
+        csv_raw: args.csv_raw,
     };
     let quiet = args.log.quiet;
     let ui = Ui {
@@ -249,18 +251,22 @@ fn skipped_rows(inv: &Inventory) -> Vec<job::SkippedRow> {
 }
 
 /// Where the results go must work before any device is contacted, not after an hour of work:
-/// one stream cannot carry two reports, and what netinv creates (a report file, the raw output
-/// directory) goes into a directory that must already exist.
+/// one stream cannot carry two reports, two reports must not name one file (one would silently
+/// replace the other), and what netinv creates (a report file, the raw output directory) goes
+/// into a directory that exists and takes new files.
 fn check_destinations(args: &CollectArgs) -> Result<(), AppError> {
-    let reports = [
+    let reports: Vec<(&str, &str)> = [
         ("--json", &args.json),
         ("--csv", &args.csv),
         ("--prometheus", &args.prometheus),
         ("--html", &args.html),
-    ];
+    ]
+    .into_iter()
+    .filter_map(|(flag, d)| d.as_deref().map(|d| (flag, d)))
+    .collect();
     let to_stdout: Vec<&str> = reports
         .iter()
-        .filter(|(_, d)| d.as_deref() == Some("-"))
+        .filter(|(_, d)| *d == "-")
         .map(|(flag, _)| *flag)
         .collect();
     if to_stdout.len() > 1 {
@@ -270,39 +276,75 @@ fn check_destinations(args: &CollectArgs) -> Result<(), AppError> {
             to_stdout.join(" and ")
         )));
     }
-    for dest in reports.iter().filter_map(|(_, d)| d.as_deref()) {
-        check_writable_dir(dest)?;
+    let files: Vec<(&str, &str)> = reports.into_iter().filter(|(_, d)| *d != "-").collect();
+    for (n, (flag, dest)) in files.iter().enumerate() {
+        if let Some((other, _)) = files[..n].iter().find(|(_, d)| same_file(d, dest)) {
+            return Err(AppError::Usage(format!(
+                "{other} and {flag} both name {dest}: one report would replace the other; give \
+                 them different files"
+            )));
+        }
+        check_writable_file(Path::new(dest))?;
     }
     if let Some(dir) = &args.out_dir {
-        let parent = crate::files::directory_of(dir);
-        if !dir.is_dir() && !parent.is_dir() {
-            return Err(AppError::Usage(format!(
-                "cannot create --out-dir {}: directory {} does not exist",
-                dir.display(),
-                parent.display()
-            )));
+        let what = format!("cannot write raw outputs to {}", dir.display());
+        if dir.is_dir() {
+            probe_directory(dir, &what)?;
+        } else {
+            let parent = crate::files::directory_of(dir);
+            if !parent.is_dir() {
+                return Err(AppError::Usage(format!(
+                    "cannot create --out-dir {}: directory {} does not exist",
+                    dir.display(),
+                    parent.display()
+                )));
+            }
+            probe_directory(parent, &what)?;
         }
     }
     Ok(())
 }
 
-/// A report path must be creatable before any device is contacted, not after an hour of work.
-fn check_writable_dir(dest: &str) -> Result<(), AppError> {
-    if dest == "-" {
-        return Ok(());
-    }
-    let path = std::path::Path::new(dest);
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
+/// Names one file, whichever way it was spelled (`r.out`, `./r.out`, through a symlinked
+/// directory).
+fn same_file(a: &str, b: &str) -> bool {
+    let resolve = |p: &str| {
+        let p = Path::new(p);
+        let dir = crate::files::directory_of(p)
+            .canonicalize()
+            .unwrap_or_else(|_| crate::files::directory_of(p).to_path_buf());
+        p.file_name().map(|n| dir.join(n))
     };
+    resolve(a) == resolve(b)
+}
+
+fn check_writable_file(path: &Path) -> Result<(), AppError> {
+    let what = format!("cannot write report {}", path.display());
+    if path.is_dir() {
+        return Err(AppError::Usage(format!(
+            "{what}: it is a directory (give a file name, e.g. {}/report.json)",
+            path.display()
+        )));
+    }
+    let dir = crate::files::directory_of(path);
     if !dir.is_dir() {
         return Err(AppError::Usage(format!(
-            "cannot write report {dest}: directory {} does not exist",
+            "{what}: directory {} does not exist",
             dir.display()
         )));
     }
-    Ok(())
+    probe_directory(dir, &what)
+}
+
+/// Creating a nameless file tells what permission bits do not: a read-only mount, an ACL, root
+/// squashing on NFS.
+fn probe_directory(dir: &Path, what: &str) -> Result<(), AppError> {
+    tempfile::tempfile_in(dir).map(drop).map_err(|e| {
+        AppError::Usage(format!(
+            "{what}: directory {} is not writable: {e}",
+            dir.display()
+        ))
+    })
 }
 
 fn check(args: &CheckArgs) -> Result<i32, AppError> {

@@ -50,7 +50,12 @@ impl Spool {
         let mut spans = Vec::with_capacity(texts.len());
         let mut end = self.end;
         for text in &texts {
-            self.file.write_all_at(text.as_bytes(), end)?;
+            if let Err(e) = self.file.write_all_at(text.as_bytes(), end) {
+                // What did fit must not go on filling the disk (the file has no name: nobody
+                // could ever remove it before the run ends).
+                let _ = self.file.set_len(self.end);
+                return Err(e);
+            }
             spans.push(Span {
                 offset: end,
                 len: text.len(),

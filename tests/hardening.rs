@@ -454,3 +454,253 @@ fn a_fleet_of_large_outputs_waits_on_disk_not_in_memory() {
     }
     assert!(m.peak_rss_mb < 500.0, "peak RSS {:.0} MB", m.peak_rss_mb);
 }
+
+/// A small tmpfs of its own, unmounted (lazily, by path) and removed when dropped, also when
+/// the test fails.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    /// `None` (the test says SKIPPED) where mounting is not possible: not root.
+    fn mount(tag: &str, options: &str) -> Option<Tmpfs> {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!("SKIPPED: mounting a tmpfs needs root");
+            return None;
+        }
+        let dir = tempfile_path(tag);
+        std::fs::create_dir_all(&dir).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
+            .arg(&dir)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "mount -t tmpfs -o {options} failed");
+        Some(Tmpfs(dir))
+    }
+    fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+    fn used_bytes(&self) -> u64 {
+        // SAFETY: an all-zero statvfs is valid; statvfs fills it for a NUL-terminated path.
+        let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+        let path = std::ffi::CString::new(self.0.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::statvfs(path.as_ptr(), &mut st) }, 0);
+        (st.f_blocks - st.f_bfree) * st.f_frsize
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+#[test]
+fn report_destinations_that_cannot_be_written_are_refused_before_any_device_is_contacted() {
+    let device = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    device.set_nonblocking(true).unwrap();
+    let port = device.local_addr().unwrap().port();
+    let dir = TempDir::new("destinations");
+    let inv = dir.join("inventory.csv");
+    std::fs::write(&inv, format!("host,port\n127.0.0.1,{port}\n")).unwrap();
+    let ro = Tmpfs::mount("ro", "ro,size=1m");
+    let some_dir = dir.path().display().to_string();
+    let same = dir.join("r.out").display().to_string();
+    let mut cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["--json".into(), some_dir.clone()], "is a directory"),
+        (vec!["--csv".into(), some_dir], "is a directory"),
+        (
+            vec!["--json".into(), "/nonexistent-dir/r.json".into()],
+            "does not exist",
+        ),
+        (
+            vec!["--json".into(), same.clone(), "--csv".into(), same],
+            "both name",
+        ),
+        (
+            vec!["--json".into(), "-".into(), "--csv".into(), "-".into()],
+            "stdout",
+        ),
+    ];
+    if let Some(ro) = &ro {
+        let r = ro.join("r.json").display().to_string();
+        cases.push((vec!["--json".into(), r], "not writable"));
+        let raw = ro.0.display().to_string();
+        cases.push((vec!["--out-dir".into(), raw], "not writable"));
+    }
+    for (args, says) in cases {
+        let out = run(netinv()
+            .args(["collect", "-u", "admin", "--no-progress", "-i"])
+            .arg(&inv)
+            .args(&args)
+            .env("NETINV_PASSWORD", PASSWORD));
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    assert!(device.accept().is_err(), "no device was contacted");
+}
+
+/// Every phase of a run meets a full disk: the outcome is complete and valid reports, or absent
+/// ones and an error saying so and a non-zero exit; never a partial file, never a disk left full.
+#[test]
+fn a_full_disk_in_any_phase_leaves_reports_complete_or_absent_and_said_so() {
+    // Four devices of 1 MiB output each.
+    let fleet = fleet(4, "huge:100%");
+    let work = TempDir::new("full-disk");
+    let Some(small) = Tmpfs::mount("full", "size=3m") else {
+        return;
+    };
+    let base = |c: &mut Command| {
+        c.args(["--max-output", "1MiB", "-t", "60s"]);
+    };
+    let json = small.join("report.json");
+
+    // Spool and report write: four 1 MiB outputs do not fit in 3 MiB beside a JSON report of
+    // them. The previous run's report must not stay there looking current.
+    std::fs::write(&json, "{\"previous\": true}").unwrap();
+    let mut cmd = collect_cmd(&fleet, work.path());
+    base(&mut cmd);
+    let csv = work.join("report.csv");
+    let out = run(cmd.arg("--json").arg(&json).arg("--csv").arg(&csv));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("cannot write the JSON report"), "{err}");
+    assert!(!json.exists(), "no JSON report, and not the old one");
+    assert!(err.contains("renamed to"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(small.join("report.json.stale")).unwrap(),
+        "{\"previous\": true}"
+    );
+    let csv_text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(csv_text.lines().count(), 5, "the CSV elsewhere is complete");
+    assert!(temp_files_in(&small.0).is_empty());
+    assert!(
+        small.used_bytes() < 256 << 10,
+        "nothing left filling the disk: {} bytes used",
+        small.used_bytes()
+    );
+    std::fs::remove_file(small.join("report.json.stale")).unwrap();
+
+    // Raw files: only two of the four fit.
+    let raw = small.join("raw");
+    let mut cmd = collect_cmd(&fleet, work.path());
+    base(&mut cmd);
+    let json2 = work.join("report.json");
+    let out = run(cmd.arg("--out-dir").arg(&raw).arg("--json").arg(&json2));
+    let err = text(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("raw output file(s) could not be written"),
+        "{err}"
+    );
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json2).unwrap()).unwrap();
+    assert_eq!(report["devices"].as_array().unwrap().len(), 4);
+    for f in std::fs::read_dir(&raw).unwrap().flatten() {
+        assert_eq!(f.metadata().unwrap().len(), 1 << 20, "{f:?} is whole");
+    }
+    assert!(temp_files_in(&raw).is_empty());
+    std::fs::remove_dir_all(&raw).unwrap();
+
+    // A disk already full when the run starts: even a small CSV cannot be written.
+    let filler = small.join("filler");
+    let _ = std::fs::write(&filler, vec![0u8; 4 << 20]);
+    let csv_small = small.join("report.csv");
+    let out = run(collect_cmd(&fleet, work.path())
+        .arg("--csv")
+        .arg(&csv_small));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("cannot write the CSV report"), "{err}");
+    assert!(!csv_small.exists());
+    assert!(temp_files_in(&small.0).is_empty());
+}
+
+#[test]
+fn csv_cells_that_a_spreadsheet_would_run_are_neutralised_unless_csv_raw() {
+    let fleet = fleet(1, "");
+    let sim = &fleet.devices()[0];
+    let dir = TempDir::new("csv-formulas");
+    let inv = dir.join("inventory.csv");
+    std::fs::write(
+        &inv,
+        format!(
+            "name,host,port,platform,site,note\n-R1,127.0.0.1,{},{},\"\t=1+1\",@SUM(A1)\n",
+            sim.port,
+            sim.platform.name()
+        ),
+    )
+    .unwrap();
+    let csv_at = |raw: bool| {
+        let csv = dir.join(if raw { "raw.csv" } else { "safe.csv" });
+        let mut cmd = netinv();
+        cmd.args(["collect", "-u", "admin", "--host-key-policy", "off", "-i"])
+            .arg(&inv)
+            .arg("--csv")
+            .arg(&csv)
+            .env("NETINV_PASSWORD", PASSWORD);
+        if raw {
+            cmd.arg("--csv-raw");
+        }
+        let out = run(&mut cmd);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let mut r = csv::Reader::from_path(&csv).unwrap();
+        let headers = r.headers().unwrap().clone();
+        let row = r.records().next().unwrap().unwrap();
+        move |col: &str| row[headers.iter().position(|h| h == col).unwrap()].to_string()
+    };
+    let safe = csv_at(false);
+    assert_eq!(safe("name"), "'-R1");
+    assert_eq!(
+        safe("site"),
+        "'=1+1",
+        "a formula that trimming uncovered, too"
+    );
+    assert_eq!(safe("note"), "'@SUM(A1)");
+    assert_eq!(safe("host"), "127.0.0.1");
+    let raw = csv_at(true);
+    assert_eq!(raw("name"), "-R1");
+    assert_eq!(raw("note"), "@SUM(A1)");
+}
+
+#[test]
+fn a_huge_header_is_checked_in_linear_time_and_huge_values_are_refused() {
+    let dir = TempDir::new("huge-inventory");
+    let inv = dir.join("inventory.csv");
+    let mut header = String::from("host");
+    for i in 0..200_000 {
+        header.push_str(&format!(",c{i}"));
+    }
+    header.push_str(",C7\n127.0.0.1");
+    header.push_str(&",".repeat(200_001));
+    header.push('\n');
+    std::fs::write(&inv, header).unwrap();
+    let started = Instant::now();
+    let out = run(netinv().args(["check", "-i"]).arg(&inv));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stdout).contains("duplicate column (columns 9 and 200002"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    std::fs::write(
+        &inv,
+        format!("name,host\n{},127.0.0.1\n", "n".repeat(5 << 20)),
+    )
+    .unwrap();
+    let out = run(netinv().args(["check", "-i"]).arg(&inv));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stdout).contains("at most 4096 are accepted"),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -4,7 +4,23 @@ use super::{Exporter, Report};
 use crate::collect::Outcome;
 use std::io::Write;
 
-pub struct CsvExporter;
+/// `raw: false` (the default) guards every cell against spreadsheet formulas (OWASP's rule):
+/// a cell that starts, even after leading whitespace, with `=`, `+`, `-`, `@`, tab or CR gets a
+/// `'` in front, so a hostile device (its hostname, version, uptime, an error it printed) or
+/// inventory cannot run a formula on the machine of whoever opens the report. `raw: true`
+/// keeps the bytes for pipelines that read CSV as data.
+pub struct CsvExporter {
+    pub raw: bool,
+}
+
+fn formula_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let starts_formula = |s: &str| s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if starts_formula(cell) || starts_formula(cell.trim_start()) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
 
 pub const COLUMNS: [&str; 17] = [
     "name",
@@ -29,8 +45,22 @@ pub const COLUMNS: [&str; 17] = [
 impl Exporter for CsvExporter {
     fn write(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         let mut w = csv::Writer::from_writer(out);
+        let raw = self.raw;
+        let cell = |c: &str| -> String {
+            if raw {
+                c.to_string()
+            } else {
+                formula_safe(c).into_owned()
+            }
+        };
         let extra = report.extra_columns();
-        w.write_record(COLUMNS.iter().copied().chain(extra.iter().copied()))?;
+        w.write_record(
+            COLUMNS
+                .iter()
+                .copied()
+                .chain(extra.iter().copied())
+                .map(cell),
+        )?;
         for (d, r) in report.rows() {
             let facts = match &r.outcome {
                 Outcome::Collected { facts, .. } => facts.as_deref(),
@@ -66,9 +96,33 @@ impl Exporter for CsvExporter {
             w.write_record(
                 row.iter()
                     .map(String::as_str)
-                    .chain(d.fields.iter().map(|(_, v)| v.as_str())),
+                    .chain(d.fields.iter().map(|(_, v)| v.as_str()))
+                    .map(cell),
             )?;
         }
         w.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::formula_safe;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_get_a_quote_in_front() {
+        for hostile in [
+            "=1+1",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1+1",
+            "\r=1",
+            "  =HYPERLINK(x)",
+        ] {
+            assert_eq!(formula_safe(hostile), format!("'{hostile}"));
+        }
+        for plain in ["R1", "15.2(7)E", "1 day, 2 hours", "", "a=b", "x-y"] {
+            assert_eq!(formula_safe(plain), plain);
+        }
     }
 }

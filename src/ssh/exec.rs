@@ -81,12 +81,15 @@ pub fn run(
                     Ok(0) => break,
                     Ok(n) => {
                         progressed = true;
+                        let (held_out, held_err) = (out.stdout.len(), out.stderr.len());
                         let sink = if stream_id == 0 {
                             &mut out.stdout
                         } else {
                             &mut out.stderr
                         };
-                        let room = max_output.saturating_sub(sink.len());
+                        // One cap for both streams together: what a report holds per command.
+                        let held = held_out + held_err;
+                        let room = max_output.saturating_sub(held);
                         if n > room {
                             out.truncated = true;
                         }
