@@ -144,6 +144,17 @@ impl Record {
         }
     }
 
+    /// The commands a collected device rejected (it was collected by its other commands).
+    pub fn command_warnings(&self) -> impl Iterator<Item = (&str, &DeviceError)> {
+        let outputs = match &self.outcome {
+            Outcome::Collected { outputs, .. } => &outputs[..],
+            Outcome::Failed(_) => &[],
+        };
+        outputs
+            .iter()
+            .filter_map(|o| Some((o.command.as_str(), o.error.as_ref()?)))
+    }
+
     /// The failure, or the warning of a collected device.
     pub fn error(&self) -> Option<&DeviceError> {
         match &self.outcome {
@@ -557,29 +568,31 @@ fn run_exec(
             text.push_str(&clean_exec_output(&out.stderr));
         }
         let text = trim_blank_edges(text);
-        if let Some(p) = choice.known() {
-            if let Some(line) = p.spec().rejection(&text) {
-                return Err(ExecError::Failed(DeviceError::new(
-                    ErrorKind::Command,
-                    format!("`{command}` rejected by the device: {line}"),
-                )));
-            }
-        }
-        if let Some(status) = out.exit_status.filter(|s| *s != 0) {
-            let last = text
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("");
-            return Err(ExecError::Failed(DeviceError::new(
-                ErrorKind::Command,
-                format!("`{command}` exited with status {status}: {}", last.trim()),
-            )));
-        }
+        // A rejected command is that command's error, not the device's: the next one still runs
+        // (each has its own channel) and what the others printed is kept.
+        let rejected = choice
+            .known()
+            .and_then(|p| p.spec().rejection(&text))
+            .map(|line| format!("`{command}` rejected by the device: {line}"));
+        let error = rejected
+            .or_else(|| {
+                let status = out.exit_status.filter(|s| *s != 0)?;
+                let last = text
+                    .lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("");
+                Some(format!(
+                    "`{command}` exited with status {status}: {}",
+                    last.trim()
+                ))
+            })
+            .map(|message| DeviceError::new(ErrorKind::Command, message));
         outputs.push(CommandOutput {
             command,
             output: text,
             truncated: out.truncated,
+            error,
         });
     }
     Ok(outputs)

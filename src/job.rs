@@ -198,6 +198,9 @@ pub fn run(
                 }
                 _ => tracing::info!(elapsed_ms = record.elapsed.as_millis() as u64, "collected"),
             }
+            for (command, w) in record.command_warnings() {
+                tracing::info!(kind = %w.kind, command, "collected, but: {}", w.message);
+            }
             if let (Some(dir), Outcome::Collected { outputs, .. }) = (&out_dir, &record.outcome) {
                 if let Err(e) = dir.write(record.index, outputs) {
                     tracing::error!("cannot write raw output: {e}");
@@ -279,9 +282,11 @@ pub fn run(
             dir.display()
         ));
     }
+    // A rejected command leaves its device collected (exit 0), yet `-q` must still tell.
     let clean = !interrupted
         && report_errors.is_empty()
         && report.records.iter().all(|r| r.is_ok())
+        && report.summary().warnings == 0
         && report.non_compliant() == 0
         && !no_version_anywhere(&report.records);
     if ui.summary == SummaryWhen::Always || !clean {

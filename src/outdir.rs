@@ -34,14 +34,15 @@ impl OutDir {
         })
     }
 
-    /// Write one device's outputs: `<name>.txt`, or with several commands each under a header line.
+    /// Write one device's outputs: `<name>.txt`, or with several commands each under a header
+    /// line. Only what the device answered: a command it rejected has no section.
     pub fn write(&self, index: usize, outputs: &[CommandOutput]) -> std::io::Result<PathBuf> {
         let path = self.dir.join(format!("{}.txt", self.names[index]));
         crate::report::write_atomic(&path, |w| {
             if let [only] = outputs {
                 return w.write_all(only.output.as_bytes());
             }
-            for o in outputs {
+            for o in outputs.iter().filter(|o| o.error.is_none()) {
                 writeln!(w, "===== {} =====", o.command)?;
                 w.write_all(o.output.as_bytes())?;
                 if !o.output.ends_with('\n') {

@@ -277,12 +277,17 @@ fn several_commands_run_in_one_session_and_are_kept_apart() {
                 .filter(|l| l.contains("uptime"))
                 .map(|l| format!("{l}\n"))
                 .collect();
-            assert_eq!(d["outputs"]["show version"], full.as_str(), "{mode}");
             assert_eq!(
-                d["outputs"]["show version | include uptime"],
-                uptime_lines.as_str(),
+                d["outputs"]["show version"],
+                serde_json::json!({"output": full, "error": null}),
                 "{mode}"
             );
+            assert_eq!(
+                d["outputs"]["show version | include uptime"],
+                serde_json::json!({"output": uptime_lines, "error": null}),
+                "{mode}"
+            );
+            assert_eq!(d["warnings"], serde_json::json!([]), "{mode}");
             assert_eq!(
                 d["output"],
                 full.as_str(),
@@ -291,6 +296,93 @@ fn several_commands_run_in_one_session_and_are_kept_apart() {
             assert!(
                 d["facts"]["version"].is_string(),
                 "facts come from the version command"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_rejected_second_command_keeps_the_first_its_facts_and_raw_file_with_a_warning() {
+    // The simulated devices reject every command they do not know; `show inventory` is one.
+    let fleet = ios_fleet(2, 83);
+    for mode in ["exec", "shell"] {
+        let dir = TempDir::new("rejected-second");
+        let (csv, raw) = (dir.join("report.csv"), dir.join("raw"));
+        let (code, report) = collect(
+            &fleet.inventory_csv(),
+            &[
+                "--mode",
+                mode,
+                "-c",
+                "show version",
+                "-c",
+                "show inventory",
+                "--csv",
+                csv.to_str().unwrap(),
+                "--out-dir",
+                raw.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(code, 0, "{mode}: every device was collected: {report}");
+        assert_eq!(report["summary"]["ok"], 2, "{mode}");
+        assert_eq!(report["summary"]["warnings"], 2, "{mode}");
+        let table = std::fs::read_to_string(&csv).unwrap();
+        let mut rows = table.lines();
+        let header: Vec<&str> = rows.next().unwrap().split(',').collect();
+        assert_eq!(
+            header.last(),
+            Some(&"warnings"),
+            "{mode}: the new column comes after every existing one"
+        );
+        assert_eq!(header[..4], ["name", "host", "port", "platform"]);
+        for (i, d) in report["devices"].as_array().unwrap().iter().enumerate() {
+            let name = d["name"].as_str().unwrap();
+            let version = netinv::ssh::text::trim_blank_edges(fleet.version_output(i).unwrap());
+            assert_eq!(d["status"], "ok", "{mode}: {d}");
+            assert_eq!(d["error"], Value::Null, "{mode}");
+            assert_eq!(
+                d["facts"]["version"], d["fields"]["expect_version"],
+                "{mode}"
+            );
+            assert_eq!(
+                d["output"],
+                version.as_str(),
+                "{mode}: `output` is the first command's"
+            );
+            assert_eq!(
+                d["outputs"]["show version"],
+                serde_json::json!({"output": version, "error": null}),
+                "{mode}"
+            );
+            let rejected = &d["outputs"]["show inventory"]["error"];
+            assert_eq!(rejected["kind"], "command", "{mode}: {d}");
+            assert!(
+                rejected["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Invalid input"),
+                "{mode}: {rejected}"
+            );
+            assert_eq!(
+                d["warnings"],
+                serde_json::json!([{
+                    "command": "show inventory",
+                    "kind": "command",
+                    "message": rejected["message"],
+                }]),
+                "{mode}"
+            );
+            let file = std::fs::read_to_string(raw.join(format!("{name}.txt"))).unwrap();
+            assert_eq!(
+                file,
+                format!("===== show version =====\n{version}"),
+                "{mode}: the raw file holds what the device answered, and only that"
+            );
+            let row = rows.next().unwrap();
+            assert!(
+                row.starts_with(&format!("{name},"))
+                    && row.ends_with("`show inventory` rejected by the device: % Invalid input detected at '^' marker."),
+                "{mode}: {row}"
             );
         }
     }

@@ -784,9 +784,17 @@ fn eof_in_the_middle_of_output_is_a_protocol_error() {
 }
 
 #[test]
-fn an_error_pattern_in_the_output_is_a_command_error_quoting_the_line() {
+fn an_error_pattern_in_the_output_is_that_commands_error_quoting_the_line() {
     let mut dev = cisco("R1#").login();
-    let err = run(&mut dev, Some(Platform::CiscoIos), &["show verison"]).expect_err("rejected");
+    let out = run(
+        &mut dev,
+        Some(Platform::CiscoIos),
+        &["show verison", "show version"],
+    )
+    .expect("the session goes on after a rejected command");
+    assert_eq!(out.outputs[1].output, ios_version());
+    assert_eq!(out.outputs[1].error, None);
+    let err = out.outputs[0].error.as_ref().expect("rejected");
     assert_eq!(err.kind, ErrorKind::Command, "{err}");
     assert!(err.message.contains("`show verison`"), "{err}");
     assert!(

@@ -42,6 +42,18 @@ pub const COLUMNS: [&str; 17] = [
     "transport",
 ];
 
+/// The commands a collected device rejected, after every other column.
+pub const WARNINGS: &str = "warnings";
+
+/// Each rejected command's message (it names the command), `; `-separated.
+fn warnings(r: &crate::collect::Record) -> String {
+    let all: Vec<String> = r
+        .command_warnings()
+        .map(|(_, e)| e.message.clone())
+        .collect();
+    all.join("; ")
+}
+
 impl Exporter for CsvExporter {
     fn write(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         let mut w = csv::Writer::from_writer(out);
@@ -54,11 +66,13 @@ impl Exporter for CsvExporter {
             }
         };
         let extra = report.extra_columns();
+        // Last, after the inventory's columns: every column before it keeps its place.
         w.write_record(
             COLUMNS
                 .iter()
                 .copied()
                 .chain(extra.iter().copied())
+                .chain([WARNINGS])
                 .map(cell),
         )?;
         for (d, r) in report.rows() {
@@ -97,6 +111,7 @@ impl Exporter for CsvExporter {
                 row.iter()
                     .map(String::as_str)
                     .chain(d.fields.iter().map(|(_, v)| v.as_str()))
+                    .chain([warnings(r).as_str()])
                     .map(cell),
             )?;
         }

@@ -47,6 +47,8 @@ struct SummaryView {
     failed: usize,
     /// Invalid inventory rows left out under `--skip-invalid`.
     skipped: usize,
+    /// Collected devices that rejected one of the other commands.
+    warnings: usize,
     by_error: Map<String, Value>,
     versions: Map<String, Value>,
     /// platform → verdict → devices, when the run had a policy.
@@ -75,6 +77,8 @@ struct DeviceView<'a> {
     output: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     outputs: Option<Outputs<'a>>,
+    /// Commands a collected device rejected: `{command, kind, message}` each.
+    warnings: Vec<WarningView<'a>>,
     truncated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     compliance: Option<&'a crate::audit::Compliance>,
@@ -132,6 +136,14 @@ impl Serialize for Devices<'_> {
                     index: r.index,
                     outputs,
                 }),
+                warnings: r
+                    .command_warnings()
+                    .map(|(command, e)| WarningView {
+                        command,
+                        kind: e.kind.as_str(),
+                        message: &e.message,
+                    })
+                    .collect(),
                 truncated: outputs.iter().any(|o| o.truncated),
                 compliance: report.compliance.as_ref().map(|c| &c[r.index]),
                 ssh: r.ssh.as_deref(),
@@ -150,7 +162,14 @@ enum FactsView<'a> {
     LastKnown(&'a crate::audit::saved::SavedFacts),
 }
 
-/// `{command: output}` for a device that ran several commands.
+#[derive(Serialize)]
+struct WarningView<'a> {
+    command: &'a str,
+    kind: &'static str,
+    message: &'a str,
+}
+
+/// `{command: {output, error}}` for a device that ran several commands.
 struct Outputs<'a> {
     report: &'a Report<'a>,
     index: usize,
@@ -164,10 +183,23 @@ impl Serialize for Outputs<'_> {
             let text = (self.report)
                 .output_text(self.index, k, &o.output)
                 .map_err(S::Error::custom)?;
-            map.serialize_entry(&o.command, &text)?;
+            map.serialize_entry(
+                &o.command,
+                &CommandView {
+                    output: text,
+                    error: o.error.as_ref(),
+                },
+            )?;
         }
         map.end()
     }
+}
+
+/// One command's result: what it printed, and whether the device rejected it.
+#[derive(Serialize)]
+struct CommandView<'a> {
+    output: Cow<'a, str>,
+    error: Option<&'a crate::error::DeviceError>,
 }
 
 /// The inventory's extra columns, `{column: value}` in header order.
@@ -226,6 +258,7 @@ impl Exporter for JsonExporter {
                 ok: summary.ok,
                 failed: summary.failed,
                 skipped: summary.skipped,
+                warnings: summary.warnings,
                 by_error: summary
                     .by_error
                     .iter()

@@ -51,6 +51,8 @@ pub struct Summary {
     pub failed: usize,
     /// Not contacted: invalid rows under `--skip-invalid` (not counted in `failed`).
     pub skipped: usize,
+    /// Collected devices that rejected one of their other commands.
+    pub warnings: usize,
     /// Failures and warnings by kind.
     pub by_error: BTreeMap<ErrorKind, usize>,
     /// platform → version → devices, from collected facts.
@@ -150,6 +152,9 @@ impl<'a> Report<'a> {
             }
             if let Some(e) = r.error() {
                 *s.by_error.entry(e.kind).or_default() += 1;
+            }
+            if r.command_warnings().next().is_some() {
+                s.warnings += 1;
             }
             if let (Some(p), Outcome::Collected { facts: Some(f), .. }) = (r.platform, &r.outcome) {
                 if let Some(v) = &f.version {

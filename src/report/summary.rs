@@ -28,11 +28,16 @@ pub fn print_summary(report: &Report, out: &mut dyn Write) -> std::io::Result<()
     };
     writeln!(
         out,
-        "\n{} devices in {:.1}s ({:.1} devices/s): {} ok, {} failed{}{}",
+        "\n{} devices in {:.1}s ({:.1} devices/s): {} ok{}, {} failed{}{}",
         s.total,
         secs,
         rate,
         s.ok,
+        if s.warnings > 0 {
+            format!(" ({} with warnings)", s.warnings)
+        } else {
+            String::new()
+        },
         s.failed,
         if s.skipped > 0 {
             format!(", {} skipped (invalid inventory rows)", s.skipped)
@@ -66,16 +71,21 @@ pub fn print_summary(report: &Report, out: &mut dyn Write) -> std::io::Result<()
             _ => "failed",
         };
         writeln!(out, "\n{label}: {kind} ({})", lines.len())?;
-        for l in lines.iter().take(NAMED_PER_KIND) {
-            writeln!(out, "  {l}")?;
-        }
-        if lines.len() > NAMED_PER_KIND {
-            writeln!(
-                out,
-                "  ... and {} more (see the report)",
-                lines.len() - NAMED_PER_KIND
-            )?;
-        }
+        print_named(lines, out)?;
+    }
+
+    let rejected: Vec<String> = report
+        .rows()
+        .flat_map(|(d, r)| r.command_warnings().map(move |(_, e)| (d, e)))
+        .map(|(d, e)| format!("{}: {}", d.name, e.message))
+        .collect();
+    if !rejected.is_empty() {
+        writeln!(
+            out,
+            "\nwarning: command ({} collected device(s) rejected another of their commands)",
+            s.warnings
+        )?;
+        print_named(&rejected, out)?;
     }
 
     if !s.versions.is_empty() {
@@ -90,6 +100,21 @@ pub fn print_summary(report: &Report, out: &mut dyn Write) -> std::io::Result<()
     }
     if let Some(verdicts) = &report.compliance {
         print_compliance(report, verdicts, out)?;
+    }
+    Ok(())
+}
+
+/// The first few lines of a section, then how many more the report has.
+fn print_named(lines: &[String], out: &mut dyn Write) -> std::io::Result<()> {
+    for l in lines.iter().take(NAMED_PER_KIND) {
+        writeln!(out, "  {l}")?;
+    }
+    if lines.len() > NAMED_PER_KIND {
+        writeln!(
+            out,
+            "  ... and {} more (see the report)",
+            lines.len() - NAMED_PER_KIND
+        )?;
     }
     Ok(())
 }

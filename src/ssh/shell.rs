@@ -67,6 +67,9 @@ pub struct CommandOutput {
     pub command: String,
     pub output: String,
     pub truncated: bool,
+    /// The device rejected this command (`output` is what it answered). One rejected command
+    /// does not end the session: the others' outputs are kept.
+    pub error: Option<DeviceError>,
 }
 
 /// What a session produced.
@@ -321,10 +324,11 @@ fn drive(d: &mut Driver, req: &ShellRequest, banner: &str) -> Result<ShellOutcom
                 d.command(cmd, req.max_output)?
             }
         };
+        let mut out = out;
         if let Some(line) = first_error(&pats.errors, &out.output) {
-            return Err(d.redacted(
+            out.error = Some(d.redacted(
                 ErrorKind::Command,
-                format!("the device rejected `{cmd}`: {line}"),
+                format!("`{cmd}` rejected by the device: {line}"),
             ));
         }
         outputs.push(out);
@@ -1054,6 +1058,7 @@ impl<'a> Driver<'a> {
             command: cmd.to_string(),
             output,
             truncated,
+            error: None,
         }
     }
 
