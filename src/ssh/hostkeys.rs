@@ -2,15 +2,24 @@
 //!
 //! The file is read once into memory (libssh2's own reader would re-read it per device) and new
 //! keys are appended under a lock, so ten thousand devices cost one read and one append each.
+//! Lines mean what they mean to OpenSSH (sshd(8), "SSH_KNOWN_HOSTS FILE FORMAT"): patterns with
+//! `*`, `?` and `!`, `[host]:port`, hashed names, several keys per host, `@revoked` keys refused
+//! whatever else the file says, and `@cert-authority` lines, which netinv cannot use (it does not
+//! verify host certificates) and says so rather than ignoring them.
 
-use super::sha1::hmac_sha1;
+use super::algorithms::wildcard_match;
 use crate::cli::HostKeyPolicy;
 use crate::error::{DeviceError, ErrorKind};
-use std::collections::{HashMap, HashSet};
+use base64ct::{Base64Unpadded, Encoding};
+use hmac::{Hmac, KeyInit, Mac};
+use sha1::Sha1;
+use ssh_key::known_hosts::{Entry, HostPatterns, Marker};
+use ssh_key::PublicKey;
+use std::collections::HashMap;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// A host key as the server presented it.
 pub struct PresentedKey<'a> {
@@ -28,7 +37,9 @@ impl<'a> PresentedKey<'a> {
             blob,
             fingerprint: format!(
                 "SHA256:{}",
-                sha256.map(base64_nopad).unwrap_or_else(|| "?".into())
+                sha256
+                    .map(Base64Unpadded::encode_string)
+                    .unwrap_or_else(|| "?".into())
             ),
         }
     }
@@ -39,91 +50,149 @@ pub struct HostKeyStore {
     policy: HostKeyPolicy,
     file: Option<PathBuf>,
     known: Mutex<Known>,
+    /// Lines of the file that could not be used, for one warning at the start of the run.
+    skipped: Vec<usize>,
 }
 
-/// (key type, base64 key)
-type KeyEntry = (String, String);
+/// One usable known_hosts line.
+#[derive(Debug)]
+struct Line {
+    /// 1-based line number in the file (0 for keys recorded during this run).
+    number: usize,
+    marker: Option<Marker>,
+    hosts: Hosts,
+    kind: String,
+    blob: Vec<u8>,
+}
+
+#[derive(Debug)]
+enum Hosts {
+    Patterns(Vec<String>),
+    /// `|1|base64(salt)|base64(HMAC-SHA1(salt, name))`
+    Hashed {
+        salt: Vec<u8>,
+        hash: [u8; 20],
+    },
+}
+
+impl Hosts {
+    /// OpenSSH's rule for a pattern list: a matching negated pattern rules the line out, else
+    /// any matching positive pattern rules it in. Host names compare case-insensitively.
+    fn matches(&self, name: &str) -> bool {
+        match self {
+            Hosts::Hashed { salt, hash } => {
+                let Ok(mut mac) = Hmac::<Sha1>::new_from_slice(salt) else {
+                    return false;
+                };
+                mac.update(name.as_bytes());
+                mac.verify_slice(hash).is_ok()
+            }
+            Hosts::Patterns(list) => {
+                let mut any = false;
+                for p in list {
+                    match p.strip_prefix('!') {
+                        Some(neg) if wildcard_match(neg, name) => return false,
+                        Some(_) => {}
+                        None => any |= wildcard_match(p, name),
+                    }
+                }
+                any
+            }
+        }
+    }
+
+    /// The one name this line is for when it has no wildcard, negation or hash: such lines
+    /// are found through an index instead of being tried one by one.
+    fn exact(&self) -> Option<Vec<String>> {
+        match self {
+            Hosts::Patterns(list)
+                if list
+                    .iter()
+                    .all(|p| !p.contains(['*', '?']) && !p.starts_with('!')) =>
+            {
+                Some(list.iter().map(|p| p.to_ascii_lowercase()).collect())
+            }
+            _ => None,
+        }
+    }
+}
 
 #[derive(Default)]
 struct Known {
-    /// host pattern (`host` or `[host]:port`) → its keys.
-    plain: HashMap<String, Vec<KeyEntry>>,
-    /// Hashed entries (OpenSSH's `HashKnownHosts yes`, the default on Debian and Ubuntu), not yet
-    /// matched to a pattern: each has its own salt, so a pattern is tried against all of them.
-    hashed: Vec<HashedEntry>,
-    /// Patterns already tried against `hashed` (their matches moved into `plain`).
-    resolved: HashSet<String>,
-    /// The line of the file each key was read from, so a changed key can be pointed at.
-    lines: HashMap<KeyEntry, usize>,
-}
-
-struct HashedEntry {
-    salt: Vec<u8>,
-    hash: [u8; 20],
-    key: KeyEntry,
+    lines: Vec<Line>,
+    /// Lowercased exact name → indices into `lines`.
+    exact: HashMap<String, Vec<usize>>,
+    /// Lines with wildcards, negations or hashed names: tried against every name looked up.
+    scanned: Vec<usize>,
+    /// Name → the lines that apply to it, once worked out.
+    cache: HashMap<String, Arc<[usize]>>,
 }
 
 impl Known {
-    /// The keys recorded for `pat`, plain or hashed.
-    fn entries(&mut self, pat: &str) -> Option<&Vec<KeyEntry>> {
-        if !self.hashed.is_empty() && self.resolved.insert(pat.to_string()) {
-            let matched: Vec<KeyEntry> = self
-                .hashed
-                .iter()
-                .filter(|h| hmac_sha1(&h.salt, pat.as_bytes()) == h.hash)
-                .map(|h| h.key.clone())
-                .collect();
-            if !matched.is_empty() {
-                self.plain
-                    .entry(pat.to_string())
-                    .or_default()
-                    .extend(matched);
+    fn add(&mut self, line: Line) {
+        let i = self.lines.len();
+        match line.hosts.exact() {
+            Some(names) => {
+                for n in names {
+                    self.cache.remove(&n);
+                    self.exact.entry(n).or_default().push(i);
+                }
+            }
+            None => {
+                self.cache.clear();
+                self.scanned.push(i);
             }
         }
-        self.plain.get(pat)
+        self.lines.push(line);
+    }
+
+    /// The lines that apply to `name` (`host` or `[host]:port`), in file order.
+    fn lines_for(&mut self, name: &str) -> Arc<[usize]> {
+        let key = name.to_ascii_lowercase();
+        if let Some(hit) = self.cache.get(&key) {
+            return Arc::clone(hit);
+        }
+        let mut found: Vec<usize> = self.exact.get(&key).cloned().unwrap_or_default();
+        found.extend(
+            self.scanned
+                .iter()
+                .copied()
+                .filter(|&i| self.lines[i].hosts.matches(&key)),
+        );
+        found.sort_unstable();
+        let found: Arc<[usize]> = found.into();
+        self.cache.insert(key, Arc::clone(&found));
+        found
     }
 }
 
 impl HostKeyStore {
-    /// Read the known_hosts file once. A missing file is fine (nothing known yet).
+    /// Read the known_hosts file once. A missing file is fine (nothing known yet); lines that
+    /// cannot be used (bad base64, unknown marker, bytes that are not UTF-8 in a key) are
+    /// skipped, as OpenSSH skips them, and named once in a warning.
     pub fn load(policy: HostKeyPolicy, file: Option<PathBuf>) -> std::io::Result<Self> {
         let mut known = Known::default();
+        let mut skipped = Vec::new();
         if policy != HostKeyPolicy::Off {
             if let Some(path) = &file {
-                match std::fs::read_to_string(path) {
-                    Ok(text) => {
-                        for (i, line) in text.lines().enumerate() {
-                            let mut f = line.split_whitespace();
-                            if let (Some(_), Some(kind), Some(key)) = (f.next(), f.next(), f.next())
-                            {
-                                known
-                                    .lines
-                                    .entry((kind.to_string(), key.to_string()))
-                                    .or_insert(i + 1);
-                            }
-                        }
-                        for (hosts, kind, key) in parse_known_hosts(&text) {
-                            let entry = (kind.to_string(), key.to_string());
-                            match hosts {
-                                Hosts::Patterns(list) => {
-                                    for h in list.split(',') {
-                                        known
-                                            .plain
-                                            .entry(h.to_string())
-                                            .or_default()
-                                            .push(entry.clone());
-                                    }
-                                }
-                                Hosts::Hashed { salt, hash } => known.hashed.push(HashedEntry {
-                                    salt,
-                                    hash,
-                                    key: entry,
-                                }),
+                match std::fs::read(path) {
+                    Ok(bytes) => {
+                        for parsed in parse_known_hosts(&bytes) {
+                            match parsed {
+                                Ok(line) => known.add(line),
+                                Err(number) => skipped.push(number),
                             }
                         }
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                     Err(e) => return Err(e),
+                }
+                if !skipped.is_empty() {
+                    tracing::warn!(
+                        "{}: skipped unreadable known_hosts lines {}",
+                        path.display(),
+                        summarize(&skipped)
+                    );
                 }
             }
         }
@@ -131,6 +200,7 @@ impl HostKeyStore {
             policy,
             file,
             known: Mutex::new(known),
+            skipped,
         })
     }
 
@@ -138,34 +208,41 @@ impl HostKeyStore {
         self.policy
     }
 
-    /// Key types already known for this host, in the names libssh2 uses for its host-key
-    /// preference, so the server is asked for the type we can verify: libssh2 reports a key
-    /// of another type as a mismatch.
+    /// Line numbers of known_hosts lines that could not be used.
+    pub fn skipped_lines(&self) -> &[usize] {
+        &self.skipped
+    }
+
+    /// Host key algorithms that can verify the keys known for this host, in the names libssh2
+    /// uses, so the server is asked for a type we can check. None when nothing is known.
     pub fn preferred_algorithms(&self, host: &str, port: u16) -> Option<Vec<String>> {
         if self.policy == HostKeyPolicy::Off {
             return None;
         }
         let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        let entries = known.entries(&pattern(host, port))?;
-        let mut algs: Vec<&str> = Vec::new();
-        for (kind, _) in entries {
+        let found = known.lines_for(&pattern(host, port));
+        let mut algs: Vec<String> = Vec::new();
+        for line in found.iter().map(|&i| &known.lines[i]) {
+            if line.marker.is_some() {
+                continue;
+            }
             // An RSA key can sign with three algorithms; every other type names its own.
-            let names: &[&str] = match kind.as_str() {
+            let names: &[&str] = match line.kind.as_str() {
                 "ssh-rsa" => &["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"],
                 "ssh-ed25519"
                 | "ecdsa-sha2-nistp256"
                 | "ecdsa-sha2-nistp384"
                 | "ecdsa-sha2-nistp521"
-                | "ssh-dss" => &[kind.as_str()][..],
+                | "ssh-dss" => &[line.kind.as_str()][..],
                 _ => &[],
             };
             for n in names {
-                if !algs.contains(n) {
-                    algs.push(n);
+                if !algs.iter().any(|a| a == n) {
+                    algs.push(n.to_string());
                 }
             }
         }
-        (!algs.is_empty()).then(|| algs.into_iter().map(String::from).collect())
+        (!algs.is_empty()).then_some(algs)
     }
 
     /// Judge the presented key; under accept-new, record an unknown one.
@@ -174,85 +251,113 @@ impl HostKeyStore {
             return Ok(());
         }
         let pat = pattern(host, port);
-        let b64 = base64(key.blob);
+        let presented = canonical_blob(key.blob);
         let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        let (exact, same_type, other_types) = match known.entries(&pat) {
-            Some(entries) => {
-                let mut types: Vec<String> = entries.iter().map(|(k, _)| k.to_string()).collect();
-                types.dedup();
-                (
-                    entries.iter().any(|(k, v)| *k == key.kind && *v == b64),
-                    entries.iter().find(|(k, _)| *k == key.kind).cloned(),
-                    types,
-                )
-            }
-            None => (false, None, Vec::new()),
+        let found = known.lines_for(&pat);
+        let lines: Vec<&Line> = found.iter().map(|&i| &known.lines[i]).collect();
+        let fail = |msg: String| Err(DeviceError::new(ErrorKind::HostKey, msg));
+        let file = self
+            .file
+            .as_ref()
+            .map(|f| f.display().to_string())
+            .unwrap_or_else(|| "known_hosts".into());
+        // Where a line came from, so the operator can go straight to it.
+        let at = |number: usize| match number {
+            0 => format!("{file} (recorded during this run)"),
+            n => format!("{file} line {n}"),
         };
-        if exact {
+
+        if let Some(l) = lines
+            .iter()
+            .find(|l| l.marker == Some(Marker::Revoked) && l.blob == presented)
+        {
+            return fail(format!(
+                "host key for {pat} is REVOKED: the server presented {} {}, which {} marks \
+                 @revoked; refusing it whatever the policy",
+                key.kind,
+                key.fingerprint,
+                at(l.number)
+            ));
+        }
+        let plain: Vec<&&Line> = lines.iter().filter(|l| l.marker.is_none()).collect();
+        if plain.iter().any(|l| l.blob == presented) {
             return Ok(());
         }
-        if let Some(old) = same_type {
-            let file = self
-                .file
-                .as_ref()
-                .map(|f| f.display().to_string())
-                .unwrap_or_else(|| "known_hosts".into());
-            let at = match known.lines.get(&old) {
-                Some(n) => format!("{file} line {n}"),
-                None => format!("{file} (recorded during this run)"),
-            };
-            return Err(DeviceError::new(
-                ErrorKind::HostKey,
-                format!(
-                    "HOST KEY CHANGED for {pat}: the server presented {} {} which does not \
-                     match the key recorded in {at}; possible man-in-the-middle — verify \
-                     the new key, then remove the old entry (ssh-keygen -R '{pat}' -f {file})",
-                    key.kind, key.fingerprint
-                ),
+        if let Some(old) = plain.iter().find(|l| l.kind == key.kind) {
+            return fail(format!(
+                "HOST KEY CHANGED for {pat}: the server presented {} {} which does not \
+                 match the key recorded in {}; possible man-in-the-middle — verify \
+                 the new key, then remove the old entry (ssh-keygen -R '{pat}' -f {file})",
+                key.kind,
+                key.fingerprint,
+                at(old.number)
             ));
         }
         // Known, but under other key types only: like a changed key, never recorded on first
         // sight (that would let anyone who can answer for the host add a key).
-        if !other_types.is_empty() {
-            return Err(DeviceError::new(
-                ErrorKind::HostKey,
-                format!(
-                    "host key for {pat} not verifiable: known_hosts has only {} keys for it, \
-                     the server presented {} {}; verify the new key, then replace the old entry",
-                    other_types.join(","),
-                    key.kind,
-                    key.fingerprint
-                ),
+        if !plain.is_empty() {
+            let mut types: Vec<&str> = plain.iter().map(|l| l.kind.as_str()).collect();
+            types.dedup();
+            return fail(format!(
+                "host key for {pat} not verifiable: known_hosts has only {} keys for it, \
+                 the server presented {} {}; verify the new key, then replace the old entry",
+                types.join(","),
+                key.kind,
+                key.fingerprint
             ));
         }
-        match self.policy {
-            HostKeyPolicy::Strict => Err(DeviceError::new(
-                ErrorKind::HostKey,
-                format!(
-                    "unknown host key for {pat} ({} {}); policy is strict — add it to known_hosts \
-                     or use --host-key-policy accept-new",
-                    key.kind, key.fingerprint
-                ),
-            )),
-            _ => {
-                known
-                    .plain
-                    .entry(pat.clone())
-                    .or_default()
-                    .push((key.kind.clone(), b64.clone()));
-                if let Some(path) = &self.file {
-                    append_line(path, &format!("{pat} {} {b64}\n", key.kind)).map_err(|e| {
-                        DeviceError::new(
-                            ErrorKind::HostKey,
-                            format!("cannot record host key in {}: {e}", path.display()),
-                        )
-                    })?;
-                }
-                tracing::info!(fingerprint = %key.fingerprint, "recorded new host key");
-                Ok(())
-            }
+        if let Some(l) = lines
+            .iter()
+            .find(|l| l.marker == Some(Marker::CertAuthority))
+        {
+            return fail(format!(
+                "{pat} is trusted through a certificate authority ({}, \
+                 @cert-authority), and netinv does not verify host certificates; add the host's \
+                 own key ({} {}) to known_hosts after checking it",
+                at(l.number),
+                key.kind,
+                key.fingerprint
+            ));
         }
+        if self.policy == HostKeyPolicy::Strict {
+            return fail(format!(
+                "unknown host key for {pat} ({} {}); policy is strict — add it to known_hosts \
+                 or use --host-key-policy accept-new",
+                key.kind, key.fingerprint
+            ));
+        }
+        if let Some(path) = &self.file {
+            let line = format!(
+                "{pat} {} {}\n",
+                key.kind,
+                base64ct::Base64::encode_string(key.blob)
+            );
+            append_line(path, &line).map_err(|e| {
+                DeviceError::new(
+                    ErrorKind::HostKey,
+                    format!("cannot record host key in {}: {e}", path.display()),
+                )
+            })?;
+        }
+        known.add(Line {
+            number: 0,
+            marker: None,
+            hosts: Hosts::Patterns(vec![pat]),
+            kind: key.kind.clone(),
+            blob: presented,
+        });
+        tracing::info!(fingerprint = %key.fingerprint, "recorded new host key");
+        Ok(())
     }
+}
+
+/// A key blob as ssh-key would encode it, so that a presented key and a parsed line compare
+/// equal whatever encoding details the server chose; the bytes as they are when ssh-key
+/// cannot read the type.
+fn canonical_blob(blob: &[u8]) -> Vec<u8> {
+    PublicKey::from_bytes(blob)
+        .and_then(|k| k.to_bytes())
+        .unwrap_or_else(|_| blob.to_vec())
 }
 
 fn append_line(path: &std::path::Path, line: &str) -> std::io::Result<()> {
@@ -274,55 +379,64 @@ pub fn pattern(host: &str, port: u16) -> String {
     }
 }
 
-/// Who a known_hosts line is for.
-#[derive(Debug, PartialEq, Eq)]
-enum Hosts<'t> {
-    /// `host1,[host2]:2222`
-    Patterns(&'t str),
-    /// `|1|base64(salt)|base64(HMAC-SHA1(salt, pattern))`
-    Hashed { salt: Vec<u8>, hash: [u8; 20] },
-}
-
-/// (hosts, key type, base64 key) for each entry. Markers (`@revoked`, `@cert-authority`),
-/// comments and malformed hashed entries are skipped.
-fn parse_known_hosts(text: &str) -> Vec<(Hosts<'_>, &str, &str)> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('@'))
-        .filter_map(|l| {
-            let mut it = l.split_whitespace();
-            let (hosts, kind, key) = (it.next()?, it.next()?, it.next()?);
-            let hosts = match hosts.strip_prefix("|1|") {
-                Some(rest) => {
-                    let (salt, hash) = rest.split_once('|')?;
-                    Hosts::Hashed {
-                        salt: base64_decode(salt)?,
-                        hash: base64_decode(hash)?.try_into().ok()?,
-                    }
-                }
-                None if hosts.starts_with('|') => return None,
-                None => Hosts::Patterns(hosts),
-            };
-            Some((hosts, kind, key))
-        })
-        .collect()
-}
-
-/// Standard base64 with optional padding; None on anything else.
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim_end_matches('=');
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in text.bytes() {
-        let v = B64.iter().position(|&b| b == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
+/// Each line of the file: a usable entry, or the number of a line that cannot be used.
+/// Comments and blank lines are neither. Bytes that are not UTF-8 are replaced before
+/// parsing: in a comment they change nothing, in a pattern they match nothing, in a key they
+/// make the line unusable — as with OpenSSH, which reads such files.
+fn parse_known_hosts(bytes: &[u8]) -> Vec<Result<Line, usize>> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
         }
+        // ssh-key splits fields on single spaces; OpenSSH allows any run of blanks.
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let entry = fields
+            .join(" ")
+            .parse::<Entry>()
+            .ok()
+            .and_then(|e| line_of(i + 1, &e));
+        out.push(entry.ok_or(i + 1));
     }
-    Some(out)
+    out
+}
+
+fn line_of(number: usize, entry: &Entry) -> Option<Line> {
+    let key = entry.public_key();
+    Some(Line {
+        number,
+        marker: entry.marker().copied(),
+        hosts: match entry.host_patterns() {
+            HostPatterns::Patterns(list) => Hosts::Patterns(list.clone()),
+            HostPatterns::HashedName { salt, hash } => Hosts::Hashed {
+                salt: salt.clone(),
+                hash: *hash,
+            },
+        },
+        kind: key.algorithm().as_str().to_string(),
+        blob: key.to_bytes().ok()?,
+    })
+}
+
+/// "3, 7-9, 12" for a sorted list of line numbers.
+fn summarize(lines: &[usize]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let mut j = i;
+        while j + 1 < lines.len() && lines[j + 1] == lines[j] + 1 {
+            j += 1;
+        }
+        parts.push(if i == j {
+            lines[i].to_string()
+        } else {
+            format!("{}-{}", lines[i], lines[j])
+        });
+        i = j + 1;
+    }
+    parts.join(", ")
 }
 
 /// The key type is the first length-prefixed string of an SSH public key blob.
@@ -332,102 +446,146 @@ fn key_type_of(blob: &[u8]) -> Option<String> {
     String::from_utf8(name.to_vec()).ok()
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// Standard base64 with padding, as known_hosts stores keys.
-pub fn base64(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// Base64 without padding, as OpenSSH prints SHA256 fingerprints.
-pub fn base64_nopad(data: &[u8]) -> String {
-    base64(data).trim_end_matches('=').to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn base64_matches_the_rfc_4648_test_vectors() {
-        for (plain, enc) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(plain.as_bytes()), enc);
+    /// Real keys (ssh-keygen -t ed25519), so ssh-key parses them as a server's would be.
+    const K1: &str = "AAAAC3NzaC1lZDI1NTE5AAAAIKcvRyIY9Dj7OMysub1EccgBCnqknn/C+V65YVY6ys6d";
+    const K2: &str = "AAAAC3NzaC1lZDI1NTE5AAAAIEL21+ycsg3oRvjKbhsqmwkngAvJ/wdEVHdi66SmewrY";
+
+    fn blob(b64: &str) -> Vec<u8> {
+        base64ct::Base64::decode_vec(b64).unwrap()
+    }
+
+    fn store(policy: HostKeyPolicy, text: &str) -> HostKeyStore {
+        let mut known = Known::default();
+        let mut skipped = Vec::new();
+        for l in parse_known_hosts(text.as_bytes()) {
+            match l {
+                Ok(l) => known.add(l),
+                Err(n) => skipped.push(n),
+            }
         }
-        assert_eq!(base64_nopad(b"f"), "Zg");
+        HostKeyStore {
+            policy,
+            file: None,
+            known: Mutex::new(known),
+            skipped,
+        }
+    }
+
+    fn check(s: &HostKeyStore, host: &str, port: u16, key: &str) -> Result<(), DeviceError> {
+        let b = blob(key);
+        s.verify(host, port, &PresentedKey::new(&b, Some(b"fp")))
     }
 
     #[test]
     fn a_non_standard_port_is_never_matched_by_a_port_less_entry() {
-        let store = HostKeyStore {
-            policy: HostKeyPolicy::Strict,
-            file: None,
-            known: Mutex::new(Known {
-                plain: HashMap::from([(
-                    "10.0.0.1".to_string(),
-                    vec![(
-                        "ssh-ed25519".to_string(),
-                        base64(b"\0\0\0\x0bssh-ed25519KEY"),
-                    )],
-                )]),
-                ..Known::default()
-            }),
-        };
-        let blob = b"\0\0\0\x0bssh-ed25519KEY";
-        let key = PresentedKey::new(blob, Some(b"x"));
-        assert!(store.verify("10.0.0.1", 22, &key).is_ok());
-        let err = store.verify("10.0.0.1", 2222, &key).unwrap_err();
-        assert_eq!(err.kind, ErrorKind::HostKey);
+        let s = store(
+            HostKeyPolicy::Strict,
+            &format!("10.0.0.1 ssh-ed25519 {K1}\n"),
+        );
+        assert!(check(&s, "10.0.0.1", 22, K1).is_ok());
+        assert_eq!(
+            check(&s, "10.0.0.1", 2222, K1).unwrap_err().kind,
+            ErrorKind::HostKey
+        );
     }
 
     #[test]
     fn a_changed_key_fails_and_names_the_new_fingerprint() {
-        let store = HostKeyStore {
-            policy: HostKeyPolicy::AcceptNew,
-            file: None,
-            known: Mutex::new(Known::default()),
-        };
-        let old = PresentedKey::new(b"\0\0\0\x0bssh-ed25519OLD", Some(b"old"));
-        let new = PresentedKey::new(b"\0\0\0\x0bssh-ed25519NEW", Some(b"new"));
-        store
-            .verify("r1", 22, &old)
-            .expect("first sight is recorded");
-        store.verify("r1", 22, &old).expect("same key matches");
-        let err = store.verify("r1", 22, &new).unwrap_err();
+        let s = store(HostKeyPolicy::AcceptNew, "");
+        check(&s, "r1", 22, K1).expect("first sight is recorded");
+        check(&s, "r1", 22, K1).expect("same key matches");
+        let b = blob(K2);
+        let new = PresentedKey::new(&b, Some(b"new"));
+        let err = s.verify("r1", 22, &new).unwrap_err();
         assert_eq!(err.kind, ErrorKind::HostKey);
         assert!(err.message.contains(&new.fingerprint), "{}", err.message);
     }
 
     #[test]
-    fn malformed_hashed_entries_and_markers_are_skipped_not_misread() {
-        let text = "|1|abc=|def= ssh-ed25519 AAAA\n|2|x|y ssh-rsa AAAD\n@revoked r1 ssh-rsa AAAB\n# c\nr2,r3 ssh-ed25519 AAAC\n";
-        assert_eq!(
-            parse_known_hosts(text),
-            vec![(Hosts::Patterns("r2,r3"), "ssh-ed25519", "AAAC")]
+    fn wildcards_negation_and_bracketed_ports_match_as_in_openssh() {
+        let s = store(
+            HostKeyPolicy::Strict,
+            &format!(
+                "*.lab,!bad.lab ssh-ed25519 {K1}\n10.0.0.? ssh-ed25519 {K1}\n\
+                 [10.1.*]:2222 ssh-ed25519 {K1}\nRouter9 ssh-ed25519 {K1}\n"
+            ),
         );
+        for (host, port) in [
+            ("sw1.lab", 22),
+            ("10.0.0.7", 22),
+            ("10.1.2.3", 2222),
+            ("router9", 22),
+        ] {
+            assert!(check(&s, host, port, K1).is_ok(), "{host}:{port}");
+        }
+        for (host, port) in [
+            ("bad.lab", 22),
+            ("10.0.0.17", 22),
+            ("10.1.2.3", 22),
+            ("lab", 22),
+        ] {
+            assert!(check(&s, host, port, K1).is_err(), "{host}:{port}");
+        }
+    }
+
+    #[test]
+    fn several_keys_per_host_any_of_them_verifies() {
+        let s = store(
+            HostKeyPolicy::Strict,
+            &format!("r1 ssh-ed25519 {K1}\nr1 ssh-ed25519 {K2}\n"),
+        );
+        assert!(check(&s, "r1", 22, K1).is_ok());
+        assert!(check(&s, "r1", 22, K2).is_ok());
+    }
+
+    #[test]
+    fn a_revoked_key_is_refused_even_when_also_listed_as_known_and_under_accept_new() {
+        for policy in [HostKeyPolicy::Strict, HostKeyPolicy::AcceptNew] {
+            let s = store(
+                policy,
+                &format!("r1 ssh-ed25519 {K1}\n@revoked * ssh-ed25519 {K1}\n"),
+            );
+            let err = check(&s, "r1", 22, K1).unwrap_err();
+            assert!(err.message.contains("REVOKED"), "{}", err.message);
+            let err = check(&s, "new-host", 22, K1).unwrap_err();
+            assert!(err.message.contains("line 2"), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn a_cert_authority_line_is_named_as_unsupported_rather_than_ignored() {
+        let s = store(
+            HostKeyPolicy::AcceptNew,
+            &format!("@cert-authority *.lab ssh-ed25519 {K2}\n"),
+        );
+        let err = check(&s, "sw1.lab", 22, K1).unwrap_err();
+        assert!(err.message.contains("@cert-authority"), "{}", err.message);
+        assert!(check(&s, "elsewhere", 22, K1).is_ok());
+    }
+
+    #[test]
+    fn unusable_lines_and_bytes_that_are_not_utf8_are_skipped_not_fatal() {
+        let mut text = format!("r1 ssh-ed25519 {K1} comment ").into_bytes();
+        text.extend(b"\xff\nr2 ssh-ed25519 AAAA\xfe\n# c\n|1|abc=|def= ssh-ed25519 AAAA\n");
+        text.extend(format!("@bogus r3 ssh-ed25519 {K1}\nr4\tssh-ed25519   {K2}\n").as_bytes());
+        let lines = parse_known_hosts(&text);
+        let bad: Vec<usize> = lines
+            .iter()
+            .filter_map(|l| l.as_ref().err())
+            .copied()
+            .collect();
+        assert_eq!(bad, vec![2, 4, 5]);
+        let good: Vec<usize> = lines
+            .iter()
+            .filter_map(|l| l.as_ref().ok())
+            .map(|l| l.number)
+            .collect();
+        assert_eq!(good, vec![1, 6]);
+        assert_eq!(summarize(&[2, 4, 5, 6, 9]), "2, 4-6, 9");
     }
 
     /// Written by `ssh-keygen -H` from `[127.0.0.1]:2222 KEY` and `router1.example.net KEY`.
@@ -438,28 +596,15 @@ mod tests {
 
     #[test]
     fn hashed_entries_written_by_ssh_keygen_match_their_hosts_and_no_others() {
-        let mut known = Known::default();
-        for (hosts, kind, key) in parse_known_hosts(HASHED_BY_SSH_KEYGEN) {
-            let Hosts::Hashed { salt, hash } = hosts else {
-                panic!("expected hashed entries");
-            };
-            known.hashed.push(HashedEntry {
-                salt,
-                hash,
-                key: (kind.to_string(), key.to_string()),
-            });
+        let s = store(HostKeyPolicy::Strict, HASHED_BY_SSH_KEYGEN);
+        assert!(check(&s, "127.0.0.1", 2222, K1).is_ok());
+        assert!(check(&s, "router1.example.net", 22, K1).is_ok());
+        for (host, port) in [
+            ("127.0.0.1", 22),
+            ("127.0.0.1", 2223),
+            ("router2.example.net", 22),
+        ] {
+            assert!(check(&s, host, port, K1).is_err(), "{host}:{port}");
         }
-        for pat in ["[127.0.0.1]:2222", "router1.example.net"] {
-            let found = known
-                .entries(pat)
-                .unwrap_or_else(|| panic!("{pat} not found"));
-            assert_eq!(found.len(), 1, "{pat}");
-            assert_eq!(found[0].0, "ssh-ed25519");
-        }
-        for pat in ["127.0.0.1", "[127.0.0.1]:2223", "router2.example.net"] {
-            assert!(known.entries(pat).is_none(), "{pat} must not match");
-        }
-        // A second look at a pattern answers from what the first one found.
-        assert_eq!(known.entries("router1.example.net").map(Vec::len), Some(1));
     }
 }

@@ -5,7 +5,6 @@ pub mod algorithms;
 pub mod channel_io;
 pub mod exec;
 pub mod hostkeys;
-pub mod sha1;
 pub mod shell;
 pub mod text;
 pub mod wait;
