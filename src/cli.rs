@@ -399,7 +399,9 @@ pub struct SimArgs {
     #[arg(long, value_parser = humantime::parse_duration)]
     pub jitter: Option<Duration>,
 
-    /// Faults with shares, e.g. auth:2%,silent:1%,hang:1%,drip:1%,disconnect:1%,huge:1%,pager-stuck:1%,refuse-exec:5%,slow-banner:1%
+    /// Faults and quirks with shares, e.g. auth:2%,silent:1%,hang:1%,drip:1%,disconnect:1%,huge:1%,pager-stuck:1%,refuse-exec:5%,slow-banner:1%;
+    /// quirks: user-mode, hash-banner, ansi-prompt, exec-closes, one-channel, inband-login,
+    /// ack-banner, kbd-ack, password-expired, authz-failed, cr-only, odd-prompt
     #[arg(long, default_value = "")]
     pub faults: String,
 

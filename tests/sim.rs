@@ -514,6 +514,154 @@ fn refuse_exec_devices_refuse_exec_but_serve_a_shell() {
 }
 
 #[test]
+fn exec_closes_devices_drop_the_connection_once_an_exec_has_ended() {
+    let f = fleet(&[Platform::CiscoXr], "exec-closes:100%");
+    let d = &f.devices()[0];
+    let s = login(d);
+    let (out, status) = exec(&s, version_command(d.platform)).unwrap();
+    assert_eq!(status, 0);
+    assert_eq!(out.replace("\r\n", "\n"), f.version_output(0).unwrap());
+    // The output came whole; the connection did not survive it.
+    assert!(
+        exec(&s, version_command(d.platform)).is_err(),
+        "a second channel on the same connection must fail"
+    );
+    // A fresh connection works as before.
+    assert!(exec(&login(d), version_command(d.platform)).is_ok());
+    f.stop();
+}
+
+#[test]
+fn one_channel_devices_refuse_exec_and_then_never_answer_on_that_connection() {
+    let f = fleet(&[Platform::CiscoNxos], "one-channel:100%");
+    let d = &f.devices()[0];
+    let mut sh = Shell::open(d);
+    assert!(exec(&sh.sess, "show version").is_err(), "exec is refused");
+    // A shell opened before the refusal is fine; one opened after it stays silent.
+    sh.send("\r");
+    sh.prompt(&d.name);
+    let sess = login(d);
+    assert!(exec(&sess, "show version").is_err());
+    let mut ch = sess.channel_session().unwrap();
+    ch.request_pty("vt100", None, Some((80, 24, 0, 0))).unwrap();
+    ch.shell().unwrap();
+    sess.set_timeout(1_500);
+    let mut buf = [0u8; 256];
+    match ch.read(&mut buf) {
+        Ok(n) => assert!(n == 0, "the second channel said {:?}", &buf[..n]),
+        Err(e) => assert!(e.to_string().to_lowercase().contains("timed out"), "{e}"),
+    }
+    f.stop();
+}
+
+#[test]
+fn inband_login_devices_ask_for_the_login_inside_the_session_and_refuse_exec() {
+    let f = fleet(&[Platform::CiscoIos], "inband-login:100%");
+    let d = &f.devices()[0];
+    assert!(exec(&login(d), "show version").is_err());
+    let mut sh = Shell::open(d);
+    let (out, ok) = sh.until(Duration::from_secs(5), |b| b.ends_with("Username: "));
+    assert!(ok, "{out:?}");
+    sh.send("admin\r");
+    let (out, ok) = sh.until(Duration::from_secs(5), |b| b.ends_with("Password: "));
+    assert!(ok, "{out:?}");
+    sh.send("wrong\r");
+    let (out, ok) = sh.until(Duration::from_secs(5), |b| b.ends_with("Username: "));
+    assert!(ok && out.contains("% Login invalid"), "{out:?}");
+    sh.send("admin\r");
+    sh.until(Duration::from_secs(5), |b| b.ends_with("Password: "));
+    sh.send(&format!("{PASSWORD}\r"));
+    sh.prompt(&d.name);
+    f.stop();
+}
+
+#[test]
+fn devices_that_ask_before_the_prompt_go_on_only_on_the_right_answer() {
+    let f = fleet(
+        &[
+            Platform::Huawei,
+            Platform::Huawei,
+            Platform::Fortinet,
+            Platform::Fortinet,
+        ],
+        "password-expired:50%,ack-banner:50%",
+    );
+    for d in f.devices() {
+        let (question, right, wrong) = match d.fault {
+            Some(Fault::PasswordExpired) => ("Change now? [Y/N]:", "N\r", "Y\r"),
+            Some(Fault::AckBanner) => ("(Press 'a' to accept):", "a", "x"),
+            other => panic!("unexpected fault {other:?}"),
+        };
+        let mut sh = Shell::open(d);
+        let (out, ok) = sh.until(Duration::from_secs(5), |b| b.ends_with(question));
+        assert!(ok, "{out:?}");
+        sh.send(right);
+        sh.prompt(&d.name);
+        let mut sh = Shell::open(d);
+        sh.until(Duration::from_secs(5), |b| b.ends_with(question));
+        sh.send(wrong);
+        assert!(sh.closed(), "{}: a wrong answer ends the session", d.name);
+    }
+    f.stop();
+}
+
+#[test]
+fn authz_failed_devices_say_so_and_close() {
+    let f = fleet(&[Platform::CiscoIos], "authz-failed:100%");
+    let mut sh = Shell::open(&f.devices()[0]);
+    assert!(sh.closed());
+    f.stop();
+}
+
+#[test]
+fn kbd_ack_devices_want_the_notice_acknowledged_before_the_password() {
+    struct Answers(&'static str, Vec<String>);
+    impl ssh2::KeyboardInteractivePrompt for Answers {
+        fn prompt<'a>(&mut self, _u: &str, _i: &str, prompts: &[ssh2::Prompt<'a>]) -> Vec<String> {
+            prompts
+                .iter()
+                .map(|p| {
+                    self.1.push(p.text.to_string());
+                    if p.echo {
+                        self.0.to_string()
+                    } else {
+                        PASSWORD.to_string()
+                    }
+                })
+                .collect()
+        }
+    }
+    let f = fleet(&[Platform::PaloaltoPanos], "kbd-ack:100%");
+    let d = &f.devices()[0];
+    let connect = || {
+        let mut s = ssh2::Session::new().unwrap();
+        s.set_tcp_stream(TcpStream::connect((d.host, d.port)).unwrap());
+        s.set_timeout(10_000);
+        s.handshake().unwrap();
+        s
+    };
+    let s = connect();
+    assert!(
+        s.userauth_password("admin", PASSWORD).is_err(),
+        "no password auth"
+    );
+    let s = connect();
+    let mut yes = Answers("yes", Vec::new());
+    s.userauth_keyboard_interactive("admin", &mut yes).unwrap();
+    assert!(s.authenticated());
+    assert!(
+        yes.1[0].contains("acknowledge the statement above? (yes/no)"),
+        "{:?}",
+        yes.1
+    );
+    assert!(yes.1[1].contains("Password"), "{:?}", yes.1);
+    let s = connect();
+    let mut no = Answers("no", Vec::new());
+    assert!(s.userauth_keyboard_interactive("admin", &mut no).is_err());
+    f.stop();
+}
+
+#[test]
 fn quirky_banners_and_prompts_still_end_at_a_real_prompt() {
     let f = fleet(
         &[Platform::CiscoIos, Platform::CiscoIos],

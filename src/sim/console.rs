@@ -384,6 +384,11 @@ impl Console {
         let u = &self.user;
         let cfg = self.mode == Mode::Config;
         let mark = if self.mode == Mode::User { ">" } else { "#" };
+        if self.fault == Some(Fault::OddPrompt) && !cfg {
+            if let Some(p) = self.odd_prompt() {
+                return p;
+            }
+        }
         match self.id.platform {
             CiscoIos | CiscoXe | CiscoNxos | CiscoAsa | AristaEos => {
                 if cfg {
@@ -429,6 +434,31 @@ impl Console {
             MikrotikRouteros => format!("[{u}@{h}] > "),
             Linux => format!("{u}@{h}:~$ "),
         }
+    }
+
+    /// The odd-prompt quirk's prompt shapes, one chosen per device; `None` = the usual prompt
+    /// (on platforms where the quirk is a very long hostname instead).
+    fn odd_prompt(&self) -> Option<String> {
+        use Platform::*;
+        let h = &self.id.hostname;
+        let first = self.id.seed % 2 == 0;
+        let mark = if self.mode == Mode::User { ">" } else { "#" };
+        Some(match self.id.platform {
+            CiscoNxos if first => format!("{h}>"),
+            CiscoNxos => format!("{h}(maint-mode){mark}"),
+            CiscoXr if first => format!("{h}#"),
+            CiscoAsa if first => format!("{h}/admin{mark}"),
+            CiscoAsa => format!("{h}/pri/act{mark}"),
+            _ => return None,
+        })
+    }
+
+    /// What the odd-prompt quirk prints above the first prompt: IOS-XR's timestamp line.
+    pub fn above_first_prompt(&self) -> Option<&'static str> {
+        (self.fault == Some(Fault::OddPrompt)
+            && self.id.platform == Platform::CiscoXr
+            && self.id.seed % 2 == 1)
+            .then_some("\nMon Mar  6 10:11:12.345 UTC\n")
     }
 
     /// Interpret one line typed at the prompt.

@@ -37,10 +37,36 @@ pub enum Fault {
     HashBanner,
     /// The prompt is wrapped in ANSI colour codes.
     AnsiPrompt,
+    /// Closes the whole SSH connection when an exec channel ends, as IOS and IOS-XR do: a
+    /// second channel on that connection never gets a chance.
+    ExecCloses,
+    /// Refuses exec; any channel opened after that on the same connection is accepted and then
+    /// never answers (a client must start again on a fresh connection).
+    OneChannel,
+    /// Asks `Username:` and `Password:` inside the session after SSH auth (wireless controllers,
+    /// some access switches); no exec.
+    InbandLogin,
+    /// A login banner that waits for `a` ("(Press 'a' to accept):", FortiGate); any other key
+    /// ends the session; no exec.
+    AckBanner,
+    /// Keyboard-interactive asks to acknowledge a notice (yes/no) before the password, and
+    /// password auth is off (PAN-OS).
+    KbdAck,
+    /// "Your password has expired ... Change now? [Y/N]:" before the first prompt (Huawei);
+    /// `N` goes on, anything else asks for a new password and ends the session; no exec.
+    PasswordExpired,
+    /// "% Authorization failed." right after login, then the session closes; no exec.
+    AuthzFailed,
+    /// Enter is CR only: an LF is not a line end (some device CLIs).
+    CrOnly,
+    /// A prompt of a shape the platform's usual pattern does not expect: NX-OS `host>` or
+    /// `host(maint-mode)#`, IOS-XR `host#` or a timestamp line above it, ASA `host/context#` or
+    /// `host/pri/act#`, a very long hostname elsewhere.
+    OddPrompt,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 14] = [
+    pub const ALL: [Fault; 23] = [
         Fault::Auth,
         Fault::Silent,
         Fault::Hang,
@@ -55,6 +81,15 @@ impl Fault {
         Fault::UserMode,
         Fault::HashBanner,
         Fault::AnsiPrompt,
+        Fault::ExecCloses,
+        Fault::OneChannel,
+        Fault::InbandLogin,
+        Fault::AckBanner,
+        Fault::KbdAck,
+        Fault::PasswordExpired,
+        Fault::AuthzFailed,
+        Fault::CrOnly,
+        Fault::OddPrompt,
     ];
 
     pub fn name(&self) -> &'static str {
@@ -73,6 +108,15 @@ impl Fault {
             Fault::UserMode => "user-mode",
             Fault::HashBanner => "hash-banner",
             Fault::AnsiPrompt => "ansi-prompt",
+            Fault::ExecCloses => "exec-closes",
+            Fault::OneChannel => "one-channel",
+            Fault::InbandLogin => "inband-login",
+            Fault::AckBanner => "ack-banner",
+            Fault::KbdAck => "kbd-ack",
+            Fault::PasswordExpired => "password-expired",
+            Fault::AuthzFailed => "authz-failed",
+            Fault::CrOnly => "cr-only",
+            Fault::OddPrompt => "odd-prompt",
         }
     }
 
@@ -90,9 +134,11 @@ impl Fault {
     }
 
     /// The error kind a correct client reports for a device with this fault; `None` = collected.
+    /// Banners that wait to be acknowledged fail `auth` unless the client was told to accept
+    /// them (netinv's `--accept-banner`).
     pub fn expected_error(&self) -> Option<&'static str> {
         match self {
-            Fault::Auth => Some("auth"),
+            Fault::Auth | Fault::AuthzFailed | Fault::AckBanner | Fault::KbdAck => Some("auth"),
             Fault::Silent | Fault::Hang | Fault::Drip | Fault::StreamNoPrompt => Some("timeout"),
             Fault::Disconnect => Some("protocol"),
             Fault::Huge
@@ -102,8 +148,27 @@ impl Fault {
             | Fault::SlowBanner
             | Fault::UserMode
             | Fault::HashBanner
-            | Fault::AnsiPrompt => None,
+            | Fault::AnsiPrompt
+            | Fault::ExecCloses
+            | Fault::OneChannel
+            | Fault::InbandLogin
+            | Fault::PasswordExpired
+            | Fault::CrOnly
+            | Fault::OddPrompt => None,
         }
+    }
+
+    /// Quirks that happen on a terminal between login and the first prompt; such devices
+    /// refuse exec, as the real ones do.
+    pub(crate) fn terminal_only(&self) -> bool {
+        matches!(
+            self,
+            Fault::OneChannel
+                | Fault::InbandLogin
+                | Fault::AckBanner
+                | Fault::PasswordExpired
+                | Fault::AuthzFailed
+        )
     }
 
     /// Faults that spoil the command's output (as opposed to the login or the session set-up).

@@ -159,8 +159,16 @@ impl Fleet {
         let key = host_key(cfg.seed);
         let configs: Vec<Arc<russh::server::Config>> = Platform::ALL
             .iter()
-            .map(|p| Arc::new(server_config(*p, key.clone())))
+            .map(|p| Arc::new(server_config(*p, key.clone(), false)))
             .collect();
+        let kbd_only: Vec<Arc<russh::server::Config>> = if faults.contains(&Some(Fault::KbdAck)) {
+            Platform::ALL
+                .iter()
+                .map(|p| Arc::new(server_config(*p, key.clone(), true)))
+                .collect()
+        } else {
+            configs.clone()
+        };
 
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -176,7 +184,10 @@ impl Fleet {
             for (i, listener) in listeners.into_iter().enumerate() {
                 let platform = platforms[i % platforms.len()];
                 let (identity, site, role) = Identity::generate(platform, i, cfg.seed);
-                let identity = cfg.wave.apply(identity, i, cfg.seed);
+                let mut identity = cfg.wave.apply(identity, i, cfg.seed);
+                if faults[i] == Some(Fault::OddPrompt) {
+                    identity.hostname = odd_hostname(platform, &identity.hostname);
+                }
                 let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
                 listener
                     .set_nonblocking(true)
@@ -207,7 +218,11 @@ impl Fleet {
                     enable_secret: cfg.enable_secret.clone(),
                     latency: cfg.latency,
                     jitter: cfg.jitter,
-                    config: configs[platform as usize].clone(),
+                    config: if faults[i] == Some(Fault::KbdAck) {
+                        kbd_only[platform as usize].clone()
+                    } else {
+                        configs[platform as usize].clone()
+                    },
                 });
                 rt.spawn(server::serve(listener, rt_dev));
             }
@@ -293,10 +308,25 @@ impl Drop for Fleet {
     }
 }
 
-fn server_config(platform: Platform, key: PrivateKey) -> russh::server::Config {
+/// The odd-prompt quirk's hostname: where the quirk is not a prompt shape of its own, a very
+/// long configured name (which the prompt then shows whole).
+fn odd_hostname(platform: Platform, hostname: &str) -> String {
+    match platform {
+        Platform::CiscoNxos | Platform::CiscoXr | Platform::CiscoAsa => hostname.to_string(),
+        _ => format!("{hostname}-distribution-aggregation-stack-member-01"),
+    }
+}
+
+/// `kbd_only`: keyboard-interactive is the only way in (the kbd-ack quirk).
+fn server_config(platform: Platform, key: PrivateKey, kbd_only: bool) -> russh::server::Config {
+    let methods: &[MethodKind] = if kbd_only {
+        &[MethodKind::KeyboardInteractive]
+    } else {
+        &[MethodKind::Password, MethodKind::KeyboardInteractive]
+    };
     russh::server::Config {
         server_id: SshId::Standard(Cow::Borrowed(devices::behaviour(platform).server_id)),
-        methods: MethodSet::from(&[MethodKind::Password, MethodKind::KeyboardInteractive][..]),
+        methods: MethodSet::from(methods),
         // Fail wrong passwords fast: the fleet is a test bed, not a target.
         auth_rejection_time: Duration::from_millis(50),
         auth_rejection_time_initial: Some(Duration::ZERO),

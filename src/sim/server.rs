@@ -19,6 +19,9 @@ use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
+/// What the kbd-ack quirk shows and asks before the password (PAN-OS's words).
+const KBD_NOTICE: &str = "This system is for authorised use only. Activity is monitored.";
+const KBD_ACK_PROMPT: &str = "Do you accept and acknowledge the statement above? (yes/no) ";
 /// Output faults pace themselves with these.
 const DRIP_EVERY: Duration = Duration::from_millis(200);
 const SLOW_BANNER: Duration = Duration::from_millis(1500);
@@ -81,6 +84,9 @@ async fn connection(mut stream: TcpStream, dev: Arc<DeviceRt>) {
         user: String::new(),
         killer,
         channels: HashMap::new(),
+        exec_refused: false,
+        exec_started: false,
+        acknowledged: false,
     };
     if let Ok(session) = russh::server::run_stream(dev.config.clone(), stream, handler).await {
         let _ = session.await;
@@ -106,6 +112,7 @@ struct Chan {
     input: Option<mpsc::UnboundedSender<Input>>,
     rows: Arc<AtomicU32>,
     started: bool,
+    exec: bool,
 }
 
 /// One SSH connection's russh handler.
@@ -114,6 +121,12 @@ struct Conn {
     user: String,
     killer: Option<Arc<OwnedFd>>,
     channels: HashMap<ChannelId, Chan>,
+    /// An exec was refused on this connection (what the one-channel quirk remembers).
+    exec_refused: bool,
+    /// An exec ran on this connection (the exec-closes quirk serves no other channel then).
+    exec_started: bool,
+    /// The kbd-ack quirk's notice was acknowledged in this login.
+    acknowledged: bool,
 }
 
 impl Conn {
@@ -158,6 +171,7 @@ impl Conn {
             buf: VecDeque::new(),
             pending: Vec::new(),
             skip_lf: false,
+            cr_only: self.dev.fault == Some(Fault::CrOnly),
             jitter_rng: Rng::new(self.dev.identity.seed ^ u64::from(channel_number(channel))),
             latency: self.dev.latency,
             jitter: self.dev.jitter,
@@ -171,9 +185,12 @@ impl Conn {
         let fault = self.dev.fault;
         let killer = self.killer.clone();
         let rows = chan.rows.clone();
+        let dev = self.dev.clone();
         tokio::spawn(async move {
             match what {
-                Start::Shell => shell(&mut io, console, fault, killer, rows).await,
+                Start::Shell => shell(&mut io, console, &dev, killer, rows).await,
+                // What a device does with a second channel it never meant to serve.
+                Start::Mute => io.until_closed().await,
                 Start::Exec(cmd) => exec(&mut io, console, fault, killer, &cmd).await,
             }
             // The session may be gone already; nothing to report to anyone then.
@@ -192,6 +209,8 @@ fn channel_number(c: ChannelId) -> u32 {
 
 enum Start {
     Shell,
+    /// A shell that never answers.
+    Mute,
     Exec(String),
 }
 
@@ -203,6 +222,10 @@ impl russh::server::Handler for Conn {
     }
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        if self.dev.fault == Some(Fault::KbdAck) {
+            // The notice must be acknowledged: password auth is off on such devices.
+            return Ok(Auth::reject());
+        }
         Ok(self.check(user, password.as_bytes()))
     }
 
@@ -212,14 +235,28 @@ impl russh::server::Handler for Conn {
         _submethods: &str,
         response: Option<russh::server::Response<'a>>,
     ) -> Result<Auth, Self::Error> {
+        let password_prompt = || Auth::Partial {
+            name: Cow::Borrowed(""),
+            instructions: Cow::Borrowed(""),
+            prompts: Cow::Owned(vec![(Cow::Borrowed("Password: "), false)]),
+        };
+        let acknowledging = self.dev.fault == Some(Fault::KbdAck) && !self.acknowledged;
         match response {
-            None => Ok(Auth::Partial {
+            None if acknowledging => Ok(Auth::Partial {
                 name: Cow::Borrowed(""),
-                instructions: Cow::Borrowed(""),
-                prompts: Cow::Owned(vec![(Cow::Borrowed("Password: "), false)]),
+                instructions: Cow::Borrowed(KBD_NOTICE),
+                prompts: Cow::Owned(vec![(Cow::Borrowed(KBD_ACK_PROMPT), true)]),
             }),
+            None => Ok(password_prompt()),
             Some(mut answers) => {
                 let first = answers.next().map(|b| b.to_vec()).unwrap_or_default();
+                if acknowledging {
+                    if first.eq_ignore_ascii_case(b"yes") {
+                        self.acknowledged = true;
+                        return Ok(password_prompt());
+                    }
+                    return Ok(Auth::reject());
+                }
                 Ok(self.check(user, &first))
             }
         }
@@ -231,6 +268,13 @@ impl russh::server::Handler for Conn {
         reply: ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
+        if self.dev.fault == Some(Fault::ExecCloses) && self.exec_started {
+            // One exec per connection: the device is already tearing this one down.
+            reply
+                .reject(russh::ChannelOpenFailure::AdministrativelyProhibited)
+                .await;
+            return Ok(());
+        }
         let id = channel.id();
         // Input reaches us through `data()`; the read half would only fill up.
         let (_read, write) = channel.split();
@@ -241,6 +285,7 @@ impl russh::server::Handler for Conn {
                 input: None,
                 rows: Arc::new(AtomicU32::new(0)),
                 started: false,
+                exec: false,
             },
         );
         reply.accept().await;
@@ -296,7 +341,12 @@ impl russh::server::Handler for Conn {
         channel: ChannelId,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if self.start(channel, Start::Shell) {
+        let what = if self.exec_refused && self.dev.fault == Some(Fault::OneChannel) {
+            Start::Mute
+        } else {
+            Start::Shell
+        };
+        if self.start(channel, what) {
             session.channel_success(channel)?;
         } else {
             session.channel_failure(channel)?;
@@ -311,11 +361,16 @@ impl russh::server::Handler for Conn {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         let allowed = devices::behaviour(self.dev.identity.platform).exec
-            && self.dev.fault != Some(Fault::RefuseExec);
+            && !matches!(self.dev.fault, Some(f) if f == Fault::RefuseExec || f.terminal_only());
         let command = String::from_utf8_lossy(data).into_owned();
         if allowed && self.start(channel, Start::Exec(command)) {
+            if let Some(chan) = self.channels.get_mut(&channel) {
+                chan.exec = true;
+            }
+            self.exec_started = true;
             session.channel_success(channel)?;
         } else {
+            self.exec_refused = true;
             session.channel_failure(channel)?;
         }
         Ok(())
@@ -357,10 +412,15 @@ impl russh::server::Handler for Conn {
     async fn channel_close(
         &mut self,
         channel: ChannelId,
-        _session: &mut Session,
+        session: &mut Session,
     ) -> Result<(), Self::Error> {
         // Dropping the sender tells the session task the client is gone.
-        self.channels.remove(&channel);
+        let chan = self.channels.remove(&channel);
+        if self.dev.fault == Some(Fault::ExecCloses) && chan.is_some_and(|c| c.exec) {
+            // The client has all of the output once it closes its side; the device then drops
+            // the connection, before anything else the client asks on it.
+            session.disconnect(russh::Disconnect::ByApplication, "exec session ended", "")?;
+        }
         Ok(())
     }
 }
@@ -373,6 +433,8 @@ struct Io {
     pending: Vec<u8>,
     /// A line ended with CR: swallow the LF of a CRLF that follows.
     skip_lf: bool,
+    /// Only CR ends a line; an LF is ignored (the cr-only quirk).
+    cr_only: bool,
     jitter_rng: Rng,
     latency: Duration,
     jitter: Duration,
@@ -472,6 +534,7 @@ impl Io {
                 continue;
             }
             match b {
+                b'\n' if self.cr_only => {}
                 b'\r' | b'\n' => {
                     self.skip_lf = b == b'\r';
                     self.write(b"\r\n").await?;
@@ -670,22 +733,45 @@ async fn stream_forever(io: &mut Io, crlf: bool) -> Gone {
 async fn shell(
     io: &mut Io,
     mut console: Console,
-    fault: Option<Fault>,
+    dev: &DeviceRt,
     killer: Option<Arc<OwnedFd>>,
     rows: Arc<AtomicU32>,
 ) {
-    let _ = shell_inner(io, &mut console, fault, killer, &rows).await;
+    let _ = shell_inner(io, &mut console, dev, killer, &rows).await;
 }
 
-async fn shell_inner(
-    io: &mut Io,
-    console: &mut Console,
-    fault: Option<Fault>,
-    killer: Option<Arc<OwnedFd>>,
-    rows: &AtomicU32,
-) -> Result<(), Gone> {
+/// What a terminal shows between SSH login and the first prompt: the banner, and the
+/// questions some devices ask there. `Ok(false)` = the device ended the session.
+async fn before_prompt(io: &mut Io, console: &Console, dev: &DeviceRt) -> Result<bool, Gone> {
+    match dev.fault {
+        Some(Fault::AuthzFailed) => {
+            io.text("% Authorization failed.\n", true).await?;
+            return Ok(false);
+        }
+        Some(Fault::InbandLogin) => {
+            let mut tries = 0;
+            loop {
+                io.text("\nUser Access Verification\n\nUsername: ", true)
+                    .await?;
+                let user = io.line(true).await?;
+                io.write(b"Password: ").await?;
+                let password = io.line(false).await?;
+                io.think().await?;
+                if user.trim() == dev.username && password == dev.password {
+                    break;
+                }
+                tries += 1;
+                if tries == 3 {
+                    io.text("% Bad passwords\n", true).await?;
+                    return Ok(false);
+                }
+                io.text("% Login invalid\n", true).await?;
+            }
+        }
+        _ => {}
+    }
     io.text(&console.banner(), true).await?;
-    if fault == Some(Fault::StreamNoPrompt) {
+    if dev.fault == Some(Fault::StreamNoPrompt) {
         return Err(stream_forever(io, true).await);
     }
     if console.press_any_key() {
@@ -694,6 +780,49 @@ async fn shell_inner(
         // ProCurve clears the screen and homes the cursor before the first prompt.
         io.write(b"\x1b[2J\x1b[?7l\x1b[3;23r\x1b[?6l\x1b[1;1H\r\n")
             .await?;
+    }
+    match dev.fault {
+        Some(Fault::AckBanner) => {
+            io.text(
+                "WARNING: authorised use only. All activity is logged.\n(Press 'a' to accept):",
+                true,
+            )
+            .await?;
+            if !matches!(io.byte().await?, b'a' | b'A') {
+                return Ok(false);
+            }
+            io.write(b"\r\n").await?;
+        }
+        Some(Fault::PasswordExpired) => {
+            io.text(
+                "Info: Your password has expired.\nThe password needs to be changed. Change now? [Y/N]:",
+                true,
+            )
+            .await?;
+            let answer = io.line(true).await?;
+            if !answer.trim().eq_ignore_ascii_case("n") {
+                io.write(b"Please enter old password: ").await?;
+                return Ok(false);
+            }
+        }
+        _ => {}
+    }
+    if let Some(line) = console.above_first_prompt() {
+        io.text(line, true).await?;
+    }
+    Ok(true)
+}
+
+async fn shell_inner(
+    io: &mut Io,
+    console: &mut Console,
+    dev: &DeviceRt,
+    killer: Option<Arc<OwnedFd>>,
+    rows: &AtomicU32,
+) -> Result<(), Gone> {
+    let fault = dev.fault;
+    if !before_prompt(io, console, dev).await? {
+        return Ok(());
     }
     loop {
         io.text(&console.prompt(), true).await?;
