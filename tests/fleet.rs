@@ -82,6 +82,9 @@ fn surprises(report: &Value) -> Vec<String> {
 fn output_debris(fleet: &Fleet, report: &Value) -> Vec<String> {
     let mut out = Vec::new();
     for (i, d) in report["devices"].as_array().unwrap().iter().enumerate() {
+        if d["fields"]["expect"] != "ok" {
+            continue;
+        }
         let want = netinv::ssh::text::trim_blank_edges(fleet.version_output(i).unwrap());
         let got = d["output"].as_str().unwrap_or("<none>");
         if got != want {
@@ -404,4 +407,80 @@ fn a_command_the_device_rejects_fails_as_command_in_exec_and_shell() {
             "{mode}: {e}"
         );
     }
+}
+
+/// The quirks of real devices between login and the first prompt, which a default run must
+/// get through (or fail on at once as `auth`, with the device's words).
+const LOGIN_QUIRKS: &str = "exec-closes:11%,one-channel:11%,inband-login:11%,password-expired:11%,\
+     cr-only:11%,odd-prompt:11%,authz-failed:11%,ack-banner:11%,kbd-ack:11%";
+
+#[test]
+fn what_real_devices_do_between_login_and_the_prompt_is_handled_in_the_default_mode() {
+    let fleet = fleet(99, LOGIN_QUIRKS, 101);
+    let (code, report) = collect(&fleet.inventory_csv(), &["-w", "99", "-t", "20s"]);
+    assert_eq!(surprises(&report), Vec::<String>::new());
+    assert_eq!(output_debris(&fleet, &report), Vec::<String>::new());
+    assert_eq!(
+        code, 1,
+        "the banners nobody accepted and the refused logins fail"
+    );
+    for d in report["devices"].as_array().unwrap() {
+        if d["status"] == "ok" {
+            continue;
+        }
+        // Each of these devices said why at once; waiting for the deadline would be a bug.
+        let ms = d["elapsed_ms"].as_u64().unwrap();
+        assert!(
+            ms < 10_000,
+            "{} took {ms} ms to fail: {}",
+            d["name"],
+            d["error"]
+        );
+        let message = d["error"]["message"].as_str().unwrap();
+        let said = match d["fields"]["fault"].as_str().unwrap() {
+            "authz-failed" => "Authorization failed",
+            "ack-banner" => "Press 'a' to accept",
+            "kbd-ack" => "acknowledge the statement above",
+            other => panic!("{} ({other}) failed: {message}", d["name"]),
+        };
+        assert!(message.contains(said), "{}: {message}", d["name"]);
+        assert!(
+            message.contains("--accept-banner") || said == "Authorization failed",
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn banners_that_wait_for_acknowledgement_are_collected_with_accept_banner() {
+    let fleet = fleet(22, "ack-banner:50%,kbd-ack:50%", 103);
+    let (code, report) = collect(
+        &fleet.inventory_csv(),
+        &["--accept-banner", "-w", "22", "-t", "20s"],
+    );
+    let failed: Vec<String> = report["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["status"] != "ok")
+        .map(|d| format!("{} ({}): {}", d["name"], d["fields"]["fault"], d["error"]))
+        .collect();
+    assert_eq!(failed, Vec::<String>::new());
+    assert_eq!(code, 0);
+    for (i, d) in report["devices"].as_array().unwrap().iter().enumerate() {
+        let want = netinv::ssh::text::trim_blank_edges(fleet.version_output(i).unwrap());
+        assert_eq!(d["output"], want.as_str(), "{}", d["name"]);
+    }
+}
+
+#[test]
+fn cr_only_clis_and_odd_prompts_are_collected_in_shell_mode_on_every_platform() {
+    let fleet = fleet(44, "cr-only:50%,odd-prompt:50%", 107);
+    let (code, report) = collect(
+        &fleet.inventory_csv(),
+        &["--mode", "shell", "-w", "44", "-t", "20s"],
+    );
+    assert_eq!(surprises(&report), Vec::<String>::new());
+    assert_eq!(output_debris(&fleet, &report), Vec::<String>::new());
+    assert_eq!(code, 0);
 }

@@ -887,6 +887,9 @@ impl<'a> Driver<'a> {
                 if let PagerState::Answered(text) = self.answer_pager()? {
                     answered.push_str(&text);
                     answered.push('\n');
+                    // As after a login answer: an Enter sent before the device has reacted to
+                    // the key would land in whatever it asks next ("Change now? [Y/N]:").
+                    seen_len = self.buf.len();
                     next_nudge = Instant::now() + NUDGE_IDLE;
                     continue;
                 }
