@@ -17,7 +17,7 @@ use crate::ssh::text::{clean_exec_output, trim_blank_edges};
 use crate::ssh::{Connection, Credentials};
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -190,18 +190,91 @@ impl Context {
     }
 }
 
+/// What the workers are busy with right now, for the progress line: one slot per worker that
+/// it alone writes (two relaxed stores per device) and the main thread reads a few times a
+/// second. Workers never touch the terminal.
+pub struct Activity {
+    t0: Instant,
+    /// The next inventory index a worker takes: the devices not yet started are those from here.
+    next: AtomicUsize,
+    total: usize,
+    slots: Vec<Slot>,
+}
+
+#[derive(Default)]
+struct Slot {
+    /// Inventory index + 1 of the device being worked on; 0 = idle.
+    device: AtomicUsize,
+    /// When it started, in microseconds since `t0`.
+    since_us: AtomicU64,
+}
+
+/// Devices being worked on, at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InFlight {
+    pub count: usize,
+    /// Every device has started: the run only waits for the ones in flight.
+    pub all_started: bool,
+    /// The device in flight the longest: its inventory index and for how long.
+    pub longest: Option<(usize, Duration)>,
+}
+
+impl Activity {
+    fn new(workers: usize, total: usize) -> Self {
+        Activity {
+            t0: Instant::now(),
+            next: AtomicUsize::new(0),
+            total,
+            slots: (0..workers).map(|_| Slot::default()).collect(),
+        }
+    }
+
+    fn begin(&self, worker: usize, index: usize) {
+        let slot = &self.slots[worker];
+        let since = u64::try_from(self.t0.elapsed().as_micros()).unwrap_or(u64::MAX);
+        slot.since_us.store(since, Ordering::Relaxed);
+        slot.device.store(index + 1, Ordering::Release);
+    }
+
+    fn end(&self, worker: usize) {
+        self.slots[worker].device.store(0, Ordering::Release);
+    }
+
+    pub fn in_flight(&self) -> InFlight {
+        let now = self.t0.elapsed();
+        let mut count = 0;
+        let mut longest: Option<(usize, Duration)> = None;
+        for slot in &self.slots {
+            let Some(index) = slot.device.load(Ordering::Acquire).checked_sub(1) else {
+                continue;
+            };
+            count += 1;
+            let since = Duration::from_micros(slot.since_us.load(Ordering::Relaxed));
+            let running = now.saturating_sub(since);
+            if longest.is_none_or(|(_, l)| running > l) {
+                longest = Some((index, running));
+            }
+        }
+        InFlight {
+            count,
+            all_started: self.next.load(Ordering::Relaxed) >= self.total,
+            longest,
+        }
+    }
+}
+
 /// Start collecting from every device; records arrive on the returned channel as devices finish.
 /// The channel closes once every device has a record.
-pub fn start(devices: Arc<Vec<Device>>, ctx: Arc<Context>) -> Receiver<Record> {
+pub fn start(devices: Arc<Vec<Device>>, ctx: Arc<Context>) -> (Receiver<Record>, Arc<Activity>) {
     let (tx, rx) = channel();
     let wanted = ctx.settings.workers.min(devices.len()).max(1);
     // Workers take the next inventory index from one counter: no queue of 10,000 boxed jobs.
-    let next = Arc::new(AtomicUsize::new(0));
+    let next = Arc::new(Activity::new(wanted, devices.len()));
     // The start ramp begins once every worker exists: spawning a thousand threads takes long
     // enough to use up the ramp before the last ones could follow it.
     let gate: Arc<OnceLock<StartRamp>> = Arc::default();
     let mut started = 0;
-    for _ in 0..wanted {
+    for worker in 0..wanted {
         let (tx, devices, ctx, next, gate) = (
             tx.clone(),
             Arc::clone(&devices),
@@ -213,7 +286,7 @@ pub fn start(devices: Arc<Vec<Device>>, ctx: Arc<Context>) -> Receiver<Record> {
             .name("netinv-worker".into())
             // Workers mostly wait on sockets; a small stack lets thousands of them fit.
             .stack_size(512 * 1024)
-            .spawn(move || work(&devices, &ctx, &next, *gate.wait(), &tx));
+            .spawn(move || work(&devices, &ctx, (&next, worker), *gate.wait(), &tx));
         match spawned {
             Ok(_) => started += 1,
             Err(e) => {
@@ -233,19 +306,19 @@ pub fn start(devices: Arc<Vec<Device>>, ctx: Arc<Context>) -> Receiver<Record> {
             ));
         }
     }
-    rx
+    (rx, next)
 }
 
 /// One worker: devices one after another until none is left.
 fn work(
     devices: &[Device],
     ctx: &Context,
-    next: &AtomicUsize,
+    (activity, worker): (&Activity, usize),
     ramp: StartRamp,
     tx: &Sender<Record>,
 ) {
     loop {
-        let index = next.fetch_add(1, Ordering::Relaxed);
+        let index = activity.next.fetch_add(1, Ordering::Relaxed);
         let Some(device) = devices.get(index) else {
             return;
         };
@@ -253,6 +326,7 @@ fn work(
             let _ = tx.send(Record::cancelled(index, device.platform.known()));
             continue;
         }
+        activity.begin(worker, index);
         let record = match catch_unwind(AssertUnwindSafe(|| collect_device(index, device, ctx))) {
             Ok(r) => r,
             Err(panic) => Record::failed(
@@ -264,6 +338,7 @@ fn work(
                 ),
             ),
         };
+        activity.end(worker);
         ctx.backlog.reserve(record.output_bytes());
         let _ = tx.send(record);
     }

@@ -141,7 +141,7 @@ pub fn run(
     let started_at = SystemTime::now();
     let started = Instant::now();
     let ctx = Arc::new(Context::new(settings, host_keys, Arc::clone(&sig.stop)));
-    let rx = collect::start(Arc::clone(&devices), Arc::clone(&ctx));
+    let (rx, activity) = collect::start(Arc::clone(&devices), Arc::clone(&ctx));
 
     let spool_beside = outputs.json.clone().or_else(|| {
         let h = outputs.history.as_ref()?;
@@ -155,6 +155,7 @@ pub fn run(
     let mut raw_failures: Vec<String> = Vec::new();
     let mut busy = false;
     while received < total {
+        progress.activity(|| activity.in_flight(), |i| &devices[i].name);
         if sig.abort.load(Ordering::SeqCst) {
             progress.note("netinv: aborted; writing partial reports");
             break;

@@ -113,7 +113,7 @@ fn ask_password_takes_the_password_typed_at_the_terminal_without_showing_it() {
             env!("CARGO_MANIFEST_DIR"),
             "/tests/support/on_tty.py"
         ))
-        .arg("SSH password: ")
+        .arg("80")
         .arg(env!("CARGO_BIN_EXE_netinv"))
         .args([
             "collect",
@@ -129,7 +129,11 @@ fn ask_password_takes_the_password_typed_at_the_terminal_without_showing_it() {
         .arg(&json)
         .arg("--known-hosts")
         .arg(dir.join("known_hosts"))
-        .env("ON_TTY_ANSWER", password())
+        .env(
+            "TTY_STEPS",
+            serde_json::json!([["SSH password: ", format!("{}\n", password()), "echo-off"]])
+                .to_string(),
+        )
         .env_remove("NETINV_PASSWORD")
         .output()
         .expect("python3 runs");

@@ -484,3 +484,85 @@ fn cr_only_clis_and_odd_prompts_are_collected_in_shell_mode_on_every_platform() 
     assert_eq!(output_debris(&fleet, &report), Vec::<String>::new());
     assert_eq!(code, 0);
 }
+
+#[test]
+fn on_a_terminal_the_progress_line_names_the_device_the_run_is_waiting_on() {
+    require_python3();
+    // Three devices, one of which answers the login and then never the command.
+    let fleet = fleet(3, "hang:34%", 41);
+    let hung = fleet
+        .devices()
+        .iter()
+        .find(|d| d.fault == Some(netinv::sim::Fault::Hang))
+        .expect("one device hangs")
+        .name
+        .clone();
+    let dir = TempDir::new("progress-tty");
+    let inv = dir.join("inventory.csv");
+    std::fs::write(&inv, fleet.inventory_csv()).unwrap();
+    // The hung device is given far longer than the test takes: the run is waiting on it, and
+    // the line must say so, until Ctrl-C (twice: the first lets running devices finish).
+    let waiting = format!(
+        r"2/3 ok 2 failed 0 · 1 in flight · waiting on {} \(\d+\.\ds\)",
+        regex::escape(&hung)
+    );
+    let steps = serde_json::json!([
+        [waiting, "\u{3}"],
+        ["letting running devices finish", "\u{3}"],
+    ]);
+    let out = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/support/on_tty.py"
+        ))
+        .arg("200")
+        .arg(env!("CARGO_BIN_EXE_netinv"))
+        .args([
+            "collect",
+            "-u",
+            "admin",
+            "--host-key-policy",
+            "off",
+            "-t",
+            "10m",
+            "-i",
+        ])
+        .arg(&inv)
+        .arg("--json")
+        .arg(dir.join("report.json"))
+        .env("TTY_STEPS", steps.to_string())
+        .env("NETINV_PASSWORD", PASSWORD)
+        .output()
+        .expect("python3 runs");
+    let terminal = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "interrupted: {terminal}");
+    let shown = regex::Regex::new(&format!(
+        r"2/3 ok 2 failed 0 · 1 in flight · waiting on {} \((\d+\.\d)s\)",
+        regex::escape(&hung)
+    ))
+    .unwrap();
+    let seconds: Vec<f64> = shown
+        .captures_iter(&terminal)
+        .map(|c| c[1].parse().unwrap())
+        .collect();
+    assert!(!seconds.is_empty(), "{terminal}");
+    assert!(
+        seconds.windows(2).all(|w| w[0] <= w[1]),
+        "the time it has been running only grows: {seconds:?}"
+    );
+}
+
+#[test]
+fn without_a_terminal_there_is_no_progress_line() {
+    let fleet = ios_fleet(2, 42);
+    let dir = TempDir::new("progress-cron");
+    let inv = dir.join("inventory.csv");
+    std::fs::write(&inv, fleet.inventory_csv()).unwrap();
+    let out = run(netinv()
+        .args(["collect", "-u", "admin", "--host-key-policy", "off", "-i"])
+        .arg(&inv)
+        .env("NETINV_PASSWORD", PASSWORD));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("in flight"), "{err}");
+}
