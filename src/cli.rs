@@ -267,6 +267,13 @@ pub struct CollectArgs {
     #[arg(long)]
     pub legacy_algorithms: bool,
 
+    /// Reach the devices through jump hosts, as `ssh -J`: `[user@]host[:port]`, several
+    /// separated by commas for a chain (first hop first). Bastions log in with the same user,
+    /// key and agent (a hop's `user@` overrides the user; a password only from env
+    /// NETINV_JUMP_PASSWORD). The inventory column `jump` decides per row (`none`: direct)
+    #[arg(short = 'J', long, value_name = "HOPS", value_parser = crate::ssh::jump::JumpRoute::parse)]
+    pub jump: Option<crate::ssh::jump::JumpRoute>,
+
     /// Skip inventory rows with problems (they are listed) instead of refusing to start
     #[arg(long)]
     pub skip_invalid: bool,

@@ -12,6 +12,7 @@ use crate::ssh::algorithms::Negotiated;
 use crate::ssh::channel_io::ChannelIo;
 use crate::ssh::exec::{self, ExecError};
 use crate::ssh::hostkeys::HostKeyStore;
+use crate::ssh::jump::Jumps;
 use crate::ssh::shell::{self, Enable, Login, ShellFailure, ShellRequest};
 use crate::ssh::text::{clean_exec_output, trim_blank_edges};
 use crate::ssh::{Connection, Credentials};
@@ -168,6 +169,8 @@ impl Record {
 pub struct Context {
     pub settings: Settings,
     pub host_keys: HostKeyStore,
+    /// The bastions of the run, shared by every device behind them.
+    pub jumps: Jumps,
     /// Set on the first Ctrl-C: jobs not yet started end as `cancelled`.
     pub stop: Arc<AtomicBool>,
     /// Output handed to the main thread and not yet taken care of by it.
@@ -180,6 +183,7 @@ impl Context {
     pub fn new(settings: Settings, host_keys: HostKeyStore, stop: Arc<AtomicBool>) -> Self {
         let rate = (settings.rate > 0.0).then(|| RateLimiter::new(settings.rate));
         Context {
+            jumps: Jumps::new(settings.jump_login()),
             settings,
             host_keys,
             stop,
@@ -504,6 +508,7 @@ fn attempt(device: &Device, ctx: &Context) -> Result<Collected, DeviceError> {
             s.target(device),
             creds,
             &ctx.host_keys,
+            &ctx.jumps,
             s.connect_timeout,
             deadline,
         )

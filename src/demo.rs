@@ -74,6 +74,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         workers: args.workers,
         policy: None,
         legacy_algorithms: false,
+        jump: None,
+        jump_password: None,
     };
     let host_keys = HostKeyStore::load(HostKeyPolicy::Off, None)?;
     let outputs = Outputs {

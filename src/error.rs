@@ -17,12 +17,14 @@ pub enum ErrorKind {
     Command,
     Parse,
     Cancelled,
+    /// A jump host (bastion) on the way to the device failed: unreachable, login or host key.
+    Jump,
     /// An invalid inventory row left out under `--skip-invalid`: never contacted.
     Skipped,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 10] = [
+    pub const ALL: [ErrorKind; 11] = [
         ErrorKind::Dns,
         ErrorKind::Connect,
         ErrorKind::Timeout,
@@ -33,6 +35,7 @@ impl ErrorKind {
         ErrorKind::Parse,
         ErrorKind::Cancelled,
         ErrorKind::Skipped,
+        ErrorKind::Jump,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +50,7 @@ impl ErrorKind {
             ErrorKind::Parse => "parse",
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::Skipped => "skipped",
+            ErrorKind::Jump => "jump",
         }
     }
 

@@ -26,6 +26,7 @@
 
 use crate::platform::PlatformChoice;
 use crate::secret::Secret;
+use crate::ssh::jump::JumpRoute;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
@@ -56,6 +57,8 @@ pub struct Device {
     pub secret: Option<Secret>,
     /// Row override of `--legacy-algorithms` (column `legacy`, yes/no).
     pub legacy: Option<bool>,
+    /// Row override of `--jump` (column `jump`; `none` = direct).
+    pub jump: Option<JumpRoute>,
     /// Every other column, in header order, carried into reports untouched. Column names are
     /// shared by all rows: a fleet of 10,000 rows with ten extra columns holds ten names.
     pub fields: Vec<(Arc<str>, String)>,
@@ -533,6 +536,8 @@ enum Role {
     Secret,
     /// Whether to offer this device the legacy SSH algorithms (yes/no).
     Legacy,
+    /// Jump hosts to reach the device through.
+    Jump,
     /// Carried into `Device::fields` untouched.
     Extra,
     /// An empty header cell (e.g. a trailing comma); its values must be empty.
@@ -545,7 +550,7 @@ impl Role {
     /// The roles a column can be mapped to, in the order columns are looked for: the host
     /// first, so that `hostname` is the address where nothing else is (Nornir) and the name
     /// where an `ip` column is the address.
-    const MAPPABLE: [Role; 8] = [
+    const MAPPABLE: [Role; 9] = [
         Role::Host,
         Role::Name,
         Role::Port,
@@ -554,6 +559,7 @@ impl Role {
         Role::Password,
         Role::Secret,
         Role::Legacy,
+        Role::Jump,
     ];
 
     /// The role's name in `--columns` and in the canonical header.
@@ -567,6 +573,7 @@ impl Role {
             Role::Password => "password",
             Role::Secret => "secret",
             Role::Legacy => "legacy",
+            Role::Jump => "jump",
             Role::Extra | Role::Unnamed | Role::Duplicate => "",
         }
     }
@@ -616,6 +623,7 @@ impl Role {
             Role::Password => &["password"],
             Role::Secret => &["secret", "enable_secret", "enable_password"],
             Role::Legacy => &["legacy", "legacy_algorithms", "legacy_ssh"],
+            Role::Jump => &["jump", "jump_host", "proxyjump", "proxy_jump", "bastion"],
             Role::Extra | Role::Unnamed | Role::Duplicate => &[],
         }
     }
@@ -897,6 +905,7 @@ impl Parser<'_> {
         let mut password = None;
         let mut secret = None;
         let mut legacy = None;
+        let mut jump = None;
         let mut fields = Vec::new();
 
         for (i, (raw, column)) in record.iter().zip(&header.columns).enumerate() {
@@ -975,6 +984,19 @@ impl Parser<'_> {
                     Ok(())
                 }
                 Role::Legacy => parse_yes_no(value).map(|v| legacy = v),
+                Role::Jump if value.is_empty() => Ok(()),
+                Role::Jump => match JumpRoute::parse(value) {
+                    Ok(r) => {
+                        jump = Some(r);
+                        Ok(())
+                    }
+                    Err(e) => Err((
+                        e,
+                        "write [user@]host[:port], several separated by commas, or none to \
+                         connect directly; leave it empty for -J/--jump"
+                            .to_string(),
+                    )),
+                },
                 Role::Unnamed if !value.is_empty() => {
                     let message = format!(
                         "value '{}' is under a column with no name in the header",
@@ -1042,6 +1064,7 @@ impl Parser<'_> {
             password,
             secret,
             legacy,
+            jump,
             fields,
         })
     }

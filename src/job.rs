@@ -390,6 +390,7 @@ fn with_skipped_rows(
                     password: None,
                     secret: None,
                     legacy: None,
+                    jump: None,
                     fields: blank_fields.clone(),
                 });
                 merged_slots.push(Some(Record::skipped(at, s.reason)));

@@ -7,6 +7,7 @@ use crate::cli::{CollectArgs, HostKeyPolicy, Mode};
 use crate::inventory::Device;
 use crate::secret::Secret;
 use crate::ssh::algorithms::Choice;
+use crate::ssh::jump::{JumpLogin, JumpRoute, ENV_JUMP_PASSWORD};
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -62,6 +63,10 @@ pub struct Settings {
     pub policy: Option<std::sync::Arc<crate::audit::policy::Policy>>,
     /// Offer the legacy algorithms to every device (rows may still say `legacy=no`).
     pub legacy_algorithms: bool,
+    /// Jump hosts for rows whose `jump` cell is empty (`-J`).
+    pub jump: Option<JumpRoute>,
+    /// The bastions' own password (`NETINV_JUMP_PASSWORD`); never sent to a device.
+    pub jump_password: Option<Secret>,
 }
 
 /// A setting that cannot be used; no device is contacted (exit 2).
@@ -244,6 +249,8 @@ impl Settings {
             workers: args.workers,
             policy: None,
             legacy_algorithms: args.legacy_algorithms,
+            jump: args.jump.clone(),
+            jump_password: env_secret(ENV_JUMP_PASSWORD).filter(|p| !p.expose().is_empty()),
         })
     }
 
@@ -298,6 +305,18 @@ impl Settings {
                 legacy: device.legacy.unwrap_or(self.legacy_algorithms),
                 ..Choice::default()
             },
+            // A row's own `jump` (even `none`) wins over `--jump`.
+            jump: device.jump.as_ref().or(self.jump.as_ref()),
+        }
+    }
+
+    /// How bastions are logged in to.
+    pub fn jump_login(&self) -> JumpLogin {
+        JumpLogin {
+            username: self.username.clone(),
+            password: self.jump_password.clone(),
+            key: self.key.clone(),
+            agent: self.agent,
         }
     }
 }
@@ -310,6 +329,8 @@ pub struct Target<'a> {
     pub username: &'a str,
     /// Which algorithms to offer this device.
     pub algorithms: Choice,
+    /// The jump hosts on the way to it, if any.
+    pub jump: Option<&'a JumpRoute>,
 }
 
 fn env_secret(var: &str) -> Option<Secret> {

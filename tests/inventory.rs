@@ -90,6 +90,7 @@ fn a_host_column_alone_is_enough_and_the_name_defaults_to_the_host() {
                 password: None,
                 secret: None,
                 legacy: None,
+                jump: None,
                 fields: vec![],
             },
             Device {
@@ -102,6 +103,7 @@ fn a_host_column_alone_is_enough_and_the_name_defaults_to_the_host() {
                 password: None,
                 secret: None,
                 legacy: None,
+                jump: None,
                 fields: vec![],
             },
         ]
@@ -839,7 +841,7 @@ fn a_mapping_to_a_column_the_header_lacks_is_a_header_problem_with_the_fix() {
 fn a_bad_column_mapping_is_refused_before_any_file_is_read() {
     assert_eq!(
         Options::with_columns("adress=ip").unwrap_err(),
-        "--columns: unknown role 'adress' (known: host, name, port, platform, username, password, secret, legacy)"
+        "--columns: unknown role 'adress' (known: host, name, port, platform, username, password, secret, legacy, jump)"
     );
     assert!(Options::with_columns("host")
         .unwrap_err()
@@ -1246,5 +1248,30 @@ fn the_legacy_column_opts_a_row_in_or_out_and_anything_but_yes_or_no_is_named() 
     assert!(
         device(&inv, "r1").fields.is_empty(),
         "legacy is netinv's, not carried"
+    );
+}
+
+#[test]
+fn the_jump_column_names_a_rows_jump_hosts_or_none_and_a_bad_one_is_named() {
+    let inv = inv("host,jump\nr1,ops@bastion:2222\nr2,none\nr3,\nr4,b1:99999\n");
+    assert_eq!(
+        device(&inv, "r1").jump.as_ref().map(|j| j.to_string()),
+        Some("ops@bastion:2222".into())
+    );
+    assert!(device(&inv, "r2")
+        .jump
+        .as_ref()
+        .is_some_and(|j| j.is_direct()));
+    assert_eq!(device(&inv, "r3").jump, None);
+    let problems = with_fixes(&inv);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with("t.csv:5: jump: jump host 'b1:99999': port '99999' is not 1-65535")
+            && problems[0].contains("[user@]host[:port]"),
+        "{problems:?}"
+    );
+    assert!(
+        device(&inv, "r1").fields.is_empty(),
+        "jump is netinv's, not carried"
     );
 }

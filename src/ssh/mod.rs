@@ -5,6 +5,7 @@ pub mod algorithms;
 pub mod channel_io;
 pub mod exec;
 pub mod hostkeys;
+pub mod jump;
 pub mod shell;
 pub mod text;
 pub mod wait;
@@ -15,8 +16,11 @@ use crate::secret::Secret;
 use crate::settings::{KeyFile, Target};
 use algorithms::{Negotiated, Supported};
 use hostkeys::{HostKeyStore, PresentedKey};
+use jump::Jumps;
 use ssh2::{ErrorCode, HashType, Session};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::net::UnixStream;
 use std::sync::mpsc;
 use std::time::Duration;
 use tracing::debug;
@@ -44,12 +48,52 @@ pub struct Credentials<'a> {
     pub accept_banner: bool,
 }
 
+/// What an SSH session runs over: a TCP connection to the device, or one end of a socket pair
+/// whose other end a jump host's channel is pumped into.
+enum Socket {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Socket {
+    fn try_clone(&self) -> std::io::Result<Socket> {
+        Ok(match self {
+            Socket::Tcp(s) => Socket::Tcp(s.try_clone()?),
+            Socket::Unix(s) => Socket::Unix(s.try_clone()?),
+        })
+    }
+
+    fn shutdown(&self) {
+        let _ = match self {
+            Socket::Tcp(s) => s.shutdown(Shutdown::Both),
+            Socket::Unix(s) => s.shutdown(Shutdown::Both),
+        };
+    }
+
+    /// The device's address, when connected to it directly.
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        match self {
+            Socket::Tcp(s) => s.peer_addr().ok(),
+            Socket::Unix(_) => None,
+        }
+    }
+}
+
+impl AsRawFd for Socket {
+    fn as_raw_fd(&self) -> RawFd {
+        match self {
+            Socket::Tcp(s) => s.as_raw_fd(),
+            Socket::Unix(s) => s.as_raw_fd(),
+        }
+    }
+}
+
 /// An authenticated SSH session. Dropping it never blocks: the socket is shut down first.
 pub struct Connection {
     // Field order matters: `Drop::drop` runs first and shuts the socket down, so freeing the
     // session and its channels afterwards cannot wait on the network: libssh2's frees block
     // for a whole timeout on a silent peer.
-    socket: TcpStream,
+    socket: Socket,
     session: Session,
 }
 
@@ -57,22 +101,48 @@ impl Drop for Connection {
     fn drop(&mut self) {
         self.session.set_blocking(false);
         let _ = self.session.disconnect(None, "netinv done", None);
-        let _ = self.socket.shutdown(Shutdown::Both);
+        self.socket.shutdown();
     }
 }
 
 impl Connection {
-    /// Resolve, connect, handshake, check the host key and authenticate, all before `deadline`.
+    /// Resolve, connect (directly or through the target's jump hosts), handshake, check the
+    /// host key and authenticate, all before `deadline`.
     pub fn open(
         target: Target<'_>,
         creds: Credentials<'_>,
         host_keys: &HostKeyStore,
+        jumps: &Jumps,
         connect_timeout: Duration,
         deadline: Deadline,
     ) -> Result<Connection, DeviceError> {
-        let addrs = resolve(target.host, target.port, deadline)?;
-        let socket = connect_any(&addrs, connect_timeout, deadline)?;
-        let _ = socket.set_nodelay(true);
+        let socket = match target.jump {
+            Some(route) if !route.is_direct() => Socket::Unix(jumps.stream(
+                route,
+                target.host,
+                target.port,
+                host_keys,
+                connect_timeout,
+                deadline,
+            )?),
+            _ => Socket::Tcp(tcp_connect(
+                target.host,
+                target.port,
+                connect_timeout,
+                deadline,
+            )?),
+        };
+        Self::open_over(socket, target, creds, host_keys, deadline)
+    }
+
+    /// Handshake, host key and auth over a socket that is already connected to the server.
+    fn open_over(
+        socket: Socket,
+        target: Target<'_>,
+        creds: Credentials<'_>,
+        host_keys: &HostKeyStore,
+        deadline: Deadline,
+    ) -> Result<Connection, DeviceError> {
         let keep = socket
             .try_clone()
             .map_err(|e| DeviceError::new(ErrorKind::Connect, format!("socket clone: {e}")))?;
@@ -97,7 +167,7 @@ impl Connection {
             let kex_failed = matches!(e.code(), ErrorCode::Session(LIBSSH2_ERROR_KEX_FAILURE));
             let err = ssh_error(e, "SSH handshake", deadline);
             return Err(match (kex_failed, conn.socket.peer_addr()) {
-                (true, Ok(addr)) => {
+                (true, Some(addr)) => {
                     drop(conn);
                     explain_kex_failure(addr, &target, known_types.as_deref(), err, deadline)
                 }
@@ -371,6 +441,19 @@ fn resolve(host: &str, port: u16, deadline: Deadline) -> Result<Vec<SocketAddr>,
             format!("resolving '{host}' did not finish before the deadline"),
         )),
     }
+}
+
+/// A TCP connection to `host:port`, resolved and connected under the deadline.
+fn tcp_connect(
+    host: &str,
+    port: u16,
+    connect_timeout: Duration,
+    deadline: Deadline,
+) -> Result<TcpStream, DeviceError> {
+    let addrs = resolve(host, port, deadline)?;
+    let socket = connect_any(&addrs, connect_timeout, deadline)?;
+    let _ = socket.set_nodelay(true);
+    Ok(socket)
 }
 
 fn connect_any(

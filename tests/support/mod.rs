@@ -264,6 +264,15 @@ impl Sshd {
 
     /// Start with a host key of `key_type` (`ed25519`, `rsa`, `dsa`, `ecdsa`) and extra config.
     pub fn start_with_host_key(key_type: &str, extra_config: &str) -> Sshd {
+        Self::start_full(key_type, extra_config, None)
+    }
+
+    /// Start inside a network namespace, on its loopback: unreachable from the host.
+    pub fn start_in(netns: &Netns, extra_config: &str) -> Sshd {
+        Self::start_full("ed25519", extra_config, Some(netns))
+    }
+
+    fn start_full(key_type: &str, extra_config: &str, netns: Option<&Netns>) -> Sshd {
         test_user();
         let dir = TempDir::new("sshd");
         std::fs::create_dir_all("/run/sshd").unwrap();
@@ -284,15 +293,26 @@ impl Sshd {
                      AuthorizedKeysFile {ak}\nStrictModes no\nUsePAM yes\n\
                      PasswordAuthentication yes\nKbdInteractiveAuthentication yes\n\
                      PubkeyAuthentication yes\nPermitRootLogin no\nMaxStartups 1000:30:1000\n\
-                     MaxSessions 100\nLoginGraceTime 30\nLogLevel ERROR\nPrintMotd no\n\
+                     MaxSessions 100\nLoginGraceTime 30\n{log}PrintMotd no\n\
                      AllowUsers {user}\n{extra_config}\n",
                     user = user(),
+                    // sshd takes the first value of a keyword: a test's own LogLevel wins only
+                    // where there is no default before it.
+                    log = if extra_config.contains("LogLevel") {
+                        ""
+                    } else {
+                        "LogLevel ERROR\n"
+                    },
                     hk = host_key.display(),
                     ak = dir.join("authorized_keys").display(),
                 ),
             )
             .unwrap();
-            let mut child = Command::new("/usr/sbin/sshd")
+            let mut child = match netns {
+                Some(ns) => ns.command("/usr/sbin/sshd"),
+                None => Command::new("/usr/sbin/sshd"),
+            };
+            let mut child = child
                 .args(["-D", "-e", "-f"])
                 .arg(&cfg)
                 .stdin(Stdio::null())
@@ -302,7 +322,11 @@ impl Sshd {
                 ))
                 .spawn()
                 .expect("start sshd");
-            if wait_listening(&mut child, port) {
+            let up = match netns {
+                Some(ns) => ns.run_in(|| wait_listening(&mut child, port)),
+                None => wait_listening(&mut child, port),
+            };
+            if up {
                 return Sshd {
                     port,
                     dir,
@@ -316,6 +340,15 @@ impl Sshd {
             last_err = std::fs::read_to_string(dir.join("sshd.log")).unwrap_or_default();
         }
         panic!("sshd did not start: {last_err}")
+    }
+
+    /// How many logins the server accepted (needs `LogLevel VERBOSE` or more).
+    pub fn logins(&self) -> usize {
+        std::fs::read_to_string(self.dir.join("sshd.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("Accepted "))
+            .count()
     }
 
     /// A known_hosts line for this server's real key.
@@ -516,5 +549,165 @@ impl Drop for FakeNos {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A network namespace holding only a loopback interface (up), deleted on drop. Declare the
+/// servers that run in it after it, so that they stop first.
+pub struct Netns {
+    pub name: String,
+}
+
+const NETNS_PREFIX: &str = "nvtest-";
+
+impl Netns {
+    pub fn new() -> Netns {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        remove_stale_netns();
+        let name = format!(
+            "{NETNS_PREFIX}{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        );
+        let _ = Command::new("ip").args(["netns", "delete", &name]).output();
+        run_ok(Command::new("ip").args(["netns", "add", &name]));
+        let ns = Netns { name };
+        run_ok(ns.command("ip").args(["link", "set", "lo", "up"]));
+        ns
+    }
+
+    /// `program` to be run inside the namespace.
+    pub fn command(&self, program: &str) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.name, program]);
+        c
+    }
+
+    /// Run `f` on a thread that has entered the namespace: sockets it makes are the namespace's.
+    pub fn run_in<T: Send>(&self, f: impl FnOnce() -> T + Send) -> T {
+        let path = format!("/var/run/netns/{}", self.name);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let ns = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+                let rc = unsafe {
+                    libc::setns(
+                        std::os::unix::io::AsRawFd::as_raw_fd(&ns),
+                        libc::CLONE_NEWNET,
+                    )
+                };
+                assert_eq!(rc, 0, "setns {path}: {}", std::io::Error::last_os_error());
+                f()
+            })
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        })
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "delete", &self.name])
+            .output();
+    }
+}
+
+/// Namespaces of test binaries that did not get to exit.
+fn remove_stale_netns() {
+    let Ok(entries) = std::fs::read_dir("/var/run/netns") else {
+        return;
+    };
+    for name in entries.filter_map(|e| e.ok()?.file_name().into_string().ok()) {
+        let Some(pid) = name
+            .strip_prefix(NETNS_PREFIX)
+            .and_then(|r| r.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = Command::new("ip").args(["netns", "delete", &name]).output();
+        }
+    }
+}
+
+/// A TCP port of one namespace (`to`) made reachable on 127.0.0.1 of another (`from`; the
+/// host's when None) through a Unix socket, which is no namespace's: socat on each side. Both
+/// socats (and the ones they fork per connection) are stopped by process group on drop.
+pub struct Bridge {
+    /// The port to connect to on `from`'s loopback.
+    pub port: u16,
+    children: Vec<Child>,
+    _dir: TempDir,
+}
+
+impl Bridge {
+    pub fn new(from: Option<&Netns>, to: &Netns, to_port: u16) -> Bridge {
+        use std::os::unix::process::CommandExt;
+        let dir = TempDir::new("bridge");
+        let sock = dir.join("port.sock");
+        let mut children = Vec::new();
+        let mut inner = to.command("socat");
+        inner
+            .arg(format!("UNIX-LISTEN:{},fork", sock.display()))
+            .arg(format!("TCP:127.0.0.1:{to_port}"))
+            .process_group(0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null());
+        children.push(inner.spawn().expect("socat (apt-get install socat)"));
+        let end = Instant::now() + Duration::from_secs(10);
+        while !sock.exists() {
+            assert!(
+                Instant::now() < end,
+                "socat did not listen on {}",
+                sock.display()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let port = match from {
+            Some(ns) => ns.run_in(free_port),
+            None => free_port(),
+        };
+        let mut outer = match from {
+            Some(ns) => ns.command("socat"),
+            None => Command::new("socat"),
+        };
+        outer
+            .arg(format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork"))
+            .arg(format!("UNIX-CONNECT:{}", sock.display()))
+            .process_group(0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null());
+        children.push(outer.spawn().expect("socat"));
+        let listening = || {
+            let end = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < end {
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return true;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            false
+        };
+        let up = match from {
+            Some(ns) => ns.run_in(listening),
+            None => listening(),
+        };
+        let bridge = Bridge {
+            port,
+            children,
+            _dir: dir,
+        };
+        assert!(up, "socat did not listen on port {port}");
+        bridge
+    }
+}
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            unsafe { kill(-(c.id() as i32), 15) };
+            let _ = c.wait();
+        }
     }
 }
