@@ -240,6 +240,11 @@ pub struct CollectArgs {
     #[arg(long, value_name = "FILE")]
     pub html: Option<String>,
 
+    /// Write a spreadsheet workbook: Devices, Compliance, Failures and Changes sheets, typed cells
+    /// (never a formula), header frozen, filters on
+    #[arg(long, value_name = "FILE")]
+    pub xlsx: Option<String>,
+
     /// Keep every run's JSON report here under a dated name, with latest.json and the changes
     /// since the previous run; one run at a time
     #[arg(long, value_name = "DIR")]

@@ -84,6 +84,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         out_dir: Some(args.out.join("raw")),
         prometheus: None,
         html: None,
+        xlsx: None,
         history: None,
         csv_raw: false,
     };

@@ -178,9 +178,17 @@ impl History {
 
     /// Keep this run's report (already written by `write`), point `latest.json` at it, save the
     /// changes since the previous run and prune. Returns the changes' text for the operator.
+    /// The changes from the previous run to `now`; `None` on the first run of the history.
+    pub fn changes_since_previous(&self, now: &SavedReport) -> Option<Vec<diff::Change>> {
+        self.previous.as_ref().map(|prev| diff::changes(prev, now))
+    }
+
+    /// Keep this run's report (written by `write`) under a dated name with `changes` (from
+    /// `changes_since_previous`) beside it, and make it `latest.json`. Returns the changes as text.
     pub fn record(
         &self,
         started_at: SystemTime,
+        changes: Option<&[diff::Change]>,
         write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<String, HistoryError> {
         let io = |what: String| move |error| HistoryError::Io { what, error };
@@ -198,16 +206,11 @@ impl History {
         files::write_atomic(&dated, write)
             .map_err(io(format!("cannot write {}", dated.display())))?;
 
-        let now = SavedReport::load(&dated).map_err(|e| HistoryError::Io {
-            what: format!("cannot read back {}", dated.display()),
-            error: std::io::Error::other(e.to_string()),
-        })?;
         let mut text = Vec::new();
         let prev_name = Path::new(LATEST);
-        match &self.previous {
-            Some(prev) => {
-                let changes = diff::changes(prev, &now);
-                let _ = diff::write_text(&mut text, prev_name, &dated, &changes);
+        match changes {
+            Some(changes) => {
+                let _ = diff::write_text(&mut text, prev_name, &dated, changes);
             }
             None => {
                 let _ = writeln!(text, "first run in this history: nothing to compare with");

@@ -9,6 +9,7 @@ use crate::outdir::OutDir;
 use crate::progress::Progress;
 use crate::report::{
     self, CsvExporter, Exporter, HtmlExporter, JsonExporter, PrometheusExporter, Report,
+    XlsxExporter,
 };
 use crate::settings::Settings;
 use crate::spool::Spool;
@@ -29,10 +30,25 @@ pub struct Outputs {
     pub prometheus: Option<String>,
     /// A page for people.
     pub html: Option<String>,
+    /// A workbook for people who use spreadsheets.
+    pub xlsx: Option<String>,
     /// Every run's report kept, with the changes since the previous run.
     pub history: Option<Arc<crate::history::History>>,
     /// CSV cells exactly as collected, without the spreadsheet-formula guard.
     pub csv_raw: bool,
+}
+
+impl Outputs {
+    /// Every report file asked for, with what the summary calls it.
+    fn reports(&self) -> [(&Option<String>, &'static str); 5] {
+        [
+            (&self.json, "json"),
+            (&self.csv, "csv"),
+            (&self.prometheus, "prometheus"),
+            (&self.html, "html"),
+            (&self.xlsx, "xlsx"),
+        ]
+    }
 }
 
 /// What the operator sees.
@@ -250,6 +266,9 @@ pub fn run(
         );
     }
     report.spool_keys = spool_keys;
+    if let Some(h) = outputs.history.as_ref().filter(|_| !report.interrupted) {
+        report.changes = h.changes_since_previous(&report.saved());
+    }
     // A Ctrl-C (or SIGTERM) while the reports are being written still ends the run as
     // interrupted: the file reports are written again, saying so. Writing to stdout cannot be
     // taken back; there only the exit code tells.
@@ -270,7 +289,9 @@ pub fn run(
             "netinv: this run was interrupted; it is not kept in the history {}",
             h.dir().display()
         ),
-        Some(h) => match h.record(report.started_at, |w| JsonExporter.write(&report, w)) {
+        Some(h) => match h.record(report.started_at, report.changes.as_deref(), |w| {
+            JsonExporter.write(&report, w)
+        }) {
             Ok(text) => changes = Some(text),
             Err(e) => report_errors.push(format!("history: {e}")),
         },
@@ -293,12 +314,7 @@ pub fn run(
     if ui.summary == SummaryWhen::Always || !clean {
         let mut err = std::io::stderr().lock();
         let _ = report::print_summary(&report, &mut err);
-        for (dest, what) in [
-            (&outputs.json, "json"),
-            (&outputs.csv, "csv"),
-            (&outputs.prometheus, "prometheus"),
-            (&outputs.html, "html"),
-        ] {
+        for (dest, what) in outputs.reports() {
             if let Some(d) = dest.as_ref().filter(|d| *d != "-") {
                 let _ = writeln_to(&mut err, &format!("{what} report: {d}"));
             }
@@ -413,14 +429,10 @@ pub struct SkippedRow {
 
 /// Temp files that killed runs left where this run writes (see `files`).
 fn remove_stale_temp_files(outputs: &Outputs) {
-    let reports = [
-        &outputs.json,
-        &outputs.csv,
-        &outputs.prometheus,
-        &outputs.html,
-    ]
-    .into_iter()
-    .flatten();
+    let reports = outputs
+        .reports()
+        .into_iter()
+        .filter_map(|(d, _)| d.as_ref());
     let dirs = reports
         .filter(|d| *d != "-")
         .map(|d| crate::files::directory_of(Path::new(d)).to_path_buf())
@@ -461,6 +473,7 @@ fn write_reports(
         exporters.push((&outputs.prometheus, p, "Prometheus"));
     }
     exporters.push((&outputs.html, &HtmlExporter, "HTML"));
+    exporters.push((&outputs.xlsx, &XlsxExporter, "XLSX"));
     for (dest, exporter, what) in exporters {
         let Some(dest) = dest else { continue };
         if dest == "-" && !to_stdout {

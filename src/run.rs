@@ -210,6 +210,7 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
         out_dir: args.out_dir.clone(),
         prometheus: args.prometheus.clone(),
         html: args.html.clone(),
+        xlsx: args.xlsx.clone(),
         history,
         csv_raw: args.csv_raw,
     };
@@ -260,6 +261,7 @@ fn check_destinations(args: &CollectArgs) -> Result<(), AppError> {
         ("--csv", &args.csv),
         ("--prometheus", &args.prometheus),
         ("--html", &args.html),
+        ("--xlsx", &args.xlsx),
     ]
     .into_iter()
     .filter_map(|(flag, d)| d.as_deref().map(|d| (flag, d)))

@@ -702,3 +702,203 @@ fn the_html_page_opens_in_a_browser_without_errors_and_shows_the_reports_counts(
         png.len()
     );
 }
+
+/// The text of a cell as the workbook holds it; numbers as JSON numbers.
+fn cell_json(c: &calamine::Data) -> Value {
+    match c {
+        calamine::Data::Empty => Value::Null,
+        calamine::Data::String(s) => Value::String(s.clone()),
+        calamine::Data::Float(f) => serde_json::json!(f),
+        calamine::Data::Int(i) => serde_json::json!(i),
+        other => panic!("a cell of an unexpected type: {other:?}"),
+    }
+}
+
+/// A sheet's rows as header → value maps.
+fn sheet_rows(
+    book: &mut calamine::Xlsx<std::io::BufReader<std::fs::File>>,
+    name: &str,
+) -> Vec<BTreeMap<String, Value>> {
+    use calamine::Reader;
+    let range = book.worksheet_range(name).unwrap();
+    let mut rows = range.rows();
+    let header: Vec<String> = rows.next().unwrap().iter().map(|c| c.to_string()).collect();
+    rows.map(|r| {
+        header
+            .iter()
+            .cloned()
+            .zip(r.iter().map(cell_json))
+            .collect()
+    })
+    .collect()
+}
+
+#[test]
+fn the_workbook_and_the_page_say_what_the_json_says_with_the_changes_since_the_last_run() {
+    use calamine::Reader;
+    let dir = TempDir::new("audit-xlsx");
+    let before = fleet(PLATFORMS, 2, Wave::default());
+    let (policy, _) = policy_and_expectations(&before);
+    std::fs::write(dir.join("policy.yaml"), &policy).unwrap();
+    let (code, stderr) = collect_into_history(&dir, &before.inventory_csv(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let was: Vec<SimDevice> = before.devices().to_vec();
+    drop(before);
+
+    let after = fleet(
+        PLATFORMS,
+        2,
+        Wave {
+            upgrade: 0.5,
+            rma: 0.2,
+            seed: 3,
+        },
+    );
+    // A device that cannot be reached, named like a formula: a failure to list, and a cell
+    // that must stay text.
+    let inventory = format!(
+        "{}=HYPERLINK(\"x\"),127.0.0.1,{},cisco_ios,ams,x,,,,,,,\n",
+        after.inventory_csv(),
+        free_port()
+    );
+    let (book_path, page, json) = (
+        dir.join("report.xlsx"),
+        dir.join("report.html"),
+        dir.join("report.json"),
+    );
+    let policy_path = dir.join("policy.yaml");
+    let (code, stderr) = collect_into_history(
+        &dir,
+        &inventory,
+        &[
+            "--policy",
+            policy_path.to_str().unwrap(),
+            "--xlsx",
+            book_path.to_str().unwrap(),
+            "--html",
+            page.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1, "the unreachable device failed: {stderr}");
+    let report = read_json(json);
+    let devices = report["devices"].as_array().unwrap();
+
+    // What the simulator changed, as `diff` names it.
+    let mut changed: Vec<(String, String)> = Vec::new();
+    for (a, b) in was.iter().zip(after.devices()) {
+        if a.version != b.version && !a.version.is_empty() {
+            changed.push((a.name.clone(), "version".into()));
+        }
+        if a.serial != b.serial && !a.serial.is_empty() {
+            changed.push((a.name.clone(), "serial".into()));
+        }
+    }
+    changed.push(("=HYPERLINK(\"x\")".into(), "added".into()));
+    assert!(
+        changed.len() >= 4,
+        "the wave changed too little: {changed:?}"
+    );
+
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&book_path).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        ["Devices", "Compliance", "Failures", "Changes"]
+    );
+    for sheet in book.sheet_names() {
+        let formulas = book.worksheet_formula(&sheet).unwrap();
+        assert!(
+            formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+            "{sheet} holds a formula"
+        );
+    }
+
+    let rows = sheet_rows(&mut book, "Devices");
+    assert_eq!(rows.len(), devices.len(), "every inventory row once");
+    for (row, d) in rows.iter().zip(devices) {
+        assert_eq!(row["name"], d["name"]);
+        assert_eq!(row["status"], d["status"]);
+        assert_eq!(
+            row["port"],
+            serde_json::json!(d["port"].as_u64().unwrap() as f64)
+        );
+        assert_eq!(
+            row["elapsed_ms"],
+            serde_json::json!(d["elapsed_ms"].as_u64().unwrap() as f64)
+        );
+        assert_eq!(
+            row["attempts"],
+            serde_json::json!(d["attempts"].as_u64().unwrap() as f64)
+        );
+        for fact in ["version", "model", "serial", "hostname"] {
+            assert_eq!(row[fact], d["facts"][fact], "{} {fact}", d["name"]);
+        }
+        assert_eq!(
+            row["site"], d["fields"]["site"],
+            "inventory columns as text"
+        );
+    }
+
+    let rows = sheet_rows(&mut book, "Compliance");
+    let got: Vec<(Value, Value)> = rows
+        .iter()
+        .map(|r| (r["name"].clone(), r["verdict"].clone()))
+        .collect();
+    let want: Vec<(Value, Value)> = devices
+        .iter()
+        .map(|d| (d["name"].clone(), d["compliance"]["verdict"].clone()))
+        .collect();
+    assert_eq!(got, want);
+
+    let rows = sheet_rows(&mut book, "Failures");
+    let failed: Vec<&Value> = devices.iter().filter(|d| d["status"] != "ok").collect();
+    assert_eq!(rows.len(), failed.len());
+    for (row, d) in rows.iter().zip(&failed) {
+        assert_eq!(row["name"], d["name"]);
+        assert_eq!(row["kind"], d["error"]["kind"]);
+        assert_eq!(row["message"], d["error"]["message"]);
+    }
+
+    let rows = sheet_rows(&mut book, "Changes");
+    let mut got: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            let what = r["field"]
+                .as_str()
+                .unwrap_or_else(|| r["change"].as_str().unwrap());
+            (r["device"].as_str().unwrap().to_string(), what.to_string())
+        })
+        .collect();
+    got.sort();
+    changed.sort();
+    assert_eq!(got, changed);
+
+    // Header frozen and filters on, in every sheet (read with Python's zipfile, not ours).
+    let out = run(std::process::Command::new("python3").arg("-c").arg(
+        "import sys, zipfile\n\
+         z = zipfile.ZipFile(sys.argv[1])\n\
+         for n in sorted(z.namelist()):\n\
+         \x20   if n.startswith('xl/worksheets/sheet'):\n\
+         \x20       x = z.read(n).decode()\n\
+         \x20       print(n, 'state=\"frozen\"' in x and 'ySplit=\"1\"' in x, '<autoFilter ref=\"A1:' in x)\n",
+    ).arg(&book_path));
+    let shown = text(&out.stdout);
+    assert_eq!(shown.lines().count(), 4, "{shown}{}", text(&out.stderr));
+    assert!(shown.lines().all(|l| l.ends_with("True True")), "{shown}");
+
+    // The page shows the same changes, counted by kind.
+    let (dom, err) = chromium(&dir, &page, &["--dump-dom"]);
+    assert!(dom.contains("data-ready=\"yes\""), "{err}");
+    assert!(
+        dom.contains(&format!(
+            "<section id=\"changes\" data-count=\"{}\">",
+            changed.len()
+        )),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("data-kind=\"added\" data-count=\"1\""),
+        "{dom}"
+    );
+}

@@ -185,7 +185,7 @@ fn autodetect_names_every_platform_and_parses_its_facts() {
     for line in lines {
         let mut cells: Vec<&str> = line.split(',').collect();
         let truth = cells[col];
-        cells[col] = if truth.len() % 2 == 0 {
+        cells[col] = if truth.len().is_multiple_of(2) {
             ""
         } else {
             "autodetect"

@@ -56,6 +56,35 @@ pub struct Compliance {
     pub reason: String,
 }
 
+/// The columns of a verdict table (`netinv audit --csv`, the workbook's Compliance sheet).
+pub const VERDICT_COLUMNS: [&str; 7] = [
+    "name",
+    "platform",
+    "version",
+    "verdict",
+    "rule",
+    "preferred",
+    "reason",
+];
+
+/// One device's verdict as the cells of `VERDICT_COLUMNS`.
+pub fn verdict_cells<'a>(
+    name: &'a str,
+    platform: Option<&'a str>,
+    version: Option<&'a str>,
+    c: &'a Compliance,
+) -> [&'a str; 7] {
+    [
+        name,
+        platform.unwrap_or(""),
+        version.unwrap_or(""),
+        c.verdict.as_str(),
+        c.rule.as_deref().unwrap_or(""),
+        c.preferred.as_deref().unwrap_or(""),
+        &c.reason,
+    ]
+}
+
 /// What the audit needs to know of one device, from a live run or a saved report.
 pub struct Subject<'a> {
     pub name: &'a str,

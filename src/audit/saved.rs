@@ -224,26 +224,14 @@ fn write_json(
 
 fn write_csv(w: &mut dyn Write, rows: &[Judged]) -> std::io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
-    out.write_record([
-        "name",
-        "platform",
-        "version",
-        "verdict",
-        "rule",
-        "preferred",
-        "reason",
-    ])?;
+    out.write_record(super::VERDICT_COLUMNS)?;
     for r in rows {
-        let c = r.compliance;
-        out.write_record([
+        out.write_record(super::verdict_cells(
             r.name,
-            r.platform.unwrap_or(""),
-            r.version.unwrap_or(""),
-            c.verdict.as_str(),
-            c.rule.as_deref().unwrap_or(""),
-            c.preferred.as_deref().unwrap_or(""),
-            &c.reason,
-        ])?;
+            r.platform,
+            r.version,
+            r.compliance,
+        ))?;
     }
     out.flush()
 }

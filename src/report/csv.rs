@@ -45,8 +45,47 @@ pub const COLUMNS: [&str; 17] = [
 /// The commands a collected device rejected, after every other column.
 pub const WARNINGS: &str = "warnings";
 
+/// The `COLUMNS` cells of one device, as text.
+pub(super) fn fixed_cells(
+    report: &Report,
+    d: &crate::inventory::Device,
+    r: &crate::collect::Record,
+) -> Vec<String> {
+    let facts = match &r.outcome {
+        Outcome::Collected { facts, .. } => facts.as_deref(),
+        Outcome::Failed(_) => None,
+    };
+    let f = |get: fn(&crate::platform::Facts) -> &Option<String>| -> String {
+        facts.and_then(|x| get(x).clone()).unwrap_or_default()
+    };
+    let err = r.error();
+    let port = d.port.unwrap_or(report.settings.port).to_string();
+    vec![
+        d.name.clone(),
+        d.host.clone(),
+        port,
+        r.platform.map(|p| p.name().to_string()).unwrap_or_default(),
+        r.status().to_string(),
+        err.map(|e| e.kind.as_str().to_string()).unwrap_or_default(),
+        err.map(|e| e.message.clone()).unwrap_or_default(),
+        f(|x| &x.vendor),
+        f(|x| &x.os),
+        f(|x| &x.version),
+        f(|x| &x.model),
+        f(|x| &x.serial),
+        f(|x| &x.hostname),
+        f(|x| &x.uptime),
+        r.elapsed.as_millis().to_string(),
+        r.attempts.to_string(),
+        r.transport
+            .map(|t| t.as_str())
+            .unwrap_or_default()
+            .to_string(),
+    ]
+}
+
 /// Each rejected command's message (it names the command), `; `-separated.
-fn warnings(r: &crate::collect::Record) -> String {
+pub(super) fn warnings(r: &crate::collect::Record) -> String {
     let all: Vec<String> = r
         .command_warnings()
         .map(|(_, e)| e.message.clone())
@@ -76,37 +115,7 @@ impl Exporter for CsvExporter {
                 .map(cell),
         )?;
         for (d, r) in report.rows() {
-            let facts = match &r.outcome {
-                Outcome::Collected { facts, .. } => facts.as_deref(),
-                Outcome::Failed(_) => None,
-            };
-            let f = |get: fn(&crate::platform::Facts) -> &Option<String>| -> String {
-                facts.and_then(|x| get(x).clone()).unwrap_or_default()
-            };
-            let err = r.error();
-            let port = d.port.unwrap_or(report.settings.port).to_string();
-            let row: Vec<String> = vec![
-                d.name.clone(),
-                d.host.clone(),
-                port,
-                r.platform.map(|p| p.name().to_string()).unwrap_or_default(),
-                r.status().to_string(),
-                err.map(|e| e.kind.as_str().to_string()).unwrap_or_default(),
-                err.map(|e| e.message.clone()).unwrap_or_default(),
-                f(|x| &x.vendor),
-                f(|x| &x.os),
-                f(|x| &x.version),
-                f(|x| &x.model),
-                f(|x| &x.serial),
-                f(|x| &x.hostname),
-                f(|x| &x.uptime),
-                r.elapsed.as_millis().to_string(),
-                r.attempts.to_string(),
-                r.transport
-                    .map(|t| t.as_str())
-                    .unwrap_or_default()
-                    .to_string(),
-            ];
+            let row = fixed_cells(report, d, r);
             w.write_record(
                 row.iter()
                     .map(String::as_str)

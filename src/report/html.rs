@@ -1,9 +1,11 @@
 //! The HTML report: one self-contained page for people (no network needed to open it): the
 //! run's figures, version charts per platform, the device and compliance table with sorting and
-//! filters, and failures grouped by kind with their reasons.
+//! filters, failures grouped by kind with their reasons, and with a history the changes since
+//! the previous run.
 
 use super::{Exporter, Report};
 use crate::collect::Outcome;
+use crate::diff::Change;
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -114,6 +116,43 @@ fn chart(
     writeln!(out, "</svg></div>")
 }
 
+/// What changed since the previous run of the history: counts by kind, then every change.
+fn changes_section(out: &mut dyn Write, changes: &[Change]) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "<h2>Changes since the previous run</h2><section id=\"changes\" data-count=\"{}\">",
+        changes.len()
+    )?;
+    if changes.is_empty() {
+        writeln!(out, "<p>No device changed.</p></section>")?;
+        return Ok(());
+    }
+    writeln!(out, "<ul>")?;
+    for (kind, n) in crate::diff::count(changes) {
+        writeln!(
+            out,
+            "<li class=\"change-kind\" data-kind=\"{0}\" data-count=\"{n}\">{0}: {n}</li>",
+            kind.as_str()
+        )?;
+    }
+    writeln!(
+        out,
+        "</ul><table id=\"change-list\"><thead><tr><th>device</th><th>change</th><th>field</th><th>was</th><th>now</th></tr></thead><tbody>"
+    )?;
+    for c in changes {
+        writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&c.device),
+            c.change.as_str(),
+            c.field.unwrap_or(""),
+            esc(c.old.as_deref().unwrap_or("")),
+            esc(c.new.as_deref().unwrap_or(""))
+        )?;
+    }
+    writeln!(out, "</tbody></table></section>")
+}
+
 impl Exporter for HtmlExporter {
     fn write(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         let s = report.summary();
@@ -158,6 +197,10 @@ impl Exporter for HtmlExporter {
             for (platform, versions) in &s.versions {
                 chart(out, platform, versions)?;
             }
+        }
+
+        if let Some(changes) = &report.changes {
+            changes_section(out, changes)?;
         }
 
         let site_col = report

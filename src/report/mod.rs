@@ -6,9 +6,11 @@ mod html;
 mod json;
 mod prometheus;
 mod summary;
+mod xlsx;
 
 pub use summary::print_summary;
 
+use crate::audit::saved::{SavedDevice, SavedError, SavedFacts, SavedReport};
 use crate::audit::{self, Compliance, Subject, Verdict};
 use crate::collect::{Outcome, Record};
 use crate::error::ErrorKind;
@@ -36,6 +38,8 @@ pub struct Report<'a> {
     pub compliance: Option<Vec<Compliance>>,
     /// With a history: what each device was last seen running (same order as `records`).
     pub last_known: Option<Vec<Option<crate::history::LastKnown>>>,
+    /// What changed since the previous run kept in the history (`--history`), when there was one.
+    pub changes: Option<Vec<crate::diff::Change>>,
     /// Where outputs parked during the run are read back from.
     spool: Option<&'a Spool>,
     /// Where a row's parked outputs are in the spool, when rows were inserted after the run
@@ -100,6 +104,7 @@ impl<'a> Report<'a> {
             interrupted,
             compliance,
             last_known: None,
+            changes: None,
             spool,
             spool_keys: None,
         }
@@ -169,6 +174,42 @@ impl<'a> Report<'a> {
         s
     }
 
+    /// The report as `diff` sees a saved one, without writing and reading it back.
+    pub fn saved(&self) -> SavedReport {
+        let devices = self
+            .rows()
+            .map(|(d, r)| SavedDevice {
+                name: d.name.clone(),
+                host: d.host.clone(),
+                platform: r.platform.map(|p| p.name().to_string()),
+                status: r.status().to_string(),
+                error: r.error().map(|e| SavedError {
+                    kind: e.kind.as_str().to_string(),
+                    message: e.message.clone(),
+                }),
+                facts: match &r.outcome {
+                    Outcome::Collected { facts: Some(f), .. } => Some(SavedFacts {
+                        version: f.version.clone(),
+                        model: f.model.clone(),
+                        serial: f.serial.clone(),
+                        hostname: f.hostname.clone(),
+                        image: f.image.clone(),
+                        rest: Default::default(),
+                    }),
+                    _ => None,
+                },
+                fields: Default::default(),
+                last_seen: None,
+            })
+            .collect();
+        SavedReport {
+            netinv_version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            started_at: Some(rfc3339(self.started_at)),
+            finished_at: Some(rfc3339(self.finished_at)),
+            devices,
+        }
+    }
+
     pub fn rows(&self) -> impl Iterator<Item = (&Device, &Record)> {
         self.devices.iter().zip(self.records.iter())
     }
@@ -207,6 +248,7 @@ pub use self::csv::CsvExporter;
 pub use self::html::HtmlExporter;
 pub use self::json::JsonExporter;
 pub use self::prometheus::PrometheusExporter;
+pub use self::xlsx::XlsxExporter;
 
 /// Write a report to `dest` (`-` = stdout) atomically: a temporary file beside it, then a rename,
 /// so a reader (or a crash, or Ctrl-C) never sees half a report.

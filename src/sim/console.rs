@@ -441,7 +441,7 @@ impl Console {
     fn odd_prompt(&self) -> Option<String> {
         use Platform::*;
         let h = &self.id.hostname;
-        let first = self.id.seed % 2 == 0;
+        let first = self.id.seed.is_multiple_of(2);
         let mark = if self.mode == Mode::User { ">" } else { "#" };
         Some(match self.id.platform {
             CiscoNxos if first => format!("{h}>"),

@@ -574,7 +574,7 @@ fn ios_uptime(u: Uptime) -> String {
     let mut parts = Vec::new();
     if u.weeks >= 52 {
         parts.push(plural(u.weeks / 52, "year"));
-        if u.weeks % 52 > 0 {
+        if !u.weeks.is_multiple_of(52) {
             parts.push(plural(u.weeks % 52, "week"));
         }
     } else if u.weeks > 0 {
