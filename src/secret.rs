@@ -1,6 +1,7 @@
 //! A secret string (password, passphrase, enable secret) that never shows itself in Debug or Display.
 
 use std::fmt;
+use zeroize::Zeroize;
 
 /// Holds a secret; formatting prints `***` so it cannot leak through logs, errors or reports.
 #[derive(Clone, PartialEq, Eq)]
@@ -32,10 +33,7 @@ impl fmt::Display for Secret {
 impl Drop for Secret {
     fn drop(&mut self) {
         // Best effort: do not leave the secret in freed heap memory.
-        let bytes = unsafe { self.0.as_bytes_mut() };
-        for b in bytes.iter_mut() {
-            unsafe { std::ptr::write_volatile(b, 0) };
-        }
+        self.0.zeroize();
     }
 }
 

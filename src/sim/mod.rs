@@ -337,12 +337,11 @@ fn server_config(platform: Platform, key: PrivateKey, kbd_only: bool) -> russh::
     }
 }
 
-/// One ed25519 host key per fleet, from the OS's randomness (the seed only as a fallback).
+/// One ed25519 host key per fleet, from the OS's randomness; the seed (and the clock) only if the
+/// OS has none to give, since a test fleet's key need not be secret, only different per fleet.
 fn host_key(seed: u64) -> PrivateKey {
     let mut bytes = [0u8; 32];
-    let from_os = std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes));
-    if from_os.is_err() {
+    if getrandom::fill(&mut bytes).is_err() {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
