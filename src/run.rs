@@ -59,6 +59,16 @@ impl fmt::Display for AppError {
     }
 }
 
+impl std::error::Error for AppError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            AppError::Io { error, .. } => Some(error),
+            AppError::Other(e) => Some(e.as_ref()),
+            _ => None,
+        }
+    }
+}
+
 impl AppError {
     fn exit_code(&self) -> i32 {
         match self {
