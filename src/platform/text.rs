@@ -5,37 +5,17 @@ use regex::Regex;
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-/// Output as the parsers want it: no carriage returns, no ANSI escape sequences, no
-/// backspace overstrikes. Borrowed when there is nothing to strip (the common case).
+/// Output as the parsers want it: no carriage returns, no ANSI escape sequences (a title's
+/// text included), no backspace overstrikes. Borrowed when there is nothing to strip (the
+/// common case). The same terminal handling as the session's own, so the two cannot disagree.
 pub fn normalise(output: &str) -> Cow<'_, str> {
-    if !output.contains(['\r', '\x1b', '\x08']) {
+    use crate::ssh::text::{apply_backspaces, strip_ansi};
+    if !output.contains(['\r', '\x1b', '\x08', '\u{9b}']) {
         return Cow::Borrowed(output);
     }
-    let mut out = String::with_capacity(output.len());
-    let mut chars = output.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {}
-            '\x08' => {
-                out.pop();
-            }
-            '\x1b' => {
-                // CSI (`ESC [ params final`) or a two-character escape; drop either.
-                if chars.peek() == Some(&'[') {
-                    chars.next();
-                    for c in chars.by_ref() {
-                        if ('@'..='~').contains(&c) {
-                            break;
-                        }
-                    }
-                } else {
-                    chars.next();
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
+    let stripped = strip_ansi(output);
+    let no_cr = stripped.replace('\r', "");
+    Cow::Owned(apply_backspaces(&no_cr).into_owned())
 }
 
 /// A trimmed, non-empty value, or `None`.
@@ -174,6 +154,14 @@ mod tests {
         assert_eq!(normalise("a\r\nb\x1b[0;32mc\x1b[0m\n"), "a\nbc\n");
         assert_eq!(normalise("ab\x08c"), "ac");
         assert!(matches!(normalise("plain\n"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_terminal_title_sequence_leaves_none_of_its_text_behind() {
+        assert_eq!(
+            normalise("\x1b]0;R1: admin\x07Version 1.2\n"),
+            "Version 1.2\n"
+        );
     }
 
     #[test]
