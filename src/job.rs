@@ -14,11 +14,13 @@ use crate::report::{
 use crate::settings::Settings;
 use crate::spool::Spool;
 use crate::ssh::hostkeys::HostKeyStore;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
+use tracing::Level;
 
 /// Where the results go.
 #[derive(Debug, Default, Clone)]
@@ -276,8 +278,9 @@ pub fn run(
     let mut report_errors = write_reports(&report, outputs, watch, true);
     if !report.interrupted && sig.stop.load(Ordering::SeqCst) {
         report.interrupted = true;
-        eprintln!(
-            "netinv: interrupted while writing the reports; writing them again, marked interrupted"
+        crate::logging::say(
+            Level::WARN,
+            "netinv: interrupted while writing the reports; writing them again, marked interrupted",
         );
         report_errors = write_reports(&report, outputs, None, false);
     }
@@ -285,9 +288,12 @@ pub fn run(
     let mut changes = None;
     match &outputs.history {
         // A partial run would make every device it did not reach look newly failing next time.
-        Some(h) if interrupted => eprintln!(
-            "netinv: this run was interrupted; it is not kept in the history {}",
-            h.dir().display()
+        Some(h) if interrupted => crate::logging::say(
+            Level::WARN,
+            &format!(
+                "netinv: this run was interrupted; it is not kept in the history {}",
+                h.dir().display()
+            ),
         ),
         Some(h) => match h.record(report.started_at, report.changes.as_deref(), |w| {
             JsonExporter.write(&report, w)
@@ -312,7 +318,8 @@ pub fn run(
         && report.non_compliant() == 0
         && !no_version_anywhere(&report.records);
     if ui.summary == SummaryWhen::Always || !clean {
-        let mut err = std::io::stderr().lock();
+        // Written whole, once: as text, or under --log-format json as one object.
+        let mut err: Vec<u8> = Vec::new();
         let _ = report::print_summary(&report, &mut err);
         for (dest, what) in outputs.reports() {
             if let Some(d) = dest.as_ref().filter(|d| *d != "-") {
@@ -333,14 +340,22 @@ pub fn run(
                 &format!("\nsince the previous run: {}", text.trim_end()),
             );
         }
+        let text = String::from_utf8_lossy(&err);
+        let level = if clean { Level::INFO } else { Level::WARN };
+        if crate::logging::json_stderr() {
+            crate::logging::say_with(level, text.trim(), summary_fields(&report));
+        } else {
+            let _ = std::io::stderr().lock().write_all(&err);
+        }
     }
     for e in &report_errors {
-        eprintln!("netinv: error: {e}");
+        crate::logging::say(Level::ERROR, &format!("netinv: error: {e}"));
     }
     if !interrupted && no_version_anywhere(&report.records) {
-        eprintln!(
+        crate::logging::say(
+            Level::ERROR,
             "netinv: error: no device gave a version: every collected output lacks one; check \
-             the command (-c) and the `platform` column"
+             the command (-c) and the `platform` column",
         );
     }
     let non_compliant = report.non_compliant();
@@ -352,6 +367,43 @@ pub fn run(
         report_errors,
     })
 }
+
+/// The summary's figures for its JSON line, beside the text.
+fn summary_fields(report: &Report) -> serde_json::Map<String, serde_json::Value> {
+    let s = report.summary();
+    let by_error: serde_json::Map<String, serde_json::Value> = s
+        .by_error
+        .iter()
+        .map(|(k, n)| (k.as_str().to_string(), (*n).into()))
+        .collect();
+    let failures: Vec<serde_json::Value> = report
+        .rows()
+        .filter(|(_, r)| !r.is_ok())
+        .filter_map(|(d, r)| {
+            let e = r.error()?;
+            Some(serde_json::json!({"device": d.name, "kind": e.kind, "error": e.message}))
+        })
+        .take(FAILURES_IN_JSON_SUMMARY)
+        .collect();
+    let mut m = serde_json::Map::new();
+    m.insert("summary".into(), true.into());
+    m.insert("total".into(), s.total.into());
+    m.insert("ok".into(), s.ok.into());
+    m.insert("failed".into(), s.failed.into());
+    m.insert("skipped".into(), s.skipped.into());
+    m.insert("warnings".into(), s.warnings.into());
+    m.insert("by_error".into(), by_error.into());
+    m.insert("interrupted".into(), report.interrupted.into());
+    m.insert(
+        "elapsed_ms".into(),
+        (report.elapsed.as_millis() as u64).into(),
+    );
+    m.insert("failures".into(), failures.into());
+    m
+}
+
+/// Failed devices named in the JSON summary line (the reports have all of them).
+const FAILURES_IN_JSON_SUMMARY: usize = 50;
 
 /// Put the invalid rows left out under `--skip-invalid` back in their inventory places, each
 /// as a `skipped` record with its reasons, so every row appears in every report exactly once.

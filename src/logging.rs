@@ -3,6 +3,7 @@
 
 use crate::cli::{LogArgs, LogFormat};
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::Level;
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -28,6 +29,37 @@ impl<'a> MakeWriter<'a> for BarAwareStderrMaker {
 
 struct BarAwareStderrMaker;
 
+/// `--log-format json`: everything netinv itself writes to stderr (errors, notes, the summary)
+/// is a JSON object per line too, so that a log pipeline never meets a line of text.
+static JSON_STDERR: AtomicBool = AtomicBool::new(false);
+
+pub fn json_stderr() -> bool {
+    JSON_STDERR.load(Ordering::Relaxed)
+}
+
+/// A message for the operator on stderr: the text as it is, or under `--log-format json` one
+/// object shaped like the log lines (`timestamp`, `level`, `fields.message`, and `extra`).
+pub fn say(level: Level, text: &str) {
+    say_with(level, text, serde_json::Map::new());
+}
+
+/// Like `say`, with more fields beside the message in the JSON form.
+pub fn say_with(level: Level, text: &str, extra: serde_json::Map<String, serde_json::Value>) {
+    if !json_stderr() {
+        crate::progress::suspended(|| eprintln!("{text}"));
+        return;
+    }
+    let mut fields = serde_json::Map::new();
+    fields.insert("message".into(), text.into());
+    fields.extend(extra);
+    let line = serde_json::json!({
+        "timestamp": humantime::format_rfc3339_micros(std::time::SystemTime::now()).to_string(),
+        "level": level.as_str(),
+        "fields": fields,
+    });
+    crate::progress::suspended(|| eprintln!("{line}"));
+}
+
 /// Install the global subscriber. Default level: warnings (every failed device); `-v` info,
 /// `-vv` debug (the SSH steps), `-vvv` trace; `-q` errors only.
 pub fn init(args: &LogArgs) -> std::io::Result<()> {
@@ -41,6 +73,7 @@ pub fn init(args: &LogArgs) -> std::io::Result<()> {
             _ => Level::TRACE,
         }
     };
+    JSON_STDERR.store(args.log_format == LogFormat::Json, Ordering::Relaxed);
     let builder = tracing_subscriber::fmt()
         .with_max_level(level)
         .with_target(false)

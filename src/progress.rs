@@ -149,7 +149,7 @@ impl Progress {
     pub fn note(&self, text: &str) {
         match &self.bar {
             Some(bar) => bar.println(text),
-            None => eprintln!("{text}"),
+            None => crate::logging::say(tracing::Level::WARN, text),
         }
     }
 

@@ -91,7 +91,7 @@ pub fn main() -> i32 {
     match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("netinv: error: {e}");
+            crate::logging::say(tracing::Level::ERROR, &format!("netinv: error: {e}"));
             e.exit_code()
         }
     }
@@ -160,9 +160,12 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
         }
         skipped = skipped_rows(&inv);
         // Listed once, in the summary and the reports, with their reasons.
-        eprintln!(
-            "netinv: skipping {} invalid inventory row(s); the reports list them as skipped",
-            skipped.len()
+        crate::logging::say(
+            tracing::Level::WARN,
+            &format!(
+                "netinv: skipping {} invalid inventory row(s); the reports list them as skipped",
+                skipped.len()
+            ),
         );
     }
     if inv.devices.is_empty() && inv.problems.is_empty() {
@@ -201,8 +204,12 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
                 HistoryError::Io { .. } => AppError::Usage(e.to_string()),
             })?;
             if let Some(holder) = &h.took_over {
-                eprintln!(
-                    "netinv: the history lock of an earlier run ({holder}) was left behind; that run is gone, taking it over"
+                crate::logging::say(
+                    tracing::Level::WARN,
+                    &format!(
+                        "netinv: the history lock of an earlier run ({holder}) was left behind; \
+                         that run is gone, taking it over"
+                    ),
                 );
             }
             Some(std::sync::Arc::new(h))

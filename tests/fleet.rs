@@ -566,3 +566,82 @@ fn without_a_terminal_there_is_no_progress_line() {
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(!err.contains("in flight"), "{err}");
 }
+
+#[test]
+fn with_log_format_json_every_line_on_stderr_is_a_json_object() {
+    let fleet = fleet(4, "auth:25%", 43);
+    let refused = fleet
+        .devices()
+        .iter()
+        .find(|d| d.fault == Some(netinv::sim::Fault::Auth))
+        .expect("one device refuses the login")
+        .name
+        .clone();
+    let dir = TempDir::new("log-json");
+    let inv = dir.join("inventory.csv");
+    // And a bad row, so that the run also has a note to make before it starts.
+    let bad_row = format!("bad-row,127.0.0.1,0{}\n", ",".repeat(10));
+    std::fs::write(&inv, fleet.inventory_csv() + &bad_row).unwrap();
+    for verbosity in [&["-v"][..], &[], &["-q"]] {
+        let out = run(netinv()
+            .args(["collect", "-u", "admin", "--host-key-policy", "off"])
+            .args(["--log-format", "json", "--skip-invalid", "-i"])
+            .arg(&inv)
+            .arg("--json")
+            .arg(dir.join("report.json"))
+            .args(verbosity)
+            .env("NETINV_PASSWORD", PASSWORD));
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{verbosity:?}: {err}");
+        let lines: Vec<Value> = err
+            .lines()
+            .map(|l| {
+                serde_json::from_str(l)
+                    .unwrap_or_else(|e| panic!("{verbosity:?}: not JSON ({e}): {l:?}\n{err}"))
+            })
+            .collect();
+        for l in &lines {
+            assert!(l["level"].is_string(), "{l}");
+            assert!(l["fields"]["message"].is_string(), "{l}");
+        }
+        let summary: Vec<&Value> = lines
+            .iter()
+            .filter(|l| l["fields"]["summary"] == true)
+            .collect();
+        let [summary] = summary[..] else {
+            panic!("{verbosity:?}: one summary line: {err}")
+        };
+        let f = &summary["fields"];
+        assert_eq!(
+            (f["total"].as_u64(), f["ok"].as_u64()),
+            (Some(5), Some(3)),
+            "{f}"
+        );
+        assert_eq!(
+            (f["failed"].as_u64(), f["skipped"].as_u64()),
+            (Some(1), Some(1)),
+            "{f}"
+        );
+        assert_eq!(f["by_error"]["auth"], 1, "{f}");
+        assert!(
+            f["failures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["device"] == refused.as_str() && x["kind"] == "auth"),
+            "{f}"
+        );
+        assert!(
+            f["message"].as_str().unwrap().starts_with("5 devices in "),
+            "the text summary is the message: {f}"
+        );
+        let per_device = lines
+            .iter()
+            .any(|l| l["span"]["device"] == refused.as_str() && l["fields"]["kind"] == "auth");
+        assert_eq!(
+            per_device,
+            verbosity == ["-v"],
+            "a line per failed device with -v: {err}"
+        );
+    }
+}
