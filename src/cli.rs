@@ -91,7 +91,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-fn parse_workers(s: &str) -> Result<usize, String> {
+pub fn parse_workers(s: &str) -> Result<usize, String> {
     let max = crate::sys::MAX_WORKERS;
     match s.parse::<usize>() {
         Ok(n) if (1..=max).contains(&n) => Ok(n),
@@ -101,7 +101,7 @@ fn parse_workers(s: &str) -> Result<usize, String> {
     }
 }
 
-fn parse_port(s: &str) -> Result<u16, String> {
+pub fn parse_port(s: &str) -> Result<u16, String> {
     match s.parse::<u16>() {
         Ok(p) if p > 0 => Ok(p),
         _ => Err("must be a whole number from 1 to 65535".into()),
@@ -109,7 +109,7 @@ fn parse_port(s: &str) -> Result<u16, String> {
 }
 
 /// New connections per second: a whole number or a fraction (`0.5` = one every two seconds).
-fn parse_rate(s: &str) -> Result<f64, String> {
+pub fn parse_rate(s: &str) -> Result<f64, String> {
     const WHAT: &str =
         "must be a number of new connections per second, e.g. 20 or 0.5 (0 = unlimited)";
     match s.trim().parse::<f64>() {
@@ -143,6 +143,11 @@ pub struct CollectArgs {
     /// Inventory CSV (`-` = stdin); `host` is the only required column
     #[arg(short, long, value_name = "FILE")]
     pub inventory: String,
+
+    /// Defaults for these options from a TOML file (`none`: no file); without it,
+    /// $XDG_CONFIG_HOME/netinv/config.toml or ~/.config/netinv/config.toml when there is one
+    #[arg(long, value_name = "FILE|none", env = "NETINV_CONFIG")]
+    pub config: Option<String>,
 
     /// Which inventory column plays which part, e.g. host=mgmt_ip,name=hostname
     #[arg(long, value_name = "ROLE=COLUMN,...")]

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod backlog;
 pub mod cli;
 pub mod collect;
+pub mod config;
 pub mod deadline;
 pub mod demo;
 pub mod diff;

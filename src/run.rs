@@ -8,7 +8,7 @@ use crate::job::{self, Outputs, SummaryWhen, Ui};
 use crate::platform::{self, PlatformChoice};
 use crate::settings::Settings;
 use crate::ssh::hostkeys::HostKeyStore;
-use clap::Parser;
+use clap::FromArgMatches;
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
@@ -81,14 +81,18 @@ impl AppError {
 
 /// Parse arguments, run, and turn the outcome into an exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    // The matches are kept: the config file fills in only what they did not give.
+    let parsed = <Cli as clap::CommandFactory>::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
-    match dispatch(cli) {
+    match dispatch(cli, &matches) {
         Ok(code) => code,
         Err(e) => {
             crate::logging::say(tracing::Level::ERROR, &format!("netinv: error: {e}"));
@@ -97,9 +101,13 @@ pub fn main() -> i32 {
     }
 }
 
-fn dispatch(cli: Cli) -> Result<i32, AppError> {
+fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> Result<i32, AppError> {
     match cli.command {
-        Command::Collect(args) => collect(&args),
+        Command::Collect(mut args) => {
+            crate::config::apply(&mut args, matches.subcommand_matches("collect"))
+                .map_err(AppError::Usage)?;
+            collect(&args)
+        }
         Command::Check(args) => check(&args),
         Command::Parse(args) => parse(&args),
         Command::Sim(args) => crate::sim::run(&args)
