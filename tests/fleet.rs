@@ -645,3 +645,42 @@ fn with_log_format_json_every_line_on_stderr_is_a_json_object() {
         );
     }
 }
+
+#[test]
+fn quiet_still_tells_about_a_rejected_command_though_every_device_was_collected() {
+    let fleet = ios_fleet(1, 85);
+    let dir = TempDir::new("quiet-warning");
+    let inv = dir.join("inventory.csv");
+    std::fs::write(&inv, fleet.inventory_csv()).unwrap();
+    let quiet = |commands: &[&str]| {
+        let mut cmd = netinv();
+        cmd.args([
+            "collect",
+            "-q",
+            "-u",
+            "admin",
+            "--host-key-policy",
+            "off",
+            "-i",
+        ])
+        .arg(&inv)
+        .env("NETINV_PASSWORD", PASSWORD);
+        for c in commands {
+            cmd.args(["-c", c]);
+        }
+        run(&mut cmd)
+    };
+    let out = quiet(&["show version", "show inventory"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "collected: {err}");
+    assert!(err.contains("1 ok (1 with warnings), 0 failed"), "{err}");
+    assert!(err.contains("warning: command"), "{err}");
+    assert!(
+        err.contains("`show inventory` rejected by the device"),
+        "{err}"
+    );
+
+    let out = quiet(&["show version"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stderr), "", "nothing to tell");
+}
