@@ -5,10 +5,7 @@ use super::{Facts, Member, Platform};
 use regex::Regex;
 use std::sync::LazyLock;
 
-fn re(pattern: &str) -> Regex {
-    // Patterns are literals checked by the tests; an invalid one would be a bug, not input.
-    Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in regex {pattern}: {e}"))
-}
+use super::builtin_regex as re;
 
 /// `Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version 15.2(4)E7, RELEASE`:
 /// the version after the image name is the IOS (or IOS-XE 16+ train) version.

@@ -5,9 +5,7 @@ use super::{Facts, Platform};
 use regex::Regex;
 use std::sync::LazyLock;
 
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in regex {pattern}: {e}"))
-}
+use super::builtin_regex as re;
 
 /// `show system` prints two columns; a value is words separated by single spaces, and
 /// columns are separated by two or more.

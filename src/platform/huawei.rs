@@ -5,9 +5,7 @@ use super::{Facts, Member, Platform};
 use regex::Regex;
 use std::sync::LazyLock;
 
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in regex {pattern}: {e}"))
-}
+use super::builtin_regex as re;
 
 /// `VRP (R) software, Version 5.170 (S5720 V200R019C10SPC800)`: the release is the last word
 /// in the brackets (the product family may precede it).

@@ -5,9 +5,7 @@ use super::{Facts, Member, Platform};
 use regex::Regex;
 use std::sync::LazyLock;
 
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in regex {pattern}: {e}"))
-}
+use super::builtin_regex as re;
 
 /// `fpc0:` / `re1:` / `node0:` / `lcc0-re0:` alone on a line (a dashed rule usually follows).
 static SECTION: LazyLock<Regex> =

@@ -5,9 +5,7 @@ use super::{Facts, Platform};
 use regex::Regex;
 use std::sync::LazyLock;
 
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in regex {pattern}: {e}"))
-}
+use super::builtin_regex as re;
 
 /// `Linux web-01 5.15.0-86-generic #96-Ubuntu SMP ...`: node name, then kernel release.
 static UNAME: LazyLock<Regex> = LazyLock::new(|| re(r"(?m)^Linux[ \t]+(\S+)[ \t]+(\d\S*)"));

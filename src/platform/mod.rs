@@ -180,6 +180,14 @@ impl fmt::Debug for Spec {
     }
 }
 
+/// Compiles a pattern written into netinv itself (parsers, prompt and pager tables). Every such
+/// pattern is compiled by the tests, so one that does not compile is a bug caught there, never
+/// something input can cause.
+pub fn builtin_regex(pattern: &str) -> regex::Regex {
+    regex::Regex::new(pattern)
+        .unwrap_or_else(|e| panic!("built-in pattern {pattern:?} does not compile: {e}"))
+}
+
 /// What a version command's output says about a device. Absent values stay `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Facts {
@@ -225,12 +233,7 @@ impl Spec {
 static ERROR_SETS: std::sync::LazyLock<Vec<Vec<regex::Regex>>> = std::sync::LazyLock::new(|| {
     SPECS
         .iter()
-        .map(|s| {
-            s.errors
-                .iter()
-                .filter_map(|re| regex::Regex::new(re).ok())
-                .collect()
-        })
+        .map(|s| s.errors.iter().map(|re| builtin_regex(re)).collect())
         .collect()
 });
 

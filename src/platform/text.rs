@@ -125,7 +125,7 @@ const SIGNS: &[Sign] = &[
 static SIGNS_RE: LazyLock<Vec<(Platform, Regex)>> = LazyLock::new(|| {
     SIGNS
         .iter()
-        .filter_map(|s| Regex::new(s.re).ok().map(|re| (s.platform, re)))
+        .map(|s| (s.platform, super::builtin_regex(s.re)))
         .collect()
 });
 

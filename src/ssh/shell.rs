@@ -223,10 +223,7 @@ fn patterns(p: Platform) -> &'static Patterns {
     })
 }
 
-/// Compiles a pattern from a static table; `platform::tests` compiles every one of them.
-fn compile(re: &str) -> Regex {
-    Regex::new(re).unwrap_or_else(|e| panic!("built-in pattern {re:?} does not compile: {e}"))
-}
+use crate::platform::builtin_regex as compile;
 
 fn compile_all(res: &[&str]) -> Vec<Regex> {
     res.iter().map(|re| compile(re)).collect()
