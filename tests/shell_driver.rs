@@ -611,6 +611,18 @@ fn leftover_prompts_from_newline_nudges_do_not_end_a_command_early() {
 }
 
 #[test]
+fn prompts_printed_back_to_back_for_typed_ahead_enters_are_one_prompt() {
+    // A CLI that was still starting got the driver's Enters: its terminal echoed them at once,
+    // and the CLI printed a prompt for each later, on one line.
+    let mut dev = cisco("R1>");
+    dev.banner = "Last login: today\n".into();
+    dev.late_banner = "R1>R1>R1>".into();
+    let mut dev = dev.login();
+    let out = run(&mut dev, None, &["show version"]).expect("collected");
+    assert_eq!(only_output(&out), ios_version());
+}
+
+#[test]
 fn a_device_that_shows_nothing_until_a_newline_is_nudged() {
     let mut dev = cisco("R1#");
     dev.silent = true;

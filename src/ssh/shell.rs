@@ -225,6 +225,23 @@ fn patterns(p: Platform) -> &'static Patterns {
 
 use crate::platform::builtin_regex as compile;
 
+/// One prompt out of a line that holds the same prompt several times (`R1>R1>R1>`): Enters sent
+/// to a CLI that was still starting were echoed by its terminal at once, and the CLI printed a
+/// prompt for each of them later, back to back (a Linux shell, a slow PTY).
+fn single_prompt(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    for unit in 1..=bytes.len() / 2 {
+        if bytes.len().is_multiple_of(unit)
+            && line.is_char_boundary(unit)
+            && bytes.chunks(unit).all(|c| c == &bytes[..unit])
+            && looks_like_prompt(&line[..unit])
+        {
+            return &line[..unit];
+        }
+    }
+    line
+}
+
 fn compile_all(res: &[&str]) -> Vec<Regex> {
     res.iter().map(|re| compile(re)).collect()
 }
@@ -907,6 +924,7 @@ impl<'a> Driver<'a> {
                     };
                 if looks_right {
                     let rest = text::render(&String::from_utf8_lossy(&self.buf[..start]));
+                    let line = single_prompt(&line).to_string();
                     self.base = base_of(&line);
                     self.prompt = line;
                     return Ok(answered + &rest);
@@ -1220,6 +1238,15 @@ fn tidy(rendered: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_prompt_repeated_on_one_line_is_one_prompt() {
+        assert_eq!(super::single_prompt("R1>R1>R1>"), "R1>");
+        assert_eq!(super::single_prompt("u@h:~$ u@h:~$ "), "u@h:~$ ");
+        assert_eq!(super::single_prompt("R1#"), "R1#");
+        assert_eq!(super::single_prompt("##"), "##", "not a prompt on its own");
+        assert_eq!(super::single_prompt("ab#ab"), "ab#ab");
+    }
+
     use super::*;
 
     #[test]
