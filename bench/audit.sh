@@ -15,7 +15,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 devices=${AUDIT_DEVICES:-100000}
-per_sim=${AUDIT_PER_SIM:-16700}
+per_sim=${AUDIT_PER_SIM:-10000}
 workers=${AUDIT_WORKERS:-1000}
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

@@ -296,7 +296,16 @@ pub fn run(
             ),
         ),
         Some(h) => match h.record(report.started_at, report.changes.as_deref(), |w| {
-            JsonExporter.write(&report, w)
+            // The history keeps the same JSON as --json: copying the file just written costs
+            // a fraction of serialising every device (and its outputs) a second time.
+            let written = outputs
+                .json
+                .as_deref()
+                .filter(|d| *d != "-" && report_errors.is_empty());
+            match written.map(std::fs::File::open) {
+                Some(Ok(mut file)) => std::io::copy(&mut file, w).map(drop),
+                _ => JsonExporter.write(&report, w),
+            }
         }) {
             Ok(text) => changes = Some(text),
             Err(e) => report_errors.push(format!("history: {e}")),

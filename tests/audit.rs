@@ -782,6 +782,11 @@ fn the_workbook_and_the_page_say_what_the_json_says_with_the_changes_since_the_l
         ],
     );
     assert_eq!(code, 1, "the unreachable device failed: {stderr}");
+    assert_eq!(
+        std::fs::read(&json).unwrap(),
+        std::fs::read(dir.join("history/latest.json")).unwrap(),
+        "the history keeps exactly the --json report"
+    );
     let report = read_json(json);
     let devices = report["devices"].as_array().unwrap();
 
