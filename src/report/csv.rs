@@ -59,7 +59,7 @@ pub(super) fn fixed_cells(
         facts.and_then(|x| get(x).clone()).unwrap_or_default()
     };
     let err = r.error();
-    let port = d.port.unwrap_or(report.settings.port).to_string();
+    let port = report.port(d).to_string();
     vec![
         d.name.clone(),
         d.host.clone(),

@@ -105,7 +105,7 @@ impl Serialize for Devices<'_> {
             seq.serialize_element(&DeviceView {
                 name: &d.name,
                 host: &d.host,
-                port: d.port.unwrap_or(report.settings.port),
+                port: report.port(d),
                 platform: r.platform.map(|p| p.name()),
                 platform_detected: r.platform_detected,
                 status: r.status(),

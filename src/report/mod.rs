@@ -210,6 +210,11 @@ impl<'a> Report<'a> {
         }
     }
 
+    /// The port a device was collected on: its row's, or the run's.
+    pub fn port(&self, d: &Device) -> u16 {
+        d.port.unwrap_or(self.settings.port)
+    }
+
     pub fn rows(&self) -> impl Iterator<Item = (&Device, &Record)> {
         self.devices.iter().zip(self.records.iter())
     }

@@ -54,7 +54,7 @@ pub fn print_summary(report: &Report, out: &mut dyn Write) -> std::io::Result<()
     let mut by_kind: BTreeMap<_, Vec<String>> = BTreeMap::new();
     for (d, r) in report.rows() {
         if let Some(e) = r.error() {
-            let port = d.port.unwrap_or(report.settings.port);
+            let port = report.port(d);
             let line = if e.kind == crate::error::ErrorKind::Skipped {
                 // The message names the file and line already; the row has no usable endpoint.
                 e.message.clone()
