@@ -119,6 +119,20 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Octal permission bits for created files: read and write for the owner (netinv reads its
+/// history back), never execute or set-id bits (these are data files).
+pub fn parse_file_mode(s: &str) -> Result<u32, String> {
+    let fix = "give octal read/write bits that include the owner's, like 600, 640 or 644";
+    let mode =
+        u32::from_str_radix(s.trim(), 8).map_err(|_| format!("'{s}' is not octal: {fix}"))?;
+    if mode & !0o666 != 0 || mode & 0o600 != 0o600 {
+        return Err(format!(
+            "{mode:o}: {fix} (no execute or set-id bits, and the owner must read and write)"
+        ));
+    }
+    Ok(mode)
+}
+
 /// A byte size like `16MiB`, `512k`, `1000000`.
 pub fn parse_size(s: &str) -> Result<usize, String> {
     let t = s.trim();
@@ -240,6 +254,9 @@ pub struct CollectArgs {
     /// CSV cells exactly as collected: no `'` before cells a spreadsheet would run as a formula
     #[arg(long)]
     pub csv_raw: bool,
+    /// Permission bits (octal) of the files netinv creates: reports, raw outputs, log, history (600; e.g. 640 to share with the group; the umask still applies)
+    #[arg(long, value_name = "MODE", default_value = "600", value_parser = parse_file_mode)]
+    pub file_mode: u32,
 
     /// Write a self-contained HTML page: figures, version charts, device table, failures
     #[arg(long, value_name = "FILE")]
@@ -492,6 +509,11 @@ mod tests {
         assert_eq!(parse_size("16MiB"), Ok(16 << 20));
         assert_eq!(parse_size("512k"), Ok(512 << 10));
         assert!(parse_size("lots").is_err());
+        assert_eq!(parse_file_mode("640"), Ok(0o640));
+        assert_eq!(parse_file_mode("0600"), Ok(0o600));
+        for bad in ["755", "400", "1600", "9", "rw"] {
+            assert!(parse_file_mode(bad).is_err(), "{bad}");
+        }
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert!(parse_duration("0s").is_err());
     }

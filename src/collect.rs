@@ -494,6 +494,34 @@ enum PathError {
 /// is followed by the other one on a FRESH connection: a second channel on a connection whose
 /// exec was refused may never be answered, and some devices end the connection with the exec.
 fn attempt(device: &Device, ctx: &Context) -> Result<Collected, DeviceError> {
+    attempt_once(device, ctx).map_err(|e| redact(e, device, &ctx.settings))
+}
+
+/// What a device sends back can hold a secret it was given or knows (a login script that
+/// echoes the password, a hostile device): no error message carries one into a report, a log
+/// or the summary, whichever way in it came.
+fn redact(mut e: DeviceError, device: &Device, s: &Settings) -> DeviceError {
+    let enable = match &s.enable {
+        EnableSetting::On(secret) => secret.as_ref(),
+        EnableSetting::Off => None,
+    };
+    let passphrase = s.key.as_ref().and_then(|k| k.passphrase.as_ref());
+    let secrets = [
+        device.password.as_ref(),
+        s.password.as_ref(),
+        device.secret.as_ref(),
+        enable,
+        passphrase,
+    ];
+    for secret in secrets.into_iter().flatten().map(|p| p.expose()) {
+        if !secret.is_empty() && e.message.contains(secret) {
+            e.message = e.message.replace(secret, "***");
+        }
+    }
+    e
+}
+
+fn attempt_once(device: &Device, ctx: &Context) -> Result<Collected, DeviceError> {
     let s = &ctx.settings;
     let deadline = Deadline::after(s.timeout);
     let creds = Credentials {
@@ -537,7 +565,7 @@ fn attempt(device: &Device, ctx: &Context) -> Result<Collected, DeviceError> {
     let first_error = match run_path(first, &conn, device, s, deadline, fallback) {
         Ok(c) => return Ok(c),
         Err(PathError::Final(e)) => return Err(e),
-        Err(PathError::TryOther(e)) => e,
+        Err(PathError::TryOther(e)) => redact(e, device, s),
     };
     drop(conn);
     let second = first.other();
@@ -707,15 +735,7 @@ fn run_shell(
         }),
         accept_banner: s.accept_banner,
     };
-    // The shell masks the enable secret; a device that echoes the login password back (a
-    // login script, a banner) must not put it in reports and logs either.
-    let password = device.password.as_ref().or(s.password.as_ref());
-    let outcome = shell::session(&mut io, &request, deadline, prompt_by).map_err(|mut e| {
-        if let Some(p) = password.map(|p| p.expose()).filter(|p| !p.is_empty()) {
-            e.error.message = e.error.message.replace(p, "***");
-        }
-        e
-    })?;
+    let outcome = shell::session(&mut io, &request, deadline, prompt_by)?;
     Ok((outcome.platform, outcome.outputs))
 }
 

@@ -1,18 +1,33 @@
-//! Files netinv creates (reports, raw outputs, logs): private (0600), written atomically through
+//! Files netinv creates (reports, raw outputs, logs): private (0600 unless `--file-mode` says
+//! otherwise), written atomically through
 //! unpredictable temp names that never follow a symlink, and no temp file outliving its run.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Temp files are named `.netinv-<pid>-<random>.tmp`: the random part makes them unguessable,
 /// the PID tells a later run whether the run that made one is still alive.
 const TEMP_PREFIX: &str = ".netinv-";
 const TEMP_SUFFIX: &str = ".tmp";
 
-/// Permission bits of every file netinv creates: raw configs and reports name every device.
+/// Permission bits of every file netinv creates unless told otherwise: raw configs and reports
+/// name every device.
 pub const FILE_MODE: u32 = 0o600;
+
+static MODE: AtomicU32 = AtomicU32::new(FILE_MODE);
+
+/// Set once, before the run creates any file (`--file-mode`).
+pub fn set_file_mode(mode: u32) {
+    MODE.store(mode, Ordering::Relaxed);
+}
+
+/// The permission bits files are created with (the process umask still applies).
+pub fn file_mode() -> u32 {
+    MODE.load(Ordering::Relaxed)
+}
 
 /// The directory a file path is in: `.` for a bare file name.
 pub fn directory_of(path: &Path) -> &Path {
@@ -23,7 +38,7 @@ pub fn directory_of(path: &Path) -> &Path {
 }
 
 /// Create `path` with the bytes `fill` writes, atomically: a new temp file beside it (O_EXCL,
-/// random name, 0600), fsync, rename over `path` (a symlink at `path` is replaced, never
+/// random name, `file_mode()`), fsync, rename over `path` (a symlink at `path` is replaced, never
 /// followed), fsync of the directory so the rename survives a power cut. On any error the temp
 /// file is removed and `path` is untouched.
 pub fn write_atomic(
@@ -41,7 +56,7 @@ pub fn write_atomic(
     let tmp = tempfile::Builder::new()
         .prefix(&prefix)
         .suffix(TEMP_SUFFIX)
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(FILE_MODE))
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(file_mode()))
         .tempfile_in(dir)?;
     let mut w = io::BufWriter::with_capacity(256 * 1024, tmp);
     fill(&mut w)?;
@@ -92,13 +107,13 @@ fn process_alive(pid: u32) -> bool {
     rc == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
-/// Open a log file for appending, creating it 0600; a symlink in its place is refused rather
+/// Open a log file for appending, creating it with `file_mode()`; a symlink in its place is refused rather
 /// than followed (it could point anywhere).
 pub fn open_log(path: &Path) -> io::Result<File> {
     OpenOptions::new()
         .create(true)
         .append(true)
-        .mode(FILE_MODE)
+        .mode(file_mode())
         .custom_flags(libc::O_NOFOLLOW)
         .open(path)
 }

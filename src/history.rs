@@ -88,7 +88,7 @@ impl History {
             .write(true)
             .create(true)
             .truncate(false)
-            .mode(files::FILE_MODE)
+            .mode(files::file_mode())
             .custom_flags(libc::O_NOFOLLOW)
             .open(&lock_path)
             .map_err(io(format!("cannot open the lock {}", lock_path.display())))?;

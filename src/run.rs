@@ -150,6 +150,7 @@ fn load_inventory(path: &str, columns: Option<&str>) -> Result<Inventory, AppErr
 }
 
 fn collect(args: &CollectArgs) -> Result<i32, AppError> {
+    crate::files::set_file_mode(args.file_mode);
     crate::logging::init(&args.log).map_err(|error| AppError::Io {
         what: "cannot open the log file".into(),
         error,

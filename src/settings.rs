@@ -78,6 +78,10 @@ pub enum SettingsError {
     EmptyCommand,
     NoCommandsInFile(PathBuf),
     KeyFile(PathBuf, std::io::Error),
+    /// The passphrase given does not decrypt the key: every device would refuse the login.
+    KeyPassphrase(PathBuf),
+    /// The key is encrypted and no passphrase was given.
+    KeyEncrypted(PathBuf),
     NoUsername {
         first_device: String,
         line: usize,
@@ -117,6 +121,18 @@ impl fmt::Display for SettingsError {
                 p.display()
             ),
             SettingsError::KeyFile(p, e) => write!(f, "cannot read key file {}: {e}", p.display()),
+            SettingsError::KeyPassphrase(p) => write!(
+                f,
+                "the passphrase in {ENV_KEY_PASSPHRASE} does not decrypt key file {}: set the \
+                 key's passphrase there (no device was contacted)",
+                p.display()
+            ),
+            SettingsError::KeyEncrypted(p) => write!(
+                f,
+                "key file {} is encrypted and no passphrase was given: set \
+                 {ENV_KEY_PASSPHRASE}, or load the key into an ssh-agent",
+                p.display()
+            ),
             SettingsError::NoUsername { first_device, line } => write!(
                 f,
                 "no username for device '{first_device}' (line {line}): give -u/--username, \
@@ -185,9 +201,12 @@ impl Settings {
         let key = match &args.key {
             Some(path) => {
                 std::fs::metadata(path).map_err(|e| SettingsError::KeyFile(path.clone(), e))?;
+                let passphrase = env_secret(ENV_KEY_PASSPHRASE);
+                let agent = !args.no_agent && std::env::var_os("SSH_AUTH_SOCK").is_some();
+                check_key_decrypts(path, passphrase.as_ref(), agent)?;
                 Some(KeyFile {
                     path: path.clone(),
-                    passphrase: env_secret(ENV_KEY_PASSPHRASE),
+                    passphrase,
                 })
             }
             None => None,
@@ -331,6 +350,67 @@ pub struct Target<'a> {
     pub algorithms: Choice,
     /// The jump hosts on the way to it, if any.
     pub jump: Option<&'a JumpRoute>,
+}
+
+/// A wrong passphrase is the operator's mistake, the same for every device: found here, once,
+/// instead of as a refused login on each device (libssh2 reports it as a failed
+/// authentication). Only what is certain refuses the run: an OpenSSH-format key (what
+/// ssh-keygen writes) whose check values do not match after decryption, or an encrypted key
+/// with no passphrase and no agent to fall back on. Formats the check cannot read are left to
+/// libssh2.
+fn check_key_decrypts(
+    path: &std::path::Path,
+    passphrase: Option<&Secret>,
+    agent: bool,
+) -> Result<(), SettingsError> {
+    use russh::keys::ssh_key::{Cipher, Error, PrivateKey};
+    let decryptable = |c: Cipher| {
+        matches!(
+            c,
+            Cipher::Aes128Ctr
+                | Cipher::Aes192Ctr
+                | Cipher::Aes256Ctr
+                | Cipher::Aes128Cbc
+                | Cipher::Aes192Cbc
+                | Cipher::Aes256Cbc
+                | Cipher::Aes128Gcm
+                | Cipher::Aes256Gcm
+                | Cipher::ChaCha20Poly1305
+        )
+    };
+    // A key file is a few kilobytes; anything else is not worth reading into memory here.
+    const MAX_KEY_FILE: u64 = 1 << 20;
+    let file = std::fs::File::open(path).map_err(|e| SettingsError::KeyFile(path.into(), e))?;
+    let mut text = String::new();
+    if std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX_KEY_FILE), &mut text)
+        .is_err()
+    {
+        return Ok(());
+    }
+    let legacy_encrypted = text.contains("Proc-Type: 4,ENCRYPTED")
+        || text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----");
+    let key = match PrivateKey::from_openssh(&text) {
+        Ok(key) => key,
+        Err(_) if legacy_encrypted && passphrase.is_none() && !agent => {
+            return Err(SettingsError::KeyEncrypted(path.into()))
+        }
+        Err(_) => return Ok(()),
+    };
+    if !key.is_encrypted() {
+        return Ok(());
+    }
+    match passphrase {
+        None if agent => Ok(()),
+        None => Err(SettingsError::KeyEncrypted(path.into())),
+        // The check values mismatch (or the AEAD tag fails) only with the wrong passphrase,
+        // for ciphers that are compiled in; an unsupported one fails with the same error.
+        Some(p) => match key.decrypt(p.expose()) {
+            Err(Error::Crypto) if decryptable(key.cipher()) => {
+                Err(SettingsError::KeyPassphrase(path.into()))
+            }
+            _ => Ok(()),
+        },
+    }
 }
 
 fn env_secret(var: &str) -> Option<Secret> {

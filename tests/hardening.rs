@@ -34,6 +34,18 @@ fn collect_cmd(fleet: &Fleet, dir: &Path) -> Command {
     cmd
 }
 
+/// Reports, raw outputs (`raw/`) and a log, all in `dir`.
+fn every_kind_of_file<'a>(cmd: &'a mut Command, dir: &Path) -> &'a mut Command {
+    cmd.arg("--json")
+        .arg(dir.join("report.json"))
+        .arg("--csv")
+        .arg(dir.join("report.csv"))
+        .arg("--out-dir")
+        .arg(dir.join("raw"))
+        .arg("--log-file")
+        .arg(dir.join("run.log"))
+}
+
 fn mode_of(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
@@ -155,15 +167,10 @@ fn planted_symlinks_are_never_followed_and_every_file_is_private() {
         }
     }
     let raw = dir.join("raw");
-    let out = run(collect_cmd(&fleet, dir.path())
-        .arg("--json")
-        .arg(dir.join("report.json"))
-        .arg("--csv")
-        .arg(dir.join("report.csv"))
-        .arg("--out-dir")
-        .arg(&raw)
-        .arg("--log-file")
-        .arg(dir.join("run.log")));
+    let out = run(every_kind_of_file(
+        &mut collect_cmd(&fleet, dir.path()),
+        dir.path(),
+    ));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
     let report: Value =
@@ -708,5 +715,289 @@ fn a_huge_header_is_checked_in_linear_time_and_huge_values_are_refused() {
         text(&out.stdout).contains("at most 4096 are accepted"),
         "{}",
         text(&out.stdout)
+    );
+}
+
+/// A new key pair at `path` encrypted with `passphrase` (ssh-keygen's default format), allowed
+/// to log in to `sshd`.
+fn encrypted_key(sshd: &Sshd, path: &Path, key_type: &str, passphrase: &str) {
+    let ok = Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            key_type,
+            "-N",
+            passphrase,
+            "-C",
+            "netinv-test",
+            "-f",
+        ])
+        .arg(path)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "ssh-keygen -t {key_type}");
+    let public = std::fs::read_to_string(path.with_extension("pub")).unwrap();
+    let mut keys = std::fs::OpenOptions::new()
+        .append(true)
+        .open(sshd.dir.join("authorized_keys"))
+        .unwrap();
+    std::io::Write::write_all(&mut keys, public.as_bytes()).unwrap();
+}
+
+#[test]
+fn a_wrong_key_passphrase_is_found_once_before_any_device_is_contacted() {
+    require_sshd();
+    let sshd = Sshd::start();
+    // A device that would hold any connection made to it.
+    let bystander = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    bystander.set_nonblocking(true).unwrap();
+    let dir = TempDir::new("passphrase");
+    let rows = format!(
+        "name,host,port\nr1,127.0.0.1,{p}\nr2,127.0.0.1,{p}\nr3,127.0.0.1,{p}\n",
+        p = sshd.port
+    );
+    let with_bystander = dir.join("with-bystander.csv");
+    std::fs::write(
+        &with_bystander,
+        format!(
+            "{rows}other,127.0.0.1,{}\n",
+            bystander.local_addr().unwrap().port()
+        ),
+    )
+    .unwrap();
+    let sshd_only = dir.join("sshd-only.csv");
+    std::fs::write(&sshd_only, &rows).unwrap();
+    let json = dir.join("report.json");
+    for key_type in ["ed25519", "rsa", "ecdsa"] {
+        let key = dir.join(&format!("id_{key_type}"));
+        encrypted_key(&sshd, &key, key_type, "the right one");
+        let collect = |inv: &Path, passphrase: Option<&str>| {
+            let mut cmd = netinv();
+            cmd.args([
+                "collect",
+                "--no-progress",
+                "--mode",
+                "exec",
+                "-c",
+                "echo in",
+            ])
+            .args(["-u", user(), "--host-key-policy", "off", "-i"])
+            .arg(inv)
+            .arg("--key")
+            .arg(&key)
+            .arg("--json")
+            .arg(&json);
+            if let Some(p) = passphrase {
+                cmd.env("NETINV_KEY_PASSPHRASE", p);
+            }
+            let out = run(&mut cmd);
+            (out.status.code(), text(&out.stderr))
+        };
+
+        let (code, err) = collect(&with_bystander, Some("a wrong one"));
+        assert_eq!(code, Some(2), "{key_type}: {err}");
+        let said = format!(
+            "the passphrase in NETINV_KEY_PASSPHRASE does not decrypt key file {}",
+            key.display()
+        );
+        assert_eq!(
+            err.matches(&said).count(),
+            1,
+            "{key_type}: said once: {err}"
+        );
+        assert!(!err.contains("a wrong one"), "{err}");
+        assert!(!json.exists(), "no run, no report");
+
+        let (code, err) = collect(&with_bystander, None);
+        assert_eq!(code, Some(2), "{key_type}: {err}");
+        assert!(
+            err.contains("is encrypted and no passphrase was given"),
+            "{err}"
+        );
+
+        // The right passphrase: the check does not stand in the way of a key that works.
+        let (code, err) = collect(&sshd_only, Some("the right one"));
+        assert_eq!(code, Some(0), "{key_type}: {err}");
+        let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        assert_eq!(report["summary"]["ok"], 3, "{key_type}: {err}");
+        std::fs::remove_file(&json).unwrap();
+    }
+    assert!(
+        bystander.accept().is_err(),
+        "the refused runs contacted no device"
+    );
+}
+
+/// A device that prints back every secret netinv holds (a login script that echoes what it was
+/// sent, or a hostile device that knows them): in exec mode on stderr before failing, in shell
+/// mode instead of a prompt. No report, log line or summary may show one.
+#[test]
+fn secrets_a_device_prints_back_are_masked_in_reports_logs_and_the_summary() {
+    require_sshd();
+    let enable_secret = "Enable-Secret-8e1f";
+    let passphrase = "Key-Passphrase-77c2";
+    let echo = format!(
+        "printf 'login %s enable %s key %s\\n' '{}' '{enable_secret}' '{passphrase}'",
+        password()
+    );
+    for (mode, device_does) in [
+        ("exec", format!("{echo} >&2; exit 3")),
+        ("shell", format!("{echo}; sleep 30")),
+    ] {
+        let sshd = Sshd::start_with(&format!("ForceCommand {device_does}"));
+        let dir = TempDir::new("echoed-secrets");
+        let key = dir.join("id_ed25519");
+        encrypted_key(&sshd, &key, "ed25519", passphrase);
+        let inv = dir.join("inventory.csv");
+        std::fs::write(
+            &inv,
+            format!("name,host,port\nr1,127.0.0.1,{}\n", sshd.port),
+        )
+        .unwrap();
+        let (json, csv, log) = (
+            dir.join("report.json"),
+            dir.join("report.csv"),
+            dir.join("run.log"),
+        );
+        let out = run(netinv()
+            .args(["collect", "--no-progress", "-v", "--enable", "--mode", mode])
+            .args(["-u", user(), "-t", "4s", "--host-key-policy", "off", "-i"])
+            .arg(&inv)
+            .arg("--key")
+            .arg(&key)
+            .arg("--json")
+            .arg(&json)
+            .arg("--csv")
+            .arg(&csv)
+            .arg("--log-file")
+            .arg(&log)
+            .env("NETINV_PASSWORD", password())
+            .env("NETINV_ENABLE_SECRET", enable_secret)
+            .env("NETINV_KEY_PASSPHRASE", passphrase));
+        let summary = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{mode}: {summary}");
+        let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let message = report["devices"][0]["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("login *** enable *** key ***"),
+            "{mode}: the device's words reached the message, masked: {message}"
+        );
+        let everything = [
+            ("JSON", std::fs::read_to_string(&json).unwrap()),
+            ("CSV", std::fs::read_to_string(&csv).unwrap()),
+            ("log", std::fs::read_to_string(&log).unwrap()),
+            ("summary", summary),
+        ];
+        for (what, shown) in &everything {
+            for secret in [password(), enable_secret, passphrase] {
+                assert!(
+                    !shown.contains(secret),
+                    "{mode}: {what} shows a secret: {shown}"
+                );
+            }
+        }
+        assert!(
+            everything[2].1.contains("login *** enable ***"),
+            "{mode}: -v logs the failure: {}",
+            everything[2].1
+        );
+    }
+}
+
+/// `--max-output` is what one command may put in a report: stdout and stderr together, not
+/// each.
+#[test]
+fn exec_max_output_caps_stdout_and_stderr_together_on_a_real_sshd() {
+    require_sshd();
+    let sshd = Sshd::start();
+    let dir = TempDir::new("max-output-both");
+    let inv = dir.join("inventory.csv");
+    std::fs::write(
+        &inv,
+        format!("name,host,port\nr1,127.0.0.1,{}\n", sshd.port),
+    )
+    .unwrap();
+    let json = dir.join("report.json");
+    let out = run(netinv()
+        .args([
+            "collect",
+            "--no-progress",
+            "--mode",
+            "exec",
+            "--max-output",
+            "4000",
+        ])
+        .args(["-u", user(), "--host-key-policy", "off", "-i"])
+        .arg(&inv)
+        .arg("--key")
+        .arg(&sshd.client_key)
+        .arg("--json")
+        .arg(&json)
+        .args([
+            "-c",
+            "head -c 3000 /dev/zero | tr '\\0' o; head -c 3000 /dev/zero | tr '\\0' e >&2",
+        ]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let d = &report["devices"][0];
+    let output = d["output"].as_str().unwrap();
+    assert_eq!(d["truncated"], true, "{d}");
+    let (o, e) = (output.matches('o').count(), output.matches('e').count());
+    assert_eq!(
+        o + e,
+        4000,
+        "6,000 bytes came, 4,000 are kept: {o} o, {e} e"
+    );
+    assert!(
+        o > 0 && e > 0,
+        "both streams are in the output: {o} o, {e} e"
+    );
+}
+
+#[test]
+fn file_mode_opens_the_files_to_the_group_only_when_asked() {
+    use std::os::unix::process::CommandExt;
+    let fleet = fleet(2, "");
+    for (asked, expected) in [(None, 0o600), (Some("640"), 0o640)] {
+        let dir = TempDir::new("file-mode");
+        let raw = dir.join("raw");
+        let history = dir.join("history");
+        let mut cmd = collect_cmd(&fleet, dir.path());
+        every_kind_of_file(&mut cmd, dir.path())
+            .arg("--history")
+            .arg(&history);
+        if let Some(mode) = asked {
+            cmd.args(["--file-mode", mode]);
+        }
+        // SAFETY: umask is async-signal-safe; the usual umask, whatever the test runner's is.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::umask(0o022);
+                Ok(())
+            })
+        };
+        let out = run(&mut cmd);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let mut created = vec![
+            dir.join("report.json"),
+            dir.join("report.csv"),
+            dir.join("run.log"),
+        ];
+        for d in [&raw, &history] {
+            created.extend(std::fs::read_dir(d).unwrap().flatten().map(|e| e.path()));
+        }
+        assert!(created.len() >= 7, "{created:?}");
+        for path in created.iter().filter(|p| p.is_file()) {
+            assert_eq!(mode_of(path), expected, "{asked:?}: {path:?}");
+        }
+    }
+    let out =
+        run(collect_cmd(&fleet, TempDir::new("file-mode-bad").path()).args(["--file-mode", "755"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no execute"),
+        "{}",
+        text(&out.stderr)
     );
 }
