@@ -494,13 +494,29 @@ enum PathError {
 /// is followed by the other one on a FRESH connection: a second channel on a connection whose
 /// exec was refused may never be answered, and some devices end the connection with the exec.
 fn attempt(device: &Device, ctx: &Context) -> Result<Collected, DeviceError> {
-    attempt_once(device, ctx).map_err(|e| redact(e, device, &ctx.settings))
+    let s = &ctx.settings;
+    let mut collected = attempt_once(device, ctx).map_err(|e| redact(e, device, s))?;
+    // A rejected command's message quotes the device, and its output is what the device said
+    // instead of an answer. The outputs of the commands that worked are the data asked for
+    // and stay as the device sent them: a short secret (`cisco`) would garble them.
+    if let Outcome::Collected { outputs, .. } = &mut collected.outcome {
+        for o in outputs.iter_mut().filter(|o| o.error.is_some()) {
+            o.error = o.error.take().map(|e| redact(e, device, s));
+            mask_secrets(&mut o.output, device, s);
+        }
+    }
+    Ok(collected)
 }
 
 /// What a device sends back can hold a secret it was given or knows (a login script that
 /// echoes the password, a hostile device): no error message carries one into a report, a log
 /// or the summary, whichever way in it came.
 fn redact(mut e: DeviceError, device: &Device, s: &Settings) -> DeviceError {
+    mask_secrets(&mut e.message, device, s);
+    e
+}
+
+fn mask_secrets(text: &mut String, device: &Device, s: &Settings) {
     let enable = match &s.enable {
         EnableSetting::On(secret) => secret.as_ref(),
         EnableSetting::Off => None,
@@ -514,11 +530,10 @@ fn redact(mut e: DeviceError, device: &Device, s: &Settings) -> DeviceError {
         passphrase,
     ];
     for secret in secrets.into_iter().flatten().map(|p| p.expose()) {
-        if !secret.is_empty() && e.message.contains(secret) {
-            e.message = e.message.replace(secret, "***");
+        if !secret.is_empty() && text.contains(secret) {
+            *text = text.replace(secret, "***");
         }
     }
-    e
 }
 
 fn attempt_once(device: &Device, ctx: &Context) -> Result<Collected, DeviceError> {

@@ -841,9 +841,19 @@ fn secrets_a_device_prints_back_are_masked_in_reports_logs_and_the_summary() {
         "printf 'login %s enable %s key %s\\n' '{}' '{enable_secret}' '{passphrase}'",
         password()
     );
-    for (mode, device_does) in [
-        ("exec", format!("{echo} >&2; exit 3")),
-        ("shell", format!("{echo}; sleep 30")),
+    let second_fails = format!(
+        "case \"$SSH_ORIGINAL_COMMAND\" in \"echo fine\") echo fine;; *) {echo} >&2; exit 3;; esac"
+    );
+    for (mode, device_does, commands, exit_code) in [
+        ("exec", format!("{echo} >&2; exit 3"), &[][..], 1),
+        // Collected, with one command rejected: its message quotes the device too.
+        (
+            "exec",
+            second_fails,
+            &["-c", "echo fine", "-c", "show version"][..],
+            0,
+        ),
+        ("shell", format!("{echo}; sleep 30"), &[][..], 1),
     ] {
         let sshd = Sshd::start_with(&format!("ForceCommand {device_does}"));
         let dir = TempDir::new("echoed-secrets");
@@ -872,19 +882,23 @@ fn secrets_a_device_prints_back_are_masked_in_reports_logs_and_the_summary() {
             .arg(&csv)
             .arg("--log-file")
             .arg(&log)
+            .args(commands)
             .env("NETINV_PASSWORD", password())
             .env("NETINV_ENABLE_SECRET", enable_secret)
             .env("NETINV_KEY_PASSPHRASE", passphrase));
         let summary = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{mode}: {summary}");
-        let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-        let message = report["devices"][0]["error"]["message"].as_str().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(exit_code),
+            "{mode} {commands:?}: {summary}"
+        );
+        let report = std::fs::read_to_string(&json).unwrap();
         assert!(
-            message.contains("login *** enable *** key ***"),
-            "{mode}: the device's words reached the message, masked: {message}"
+            report.contains("login *** enable *** key ***"),
+            "{mode} {commands:?}: the device's words reached the report, masked: {report}"
         );
         let everything = [
-            ("JSON", std::fs::read_to_string(&json).unwrap()),
+            ("JSON", report),
             ("CSV", std::fs::read_to_string(&csv).unwrap()),
             ("log", std::fs::read_to_string(&log).unwrap()),
             ("summary", summary),
