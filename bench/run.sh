@@ -2,16 +2,19 @@
 # netinv benchmark: serve a simulated fleet (`netinv sim`, its own process) and collect from it
 # with `netinv collect`, side by side with Netmiko on a ThreadPoolExecutor.
 #
-#   bench/run.sh            all scenarios (a b c d e)
+#   bench/run.sh            all scenarios (a b c d e f)
 #   bench/run.sh a c        only these
 #   BENCH_QUICK=1 bench/run.sh   every fleet a tenth of its size (a smoke run)
 #   BENCH_RUNS=5 bench/run.sh    runs per measurement (default 3): the median wall time is
 #                                shown, with the largest peak RSS of the runs
 #
 # Sizes can be set one by one: A_DEVICES A_WORKERS B_DEVICES B_WORKERS B_LATENCY C_DEVICES
-# C_WORKERS D_DEVICES D_WORKERS E_DEVICES E_WORKERS E_TIMEOUT. Netmiko comes from
-# $NETINV_NETMIKO_PYTHON if set, else from a venv made under /tmp ($BENCH_VENV).
-# Needs: bash, /usr/bin/time (GNU time), python3 with venv for scenario d.
+# C_WORKERS D_DEVICES D_WORKERS E_DEVICES E_WORKERS E_TIMEOUT F_DEVICES F_WORKERS. Netmiko comes
+# from $NETINV_NETMIKO_PYTHON if set, else from a venv made under /tmp ($BENCH_VENV).
+# Needs: bash, /usr/bin/time (GNU time), python3 with venv for scenario d; for scenario f (a
+# bastion) root, iproute2, socat and openssh-server: the fleet and the bastion's sshd go into a
+# network namespace, the bastion's port is bridged to 127.0.0.1 through a Unix socket, and a
+# throwaway account (removed at the end) logs in to it.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,11 +34,13 @@ D_WORKERS=${D_WORKERS:-50}
 E_DEVICES=${E_DEVICES:-$(scale 2000)}
 E_WORKERS=${E_WORKERS:-100}
 E_TIMEOUT_S=${E_TIMEOUT_S:-2}
+F_DEVICES=${F_DEVICES:-$(scale 1000)}
+F_WORKERS=${F_WORKERS:-100}
 BENCH_VENV=${BENCH_VENV:-/tmp/netinv-bench-venv}
 runs=${BENCH_RUNS:-3}
 
 scenarios=("$@")
-[ ${#scenarios[@]} -eq 0 ] && scenarios=(a b c d e)
+[ ${#scenarios[@]} -eq 0 ] && scenarios=(a b c d e f)
 
 # Many sockets on both sides: one listener per simulated device plus one per worker.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -50,15 +55,22 @@ fi
 
 echo "bench: building the release binary" >&2
 (cd "$root" && cargo build --release --quiet)
-netinv="$root/target/release/netinv"
+netinv="${CARGO_TARGET_DIR:-$root/target}/release/netinv"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/netinv-bench.XXXXXX")
 sim_pid=""
+# Set while scenario f's bastion runs: what to stop and remove.
+netns=""
+bastion_user=""
+bastion_pids=()
+# The simulator runs inside the bastion's namespace while this is set.
+sim_prefix=()
 cleanup() {
     if [ -n "$sim_pid" ]; then
         kill "$sim_pid" 2>/dev/null || true
         wait "$sim_pid" 2>/dev/null || true
     fi
+    stop_bastion
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -92,7 +104,7 @@ start_sim() {
     [ "$latency" != 0 ] && args+=(--latency "$latency")
     [ -n "$platforms" ] && args+=(--platforms "$platforms")
     [ -n "$faults" ] && args+=(--faults "$faults")
-    "$netinv" "${args[@]}" >"$work/$name.sim.out" 2>"$work/$name.sim.err" &
+    "${sim_prefix[@]}" "$netinv" "${args[@]}" >"$work/$name.sim.out" 2>"$work/$name.sim.err" &
     sim_pid=$!
     local i
     for i in $(seq 1 600); do
@@ -114,6 +126,74 @@ stop_sim() {
     kill "$sim_pid" 2>/dev/null || true
     wait "$sim_pid" 2>/dev/null || true
     sim_pid=""
+}
+
+# start_bastion: a network namespace with an sshd (the bastion) on its loopback, port 22,
+# reachable from the host at 127.0.0.1:$bastion_port through a Unix socket (socat on each
+# side), and an account with a random password ($bastion_user, $NETINV_JUMP_PASSWORD).
+start_bastion() {
+    if [ "$(id -u)" != 0 ]; then
+        echo "bench: scenario f needs root (a network namespace and a bastion account)" >&2
+        exit 2
+    fi
+    local tool i
+    for tool in ip socat /usr/sbin/sshd python3; do
+        command -v "$tool" >/dev/null || { echo "bench: scenario f needs $tool" >&2; exit 2; }
+    done
+    netns="netinv-bench-$$"
+    ip netns add "$netns"
+    ip netns exec "$netns" ip link set lo up
+    bastion_user="nvbench-$$"
+    useradd -M -s /bin/sh "$bastion_user"
+    NETINV_JUMP_PASSWORD=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+    export NETINV_JUMP_PASSWORD
+    echo "$bastion_user:$NETINV_JUMP_PASSWORD" | chpasswd
+    ssh-keygen -q -t ed25519 -N '' -f "$work/bastion_host_key"
+    printf '%s\n' "Port 22" "ListenAddress 127.0.0.1" "HostKey $work/bastion_host_key" \
+        "PidFile none" "UsePAM yes" "PasswordAuthentication yes" \
+        "KbdInteractiveAuthentication no" "PermitRootLogin no" "AllowUsers $bastion_user" \
+        "MaxStartups 100:30:100" "LogLevel VERBOSE" >"$work/bastion_sshd_config"
+    mkdir -p /run/sshd
+    setsid ip netns exec "$netns" /usr/sbin/sshd -D -e -f "$work/bastion_sshd_config" \
+        2>"$work/bastion.log" &
+    bastion_pids+=($!)
+    setsid ip netns exec "$netns" socat "UNIX-LISTEN:$work/bastion.sock,fork" TCP:127.0.0.1:22 &
+    bastion_pids+=($!)
+    bastion_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    for i in $(seq 1 100); do [ -S "$work/bastion.sock" ] && break; sleep 0.1; done
+    setsid socat "TCP-LISTEN:$bastion_port,bind=127.0.0.1,reuseaddr,fork" \
+        "UNIX-CONNECT:$work/bastion.sock" &
+    bastion_pids+=($!)
+    for i in $(seq 1 100); do
+        if grep -q 'Server listening' "$work/bastion.log" &&
+            (: <"/dev/tcp/127.0.0.1/$bastion_port") 2>/dev/null; then
+            sim_prefix=(ip netns exec "$netns")
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "bench: the bastion did not start:" >&2
+    cat "$work/bastion.log" >&2
+    exit 1
+}
+
+# Stop what start_bastion started (each by its process group: socat forks per connection).
+stop_bastion() {
+    local pid
+    for pid in "${bastion_pids[@]}"; do
+        kill -- "-$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    bastion_pids=()
+    sim_prefix=()
+    if [ -n "$netns" ]; then
+        ip netns delete "$netns" 2>/dev/null || true
+        netns=""
+    fi
+    if [ -n "$bastion_user" ]; then
+        userdel -f "$bastion_user" 2>/dev/null || true
+        bastion_user=""
+    fi
 }
 
 # CPU ticks (user+sys, all threads) the simulator has used so far.
@@ -267,8 +347,30 @@ for s in "${scenarios[@]}"; do
                      printf "e: %d silent devices, %d workers, -t %ds: expected %d x %d s + %.2f s healthy = %.2f s; took %.2f s (%+.1f%%)",
                             s, w, t, rounds, t, h, want, got, 100 * (got - want) / want }')")
         ;;
+    f)
+        # The same fleet size and workers directly, then behind one bastion.
+        fleet=f0
+        start_sim f0 "$F_DEVICES" 0 cisco_ios ""
+        collect f0 "$F_DEVICES" "$F_WORKERS" exec
+        row f-direct "$F_DEVICES" "$F_WORKERS" exec 0
+        direct_wall=$wall
+        direct_cpu=$cpu_s
+        stop_sim
+        start_bastion
+        fleet=f
+        start_sim f "$F_DEVICES" 0 cisco_ios ""
+        collect f1 "$F_DEVICES" "$F_WORKERS" exec -J "$bastion_user@127.0.0.1:$bastion_port"
+        row f-bastion "$F_DEVICES" "$F_WORKERS" exec 0
+        logins=$(grep -c 'Accepted password' "$work/bastion.log" || true)
+        stop_sim
+        stop_bastion
+        notes+=("$(awk -v n="$F_DEVICES" -v runs="$runs" -v l="$logins" -v dw="$direct_wall" \
+            -v bw="$wall" -v dc="$direct_cpu" -v bc="$cpu_s" \
+            'BEGIN { printf "f: %d devices behind one bastion: %d bastion logins in %d runs; %.0f%% of the direct devices/s, %.2fx the client CPU per device",
+                            n, l, runs, 100 * dw / bw, bc / dc }')")
+        ;;
     *)
-        echo "bench: unknown scenario '$s' (a b c d e)" >&2
+        echo "bench: unknown scenario '$s' (a b c d e f)" >&2
         exit 2
         ;;
     esac
