@@ -626,7 +626,10 @@ impl<'a> Runner<'a> {
                 if !t.down.is_empty() {
                     ev |= libc::POLLOUT;
                 }
-                fds.push(pollfd(t.local.as_raw_fd(), ev));
+                // poll reports a hang-up whether asked or not: a socket with nothing wanted
+                // from it stays out, or a closed device side would wake every poll at once.
+                let fd = if ev == 0 { -1 } else { t.local.as_raw_fd() };
+                fds.push(pollfd(fd, ev));
             }
             // SAFETY: `fds` is a valid array of `fds.len()` pollfd structs for the call.
             let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
