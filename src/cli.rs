@@ -200,9 +200,9 @@ pub struct CollectArgs {
     #[arg(long)]
     pub accept_banner: bool,
 
-    /// SSH port for rows without a `port` column value
-    #[arg(short, long, default_value = "22", value_parser = parse_port)]
-    pub port: u16,
+    /// SSH port for rows without a `port` column value (default: ssh_config's `Port`, else 22)
+    #[arg(short, long, value_parser = parse_port)]
+    pub port: Option<u16>,
 
     /// Devices worked on at once (at most 4000)
     #[arg(short, long, default_value = "32", value_parser = parse_workers)]
@@ -212,9 +212,10 @@ pub struct CollectArgs {
     #[arg(short, long, default_value = "30s", value_parser = parse_duration)]
     pub timeout: Duration,
 
-    /// Deadline for the TCP connect alone (never longer than --timeout)
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
-    pub connect_timeout: Duration,
+    /// Deadline for the TCP connect alone, never longer than --timeout (default: ssh_config's
+    /// `ConnectTimeout`, else 10s)
+    #[arg(long, value_parser = parse_duration)]
+    pub connect_timeout: Option<Duration>,
 
     /// Command to run; repeat for several (default: the platform's version command)
     #[arg(short, long = "command", value_name = "CMD")]
@@ -300,6 +301,12 @@ pub struct CollectArgs {
     /// NETINV_JUMP_PASSWORD). The inventory column `jump` decides per row (`none`: direct)
     #[arg(short = 'J', long, value_name = "HOPS", value_parser = crate::ssh::jump::JumpRoute::parse)]
     pub jump: Option<crate::ssh::jump::JumpRoute>,
+
+    /// OpenSSH client configuration to take HostName, User, Port, IdentityFile, ProxyJump,
+    /// ConnectTimeout and the algorithm lists from, per host (default ~/.ssh/config when it
+    /// exists; `none` for no file). The command line and inventory columns win over it
+    #[arg(long, value_name = "FILE|none")]
+    pub ssh_config: Option<PathBuf>,
 
     /// Skip inventory rows with problems (they are listed) instead of refusing to start
     #[arg(long)]

@@ -736,6 +736,7 @@ fn run_shell(
         reached_prompt: false,
     };
     let mut io = ChannelIo::open(conn, deadline).map_err(before_prompt)?;
+    let target = s.target(device);
     let request = ShellRequest {
         platform,
         commands: &s.commands,
@@ -745,7 +746,7 @@ fn run_shell(
         },
         max_output: s.max_output,
         login: Some(Login {
-            username: s.target(device).username,
+            username: &target.username,
             password: device.password.as_ref().or(s.password.as_ref()),
         }),
         accept_banner: s.accept_banner,

@@ -59,8 +59,10 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         accept_banner: false,
         enable: EnableSetting::Off,
         port: 22,
+        port_given: false,
         timeout: Duration::from_secs(4),
         connect_timeout: Duration::from_secs(2),
+        connect_timeout_given: true,
         commands: Vec::new(),
         mode: Mode::Auto,
         retries: 0,
@@ -76,6 +78,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         legacy_algorithms: false,
         jump: None,
         jump_password: None,
+        // The demo fleet is on loopback: nothing in the user's ssh_config is about it.
+        ssh_config: None,
     };
     let host_keys = HostKeyStore::load(HostKeyPolicy::Off, None)?;
     let outputs = Outputs {

@@ -26,4 +26,5 @@ pub mod settings;
 pub mod sim;
 pub mod spool;
 pub mod ssh;
+pub mod ssh_config;
 pub mod sys;

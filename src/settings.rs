@@ -8,8 +8,11 @@ use crate::inventory::Device;
 use crate::secret::Secret;
 use crate::ssh::algorithms::Choice;
 use crate::ssh::jump::{JumpLogin, JumpRoute, ENV_JUMP_PASSWORD};
+use crate::ssh_config::{HostConfig, SshConfig};
+use std::borrow::Cow;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub const ENV_PASSWORD: &str = "NETINV_PASSWORD";
@@ -21,6 +24,16 @@ pub const ENV_ENABLE_SECRET: &str = "NETINV_ENABLE_SECRET";
 pub struct KeyFile {
     pub path: PathBuf,
     pub passphrase: Option<Secret>,
+}
+
+impl KeyFile {
+    /// A key whose passphrase, if any, is in env `NETINV_KEY_PASSPHRASE`.
+    pub fn new(path: PathBuf) -> KeyFile {
+        KeyFile {
+            path,
+            passphrase: env_secret(ENV_KEY_PASSPHRASE),
+        }
+    }
 }
 
 /// How, if at all, to enter privileged mode.
@@ -48,8 +61,12 @@ pub struct Settings {
     pub accept_banner: bool,
     pub enable: EnableSetting,
     pub port: u16,
+    /// `-p` was given: it wins over ssh_config's `Port`.
+    pub port_given: bool,
     pub timeout: Duration,
     pub connect_timeout: Duration,
+    /// `--connect-timeout` was given: it wins over ssh_config's `ConnectTimeout`.
+    pub connect_timeout_given: bool,
     /// Empty: each device runs its platform's version command.
     pub commands: Vec<String>,
     pub mode: Mode,
@@ -67,6 +84,8 @@ pub struct Settings {
     pub jump: Option<JumpRoute>,
     /// The bastions' own password (`NETINV_JUMP_PASSWORD`); never sent to a device.
     pub jump_password: Option<Secret>,
+    /// The user's ssh_config, below the command line and the inventory.
+    pub ssh_config: Option<Arc<SshConfig>>,
 }
 
 /// A setting that cannot be used; no device is contacted (exit 2).
@@ -96,6 +115,8 @@ pub enum SettingsError {
         first_device: String,
         line: usize,
     },
+    /// The ssh_config file cannot be read or parsed (the message names it).
+    SshConfig(String),
 }
 
 impl fmt::Display for SettingsError {
@@ -149,6 +170,7 @@ impl fmt::Display for SettingsError {
                  and no ssh-agent; set {ENV_PASSWORD} (or --password-file FILE, --ask-password), \
                  give --key FILE, start an ssh-agent (SSH_AUTH_SOCK), or add a `password` column"
             ),
+            SettingsError::SshConfig(why) => f.write_str(why),
             SettingsError::EnableWithoutSecret { first_device, line } => write!(
                 f,
                 "--enable needs the enable secret, and there is none for device '{first_device}' \
@@ -253,9 +275,14 @@ impl Settings {
             agent: !args.no_agent && std::env::var_os("SSH_AUTH_SOCK").is_some(),
             accept_banner: args.accept_banner,
             enable,
-            port: args.port,
+            port: args.port.unwrap_or(22),
+            port_given: args.port.is_some(),
             timeout: args.timeout,
-            connect_timeout: args.connect_timeout.min(args.timeout),
+            connect_timeout: args
+                .connect_timeout
+                .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
+                .min(args.timeout),
+            connect_timeout_given: args.connect_timeout.is_some(),
             commands,
             mode: args.mode,
             retries: args.retries,
@@ -270,6 +297,14 @@ impl Settings {
             legacy_algorithms: args.legacy_algorithms,
             jump: args.jump.clone(),
             jump_password: env_secret(ENV_JUMP_PASSWORD).filter(|p| !p.expose().is_empty()),
+            ssh_config: match args.ssh_config.as_deref() {
+                Some(p) if p.as_os_str() == "none" => None,
+                Some(p) => Some(p.to_path_buf()),
+                None => SshConfig::default_path(),
+            }
+            .map(|p| SshConfig::load(&p).map(Arc::new))
+            .transpose()
+            .map_err(SettingsError::SshConfig)?,
         })
     }
 
@@ -278,7 +313,10 @@ impl Settings {
         if self.username.is_some() {
             return Ok(());
         }
-        match devices.iter().find(|d| d.username.is_none()) {
+        match devices
+            .iter()
+            .find(|d| d.username.is_none() && self.ssh_host(d).user.is_none())
+        {
             Some(d) => Err(SettingsError::NoUsername {
                 first_device: d.name.clone(),
                 line: d.line,
@@ -292,7 +330,10 @@ impl Settings {
     pub fn check_credentials(&self, devices: &[Device]) -> Result<(), SettingsError> {
         let shared_login = self.password.is_some() || self.key.is_some() || self.agent;
         if !shared_login {
-            if let Some(d) = devices.iter().find(|d| d.password.is_none()) {
+            if let Some(d) = devices
+                .iter()
+                .find(|d| d.password.is_none() && self.ssh_host(d).identity_file.is_none())
+            {
                 return Err(SettingsError::NoCredentials {
                     first_device: d.name.clone(),
                     line: d.line,
@@ -310,22 +351,48 @@ impl Settings {
         Ok(())
     }
 
-    /// What to connect to for one device: the shared values with the row's overrides applied.
+    /// What ssh_config says about this device's host (nothing without a file).
+    pub fn ssh_host(&self, device: &Device) -> Arc<HostConfig> {
+        match &self.ssh_config {
+            Some(c) => c.host(&device.host),
+            None => Arc::default(),
+        }
+    }
+
+    /// What to connect to for one device: the shared values with the row's overrides applied,
+    /// and ssh_config below both (command line > inventory row > ssh_config > defaults; a
+    /// row's own `username`, `legacy` and `jump` also win over the command line's).
     pub fn target<'a>(&'a self, device: &'a Device) -> Target<'a> {
+        let ssh = self.ssh_host(device);
+        let port = device
+            .port
+            .or(self.port_given.then_some(self.port))
+            .or(ssh.port)
+            .unwrap_or(self.port);
         Target {
-            host: &device.host,
-            port: device.port.unwrap_or(self.port),
-            username: device
-                .username
-                .as_deref()
-                .or(self.username.as_deref())
-                .unwrap_or(""),
+            host: match &ssh.host_name {
+                Some(h) => Cow::Owned(h.clone()),
+                None => Cow::Borrowed(&device.host),
+            },
+            port,
+            username: match device.username.as_deref().or(self.username.as_deref()) {
+                Some(u) => Cow::Borrowed(u),
+                None => Cow::Owned(ssh.user.clone().unwrap_or_default()),
+            },
             algorithms: Choice {
                 legacy: device.legacy.unwrap_or(self.legacy_algorithms),
-                ..Choice::default()
+                edits: ssh.edits.clone(),
             },
             // A row's own `jump` (even `none`) wins over `--jump`.
-            jump: device.jump.as_ref().or(self.jump.as_ref()),
+            jump: match device.jump.as_ref().or(self.jump.as_ref()) {
+                Some(j) => Some(Cow::Borrowed(j)),
+                None => ssh.proxy_jump.clone().map(Cow::Owned),
+            },
+            key: ssh.identity_file.clone().map(KeyFile::new),
+            connect_timeout: match (self.connect_timeout_given, ssh.connect_timeout) {
+                (false, Some(t)) => Some(t.min(self.timeout)),
+                _ => None,
+            },
         }
     }
 
@@ -336,20 +403,26 @@ impl Settings {
             password: self.jump_password.clone(),
             key: self.key.clone(),
             agent: self.agent,
+            ssh_config: self.ssh_config.clone(),
         }
     }
 }
 
-/// One device's connection parameters, borrowed from the device row and the settings.
+/// One device's connection parameters, from the device row, the settings and ssh_config.
 #[derive(Debug, Clone)]
 pub struct Target<'a> {
-    pub host: &'a str,
+    /// What to connect to: ssh_config's `HostName` for the inventory's host, or the host.
+    pub host: Cow<'a, str>,
     pub port: u16,
-    pub username: &'a str,
+    pub username: Cow<'a, str>,
     /// Which algorithms to offer this device.
     pub algorithms: Choice,
     /// The jump hosts on the way to it, if any.
-    pub jump: Option<&'a JumpRoute>,
+    pub jump: Option<Cow<'a, JumpRoute>>,
+    /// ssh_config's `IdentityFile`, used when no `--key` is given.
+    pub key: Option<KeyFile>,
+    /// ssh_config's `ConnectTimeout`, when `--connect-timeout` is not given.
+    pub connect_timeout: Option<Duration>,
 }
 
 /// A wrong passphrase is the operator's mistake, the same for every device: found here, once,
@@ -412,6 +485,8 @@ fn check_key_decrypts(
         },
     }
 }
+
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn env_secret(var: &str) -> Option<Secret> {
     std::env::var(var).ok().map(Secret::new)

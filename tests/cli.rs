@@ -504,3 +504,34 @@ fn skip_invalid_rows_appear_in_every_report_as_skipped_and_the_run_is_not_comple
     assert!(err.contains("1 skipped"), "the summary counts it: {err}");
     assert!(err.contains(&format!("{f}:3: port")), "and says why: {err}");
 }
+
+#[test]
+fn a_bad_jump_spec_or_an_unreadable_ssh_config_is_refused_before_any_device() {
+    let dir = TempDir::new("reachargs");
+    let inv = dir.join("inv.csv");
+    std::fs::write(&inv, "host\n127.0.0.1\n").unwrap();
+    let collect = |args: &[&str]| {
+        run(netinv()
+            .arg("collect")
+            .arg("-i")
+            .arg(&inv)
+            .args(["-u", "x"])
+            .args(args)
+            .env("NETINV_PASSWORD", "pw"))
+    };
+    let out = collect(&["-J", "ops@bastion:99999"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("port '99999' is not 1-65535"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = collect(&["--ssh-config", "/nonexistent/ssh_config"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("/nonexistent/ssh_config")
+            && text(&out.stderr).contains("--ssh-config none"),
+        "{}",
+        text(&out.stderr)
+    );
+}

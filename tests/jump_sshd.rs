@@ -406,3 +406,74 @@ fn a_thousand_devices_behind_one_bastion_take_a_handful_of_bastion_logins() {
         run.took
     );
 }
+
+#[test]
+fn an_ssh_config_with_host_aliases_users_ports_keys_and_proxyjump_is_used_as_it_is() {
+    require_sshd();
+    let ns = Netns::new();
+    let bastion = Sshd::start_in(&ns, "");
+    let device = Sshd::start_in(&ns, "");
+    let bridge = Bridge::new(None, &ns, bastion.port);
+    let dir = TempDir::new("sshconfig");
+    let config = dir.join("ssh_config");
+    // As a user would have it for ssh: no password anywhere, each host with its own key.
+    std::fs::write(
+        &config,
+        format!(
+            "Host jumpbox\n  HostName 127.0.0.1\n  Port {bp}\n  User {u}\n  IdentityFile {bk}\n\n\
+             Host core-* !core-lab\n  HostName 127.0.0.1\n  Port {dp}\n  User {u}\n  \
+             IdentityFile {dk}\n  ProxyJump jumpbox\n  ForwardAgent no\n",
+            bp = bridge.port,
+            dp = device.port,
+            u = user(),
+            bk = bastion.client_key.display(),
+            dk = device.client_key.display(),
+        ),
+    )
+    .unwrap();
+    let known_hosts = dir.join("known_hosts");
+    let run = collect(
+        &dir,
+        "name,host\ncore-1,core-1\n",
+        &[
+            "--ssh-config",
+            config.to_str().unwrap(),
+            "--known-hosts",
+            known_hosts.to_str().unwrap(),
+            "-c",
+            "echo via-ssh-config",
+            "--mode",
+            "exec",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{:?} {}", run.outcomes(), run.stderr);
+    assert_eq!(
+        run.devices()[0]["output"].as_str().map(str::trim),
+        Some("via-ssh-config")
+    );
+    // Host keys are checked under the names ssh_config resolved.
+    for port in [bridge.port, device.port] {
+        assert!(known_hosts_has(
+            &known_hosts,
+            &format!("[127.0.0.1]:{port}")
+        ));
+    }
+    // Without the file (and its ProxyJump), the same device is out of reach.
+    let ignored = collect(
+        &dir,
+        &format!("name,host,port\ncore-1,127.0.0.1,{}\n", device.port),
+        &[
+            "--ssh-config",
+            "none",
+            "--known-hosts",
+            known_hosts.to_str().unwrap(),
+            "-u",
+            user(),
+            "--mode",
+            "exec",
+        ],
+        &[("NETINV_PASSWORD", password())],
+    );
+    assert_eq!(ignored.devices()[0]["error"]["kind"], "connect");
+}

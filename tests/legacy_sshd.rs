@@ -235,6 +235,33 @@ fn old_devices_are_reached_with_legacy_algorithms_for_the_run_or_per_row() {
 }
 
 #[test]
+fn old_devices_are_reached_with_the_algorithm_lines_of_an_ssh_config() {
+    require_sshd();
+    let fleet = Fleet::start();
+    // Each device under an alias, with what ssh needs for it as `+` lines: its sshd's own
+    // algorithm lines, each list appended to the defaults.
+    let mut config = String::new();
+    let mut inventory = String::from("name,host\n");
+    for (d, s) in OLD_DEVICES.iter().zip(&fleet.servers) {
+        config.push_str(&format!(
+            "Host {}\n  HostName 127.0.0.1\n  Port {}\n",
+            d.name, s.port
+        ));
+        for line in d.config.lines() {
+            let (keyword, list) = line.trim().split_once(' ').unwrap();
+            config.push_str(&format!("  {keyword} +{list}\n"));
+        }
+        inventory.push_str(&format!("{},{}\n", d.name, d.name));
+    }
+    let file = fleet.dir.join("ssh_config");
+    std::fs::write(&file, config).unwrap();
+    let (code, report, stderr) =
+        fleet.collect(&inventory, &["--ssh-config", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_all_reached(&report, "ssh_config");
+}
+
+#[test]
 fn a_modern_device_reports_the_modern_algorithms_it_negotiated() {
     require_sshd();
     let sshd = Sshd::start();

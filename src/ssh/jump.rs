@@ -49,7 +49,8 @@ const CHUNK: usize = 32 * 1024;
 pub struct Hop {
     pub user: Option<String>,
     pub host: String,
-    pub port: u16,
+    /// As written; ssh_config's `Port` for the host, else 22, when not.
+    pub port: Option<u16>,
 }
 
 impl fmt::Display for Hop {
@@ -57,10 +58,10 @@ impl fmt::Display for Hop {
         if let Some(u) = &self.user {
             write!(f, "{u}@")?;
         }
-        if self.host.contains(':') {
-            write!(f, "[{}]:{}", self.host, self.port)
-        } else {
-            write!(f, "{}:{}", self.host, self.port)
+        match (self.port, self.host.contains(':')) {
+            (Some(p), true) => write!(f, "[{}]:{p}", self.host),
+            (Some(p), false) => write!(f, "{}:{p}", self.host),
+            (None, _) => f.write_str(&self.host),
         }
     }
 }
@@ -157,9 +158,9 @@ fn parse_hop(text: &str) -> Result<Hop, String> {
         return Err(bad("not a host name or address"));
     }
     let port = match port {
-        None => 22,
+        None => None,
         Some(p) => match p.parse::<u16>() {
-            Ok(n) if n > 0 => n,
+            Ok(n) if n > 0 => Some(n),
             _ => return Err(bad(&format!("port '{}' is not 1-65535", p.escape_debug()))),
         },
     };
@@ -178,6 +179,8 @@ pub struct JumpLogin {
     pub password: Option<Secret>,
     pub key: Option<KeyFile>,
     pub agent: bool,
+    /// Bastions named by an ssh_config alias take its HostName, User, Port and IdentityFile.
+    pub ssh_config: Option<Arc<crate::ssh_config::SshConfig>>,
 }
 
 /// Every bastion of a run, by the chain of hops that leads to it.
@@ -394,26 +397,38 @@ impl Bastion {
                 )
             }
         };
-        let socket = if before.is_empty() {
-            Socket::Tcp(
-                tcp_connect(&hop.host, hop.port, way.connect_timeout, deadline).map_err(failed)?,
-            )
-        } else {
-            Socket::Unix(way.through(before, &hop.host, hop.port).map_err(failed)?)
-        };
         let login = &way.jumps.login;
+        // A bastion named by its ssh_config alias is reached as ssh would reach it.
+        let ssh = match &login.ssh_config {
+            Some(c) => c.host(&hop.host),
+            None => Arc::default(),
+        };
+        let host = ssh.host_name.as_deref().unwrap_or(&hop.host);
+        let port = hop.port.or(ssh.port).unwrap_or(22);
+        let socket = if before.is_empty() {
+            let connect_timeout = ssh.connect_timeout.unwrap_or(way.connect_timeout);
+            Socket::Tcp(tcp_connect(host, port, connect_timeout, deadline).map_err(failed)?)
+        } else {
+            Socket::Unix(way.through(before, host, port).map_err(failed)?)
+        };
         let user = hop
             .user
             .clone()
+            .or_else(|| ssh.user.clone())
             .or_else(|| login.username.clone())
             .or_else(|| std::env::var("USER").ok())
             .unwrap_or_default();
         let target = Target {
-            host: &hop.host,
-            port: hop.port,
-            username: &user,
-            algorithms: Choice::default(),
+            host: host.into(),
+            port,
+            username: user.into(),
+            algorithms: Choice {
+                legacy: false,
+                edits: ssh.edits.clone(),
+            },
             jump: None,
+            key: ssh.identity_file.clone().map(KeyFile::new),
+            connect_timeout: None,
         };
         let creds = Credentials {
             password: login.password.as_ref(),
@@ -881,7 +896,7 @@ fn pollfd(fd: i32, events: i16) -> libc::pollfd {
 mod tests {
     use super::*;
 
-    fn hop(user: Option<&str>, host: &str, port: u16) -> Hop {
+    fn hop(user: Option<&str>, host: &str, port: Option<u16>) -> Hop {
         Hop {
             user: user.map(String::from),
             host: host.into(),
@@ -895,15 +910,15 @@ mod tests {
         assert_eq!(
             r.hops(),
             &[
-                hop(Some("ops"), "bastion1", 2222),
-                hop(None, "bastion2", 22),
-                hop(None, "2001:db8::1", 22),
-                hop(None, "fe80::1", 22),
+                hop(Some("ops"), "bastion1", Some(2222)),
+                hop(None, "bastion2", None),
+                hop(None, "2001:db8::1", Some(22)),
+                hop(None, "fe80::1", None),
             ]
         );
         assert_eq!(
             r.to_string(),
-            "ops@bastion1:2222,bastion2:22,[2001:db8::1]:22,[fe80::1]:22"
+            "ops@bastion1:2222,bastion2,[2001:db8::1]:22,fe80::1"
         );
         assert!(JumpRoute::parse("none").unwrap().is_direct());
         assert!(JumpRoute::parse("NONE").unwrap().is_direct());

@@ -116,17 +116,18 @@ impl Connection {
         connect_timeout: Duration,
         deadline: Deadline,
     ) -> Result<Connection, DeviceError> {
-        let socket = match target.jump {
+        let connect_timeout = target.connect_timeout.unwrap_or(connect_timeout);
+        let socket = match target.jump.as_deref() {
             Some(route) if !route.is_direct() => Socket::Unix(jumps.stream(
                 route,
-                target.host,
+                &target.host,
                 target.port,
                 host_keys,
                 connect_timeout,
                 deadline,
             )?),
             _ => Socket::Tcp(tcp_connect(
-                target.host,
+                &target.host,
                 target.port,
                 connect_timeout,
                 deadline,
@@ -151,7 +152,12 @@ impl Connection {
             .map_err(|e| DeviceError::new(ErrorKind::Protocol, format!("libssh2 init: {e}")))?;
         session.set_tcp_stream(socket);
         let conn_socket = keep;
-        let known_types = host_keys.preferred_algorithms(target.host, target.port);
+        // `--key` wins over ssh_config's IdentityFile.
+        let creds = Credentials {
+            key: creds.key.or(target.key.as_ref()),
+            ..creds
+        };
+        let known_types = host_keys.preferred_algorithms(&target.host, target.port);
         target
             .algorithms
             .apply(&session, known_types.as_deref())
@@ -181,9 +187,9 @@ impl Connection {
             .host_key()
             .ok_or_else(|| DeviceError::new(ErrorKind::Protocol, "server sent no host key"))?;
         let key = PresentedKey::new(blob, conn.session.host_key_hash(HashType::Sha256));
-        host_keys.verify(target.host, target.port, &key)?;
+        host_keys.verify(&target.host, target.port, &key)?;
 
-        conn.authenticate(target.username, creds, deadline)?;
+        conn.authenticate(&target.username, creds, deadline)?;
         debug!("authenticated");
         Ok(conn)
     }
@@ -350,7 +356,7 @@ fn explain_kex_failure(
                     "known_hosts has keys for {} only of types the device no longer offers \
                      ({}); it offers {}: its host key may have been replaced — verify it, then \
                      remove the old entry",
-                    hostkeys::pattern(target.host, target.port),
+                    hostkeys::pattern(&target.host, target.port),
                     known.join(","),
                     theirs.join(",")
                 ),

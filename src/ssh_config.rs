@@ -1,0 +1,276 @@
+//! The user's OpenSSH client configuration (`~/.ssh/config` by default, `--ssh-config FILE`,
+//! `--ssh-config none`), read with the ssh2-config crate the way ssh reads it: `Host` patterns
+//! (with `!`), `Include`, and for each host the first value given wins. netinv takes from it
+//! what it has settings for: `HostName`, `User`, `Port`, `IdentityFile`, `ProxyJump`,
+//! `ConnectTimeout` and the four algorithm lists; each only where neither the command line nor
+//! the inventory row says otherwise.
+
+use crate::ssh::algorithms::{Category, Edit, Supported};
+use crate::ssh::jump::JumpRoute;
+use ssh2_config::{DefaultAlgorithms, ParseRule};
+use std::collections::HashMap;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What ssh_config says about one host, as netinv uses it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostConfig {
+    pub host_name: Option<String>,
+    pub user: Option<String>,
+    pub port: Option<u16>,
+    /// The first `IdentityFile` (netinv offers one key per device).
+    pub identity_file: Option<PathBuf>,
+    /// `ProxyJump`; `none` is a direct route.
+    pub proxy_jump: Option<JumpRoute>,
+    pub connect_timeout: Option<Duration>,
+    /// `KexAlgorithms`, `HostKeyAlgorithms`, `Ciphers`, `MACs`, by `Category::index`.
+    pub edits: [Option<Edit>; 4],
+}
+
+/// A parsed ssh_config, and each host's answer once worked out.
+pub struct SshConfig {
+    path: PathBuf,
+    config: ssh2_config::SshConfig,
+    /// The same file with every algorithm as the defaults.
+    full: ssh2_config::SshConfig,
+    hosts: Mutex<HashMap<String, Arc<HostConfig>>>,
+}
+
+impl std::fmt::Debug for SshConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SshConfig({})", self.path.display())
+    }
+}
+
+/// The marker list handed to ssh2-config as "the defaults", so an algorithm line can be told
+/// apart from no line at all, and `+`, `-`, `^` lines turned back into edits.
+const UNSET: &str = "netinv-default";
+
+impl SshConfig {
+    /// `~/.ssh/config` when it exists (no file is no config).
+    pub fn default_path() -> Option<PathBuf> {
+        let p = PathBuf::from(std::env::var_os("HOME")?)
+            .join(".ssh")
+            .join("config");
+        p.exists().then_some(p)
+    }
+
+    pub fn load(path: &Path) -> Result<SshConfig, String> {
+        // Parsed twice: once with only a marker as "the defaults", which tells `+` and `^`
+        // lines from others, and once with every algorithm this build has after the marker,
+        // which tells what a `-` line took out.
+        let marker = DefaultAlgorithms {
+            ca_signature_algorithms: vec![UNSET.into()],
+            ciphers: vec![UNSET.into()],
+            host_key_algorithms: vec![UNSET.into()],
+            kex_algorithms: vec![UNSET.into()],
+            mac: vec![UNSET.into()],
+            pubkey_accepted_algorithms: vec![UNSET.into()],
+        };
+        let supported = Supported::get();
+        let with = |c: Category| {
+            std::iter::once(UNSET.to_string())
+                .chain(supported.list(c).iter().map(|n| n.to_string()))
+                .collect::<Vec<_>>()
+        };
+        let full = DefaultAlgorithms {
+            ciphers: with(Category::Cipher),
+            host_key_algorithms: with(Category::HostKey),
+            kex_algorithms: with(Category::Kex),
+            mac: with(Category::Mac),
+            ..marker.clone()
+        };
+        Ok(SshConfig {
+            path: path.to_path_buf(),
+            config: parse(path, marker)?,
+            full: parse(path, full)?,
+            hosts: Mutex::default(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What the file says for `host` (a name as given in the inventory or a jump spec).
+    pub fn host(&self, host: &str) -> Arc<HostConfig> {
+        let mut cache = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(h) = cache.get(host) {
+            return Arc::clone(h);
+        }
+        let h = Arc::new(self.resolve(host));
+        cache.insert(host.to_string(), Arc::clone(&h));
+        h
+    }
+
+    fn resolve(&self, host: &str) -> HostConfig {
+        let p = self.config.query(host);
+        let full = self.full.query(host);
+        let mut edits: [Option<Edit>; 4] = Default::default();
+        for c in Category::ALL {
+            let pick = |p: &ssh2_config::HostParams| match c {
+                Category::Kex => p.kex_algorithms.clone(),
+                Category::HostKey => p.host_key_algorithms.clone(),
+                Category::Cipher => p.ciphers.clone(),
+                Category::Mac => p.mac.clone(),
+            };
+            let (list, all) = (pick(&p), pick(&full));
+            if list.is_default() {
+                continue;
+            }
+            let names = list.algorithms();
+            let others = |v: &[String]| -> Vec<String> {
+                v.iter().filter(|n| *n != UNSET).cloned().collect()
+            };
+            edits[c.index()] = Some(match names.iter().position(|n| n == UNSET) {
+                None => Edit::Replace(names.to_vec()),
+                Some(0) if names.len() > 1 => Edit::Append(others(names)),
+                // `^a,b`: these, then the defaults.
+                Some(at) if at > 0 => Edit::Prepend(names[..at].to_vec()),
+                Some(_) => {
+                    // `-a,b`: what the same line took out of every algorithm there is.
+                    let kept = all.algorithms();
+                    Edit::Remove(
+                        Supported::get()
+                            .list(c)
+                            .iter()
+                            .filter(|n| !kept.iter().any(|k| k == *n))
+                            .map(|n| n.to_string())
+                            .collect(),
+                    )
+                }
+            });
+        }
+        HostConfig {
+            host_name: p.host_name.clone(),
+            user: p.user.clone(),
+            port: p.port,
+            identity_file: p.identity_file.as_ref().and_then(|v| v.first().cloned()),
+            proxy_jump: p
+                .proxy_jump
+                .as_ref()
+                .and_then(|v| JumpRoute::parse(&v.join(",")).ok()),
+            connect_timeout: p.connect_timeout,
+            edits,
+        }
+    }
+}
+
+fn parse(path: &Path, defaults: DefaultAlgorithms) -> Result<ssh2_config::SshConfig, String> {
+    let file = std::fs::File::open(path).map_err(|e| {
+        format!(
+            "cannot read ssh_config {}: {e} (give another with --ssh-config FILE, or \
+                 --ssh-config none)",
+            path.display()
+        )
+    })?;
+    let mut config = ssh2_config::SshConfig::default().default_algorithms(defaults);
+    if let Some(home) = std::env::var_os("HOME") {
+        config = config.home_dir(home);
+    }
+    // Keywords netinv has no use for (ForwardAgent, ControlMaster, …) are no error.
+    config
+        .parse(
+            &mut BufReader::new(file),
+            ParseRule::ALLOW_UNKNOWN_FIELDS | ParseRule::ALLOW_UNSUPPORTED_FIELDS,
+        )
+        .map_err(|e| {
+            format!(
+                "ssh_config {}: {e} (fix the file, or pass --ssh-config none)",
+                path.display()
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> (tempfile::TempDir, SshConfig) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config"), text).unwrap();
+        let c = SshConfig::load(&dir.path().join("config")).unwrap();
+        (dir, c)
+    }
+
+    #[test]
+    fn aliases_patterns_negation_and_the_first_value_given_as_ssh_reads_them() {
+        let (_d, c) = config(
+            "Host core-* !core-lab\n  HostName 10.9.9.9\n  User netops\n  Port 2222\n\
+             \n  IdentityFile /keys/core\n  ProxyJump ops@bastion:2200,b2\n  ConnectTimeout 7\n\
+             Host core-1\n  HostName 10.1.1.1\n\
+             Host *\n  User fallback\n  Port 22\n",
+        );
+        let core = c.host("core-1");
+        // The first value obtained wins: `core-*` comes first in the file.
+        assert_eq!(core.host_name.as_deref(), Some("10.9.9.9"));
+        assert_eq!(core.user.as_deref(), Some("netops"));
+        assert_eq!(core.port, Some(2222));
+        assert_eq!(core.identity_file, Some(PathBuf::from("/keys/core")));
+        assert_eq!(
+            core.proxy_jump.as_ref().map(|j| j.to_string()),
+            Some("ops@bastion:2200,b2".into())
+        );
+        assert_eq!(core.connect_timeout, Some(Duration::from_secs(7)));
+        let lab = c.host("core-lab");
+        assert_eq!(lab.host_name, None, "negated");
+        assert_eq!(lab.user.as_deref(), Some("fallback"));
+        assert_eq!(c.host("elsewhere").port, Some(22));
+        assert_eq!(c.host("elsewhere").proxy_jump, None);
+    }
+
+    #[test]
+    fn include_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("devices.conf"),
+            "Host sw-*\n  User switchops\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("config"),
+            format!("Include {}/*.conf\n", dir.path().display()),
+        )
+        .unwrap();
+        let c = SshConfig::load(&dir.path().join("config")).unwrap();
+        assert_eq!(c.host("sw-7").user.as_deref(), Some("switchops"));
+    }
+
+    #[test]
+    fn algorithm_lines_become_edits_of_netinvs_own_lists() {
+        let (_d, c) = config(
+            "Host old\n  KexAlgorithms +diffie-hellman-group1-sha1\n  HostKeyAlgorithms ^ssh-rsa\n\
+             \n  Ciphers aes128-ctr,aes256-ctr\n  MACs -hmac-sha2-512\n",
+        );
+        let old = c.host("old");
+        let at = |cat: Category| old.edits[cat.index()].clone();
+        assert_eq!(
+            at(Category::Kex),
+            Some(Edit::Append(vec!["diffie-hellman-group1-sha1".into()]))
+        );
+        assert_eq!(
+            at(Category::HostKey),
+            Some(Edit::Prepend(vec!["ssh-rsa".into()]))
+        );
+        assert_eq!(
+            at(Category::Cipher),
+            Some(Edit::Replace(vec![
+                "aes128-ctr".into(),
+                "aes256-ctr".into()
+            ]))
+        );
+        assert_eq!(
+            at(Category::Mac),
+            Some(Edit::Remove(vec!["hmac-sha2-512".into()]))
+        );
+        assert!(c.host("new").edits.iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_is_named() {
+        let err = SshConfig::load(Path::new("/nonexistent/ssh_config")).unwrap_err();
+        assert!(err.contains("/nonexistent/ssh_config"), "{err}");
+    }
+}
