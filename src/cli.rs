@@ -305,8 +305,13 @@ pub struct CollectArgs {
     /// OpenSSH client configuration to take HostName, User, Port, IdentityFile, ProxyJump,
     /// ConnectTimeout and the algorithm lists from, per host (default ~/.ssh/config when it
     /// exists; `none` for no file). The command line and inventory columns win over it
-    #[arg(long, value_name = "FILE|none")]
+    #[arg(long, value_name = "FILE|none", env = "NETINV_SSH_CONFIG")]
     pub ssh_config: Option<PathBuf>,
+
+    /// The options (long names) whose value came from the config file: those that ssh_config
+    /// can also set (username, port, connect-timeout, key) rank below ssh_config.
+    #[arg(skip)]
+    pub from_config: Vec<String>,
 
     /// Skip inventory rows with problems (they are listed) instead of refusing to start
     #[arg(long)]

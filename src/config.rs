@@ -116,6 +116,7 @@ pub fn apply(args: &mut CollectArgs, matches: Option<&ArgMatches>) -> Result<(),
             continue;
         }
         set(args, &name, value.get_ref(), dir).map_err(|e| format!("{where_}: {name}: {e}"))?;
+        args.from_config.push(name);
     }
     Ok(())
 }
@@ -172,10 +173,10 @@ fn set(args: &mut CollectArgs, key: &str, v: &DeValue, dir: &Path) -> Result<(),
     match key {
         "workers" => args.workers = parse_workers(&text(v)?)?,
         "timeout" => args.timeout = parse_duration(&text(v)?)?,
-        "connect-timeout" => args.connect_timeout = parse_duration(&text(v)?)?,
+        "connect-timeout" => args.connect_timeout = Some(parse_duration(&text(v)?)?),
         "mode" => args.mode = choice::<Mode>(v)?,
         "username" => args.username = Some(text(v)?),
-        "port" => args.port = parse_port(&text(v)?)?,
+        "port" => args.port = Some(parse_port(&text(v)?)?),
         "key" => args.key = Some(path(v, dir)?),
         "no-agent" => args.no_agent = flag(v)?,
         "known-hosts" => args.known_hosts = Some(path(v, dir)?),
@@ -255,7 +256,7 @@ mod tests {
         }
         assert_eq!(args.workers, 7);
         assert_eq!(args.timeout, std::time::Duration::from_secs(5));
-        assert_eq!(args.port, 2222);
+        assert_eq!(args.port, Some(2222));
         assert_eq!(args.rate, 0.5);
         assert_eq!(args.max_output, 1 << 20);
         assert!(args.enable && args.no_agent && args.legacy_algorithms && args.accept_banner);

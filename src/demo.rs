@@ -63,6 +63,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         timeout: Duration::from_secs(4),
         connect_timeout: Duration::from_secs(2),
         connect_timeout_given: true,
+        username_given: true,
+        key_given: false,
         commands: Vec::new(),
         mode: Mode::Auto,
         retries: 0,

@@ -61,12 +61,16 @@ pub struct Settings {
     pub accept_banner: bool,
     pub enable: EnableSetting,
     pub port: u16,
-    /// `-p` was given: it wins over ssh_config's `Port`.
+    /// `-p` was given (not only the config file's `port`): it wins over ssh_config's `Port`.
     pub port_given: bool,
     pub timeout: Duration,
     pub connect_timeout: Duration,
     /// `--connect-timeout` was given: it wins over ssh_config's `ConnectTimeout`.
     pub connect_timeout_given: bool,
+    /// `-u`/`NETINV_USERNAME` was given: it wins over ssh_config's `User`.
+    pub username_given: bool,
+    /// `--key` was given: it wins over ssh_config's `IdentityFile`.
+    pub key_given: bool,
     /// Empty: each device runs its platform's version command.
     pub commands: Vec<String>,
     pub mode: Mode,
@@ -191,6 +195,7 @@ impl Settings {
     /// Resolve every shared value from the arguments and the environment. Secrets come only
     /// from the environment, a file or a no-echo prompt — never from argv.
     pub fn from_args(args: &CollectArgs) -> Result<Settings, SettingsError> {
+        let from_config = |option: &str| args.from_config.iter().any(|o| o == option);
         let (password, source) = if let Some(path) = &args.password_file {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| SettingsError::PasswordFile(path.clone(), e))?;
@@ -276,13 +281,16 @@ impl Settings {
             accept_banner: args.accept_banner,
             enable,
             port: args.port.unwrap_or(22),
-            port_given: args.port.is_some(),
+            port_given: args.port.is_some() && !from_config("port"),
             timeout: args.timeout,
             connect_timeout: args
                 .connect_timeout
                 .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
                 .min(args.timeout),
-            connect_timeout_given: args.connect_timeout.is_some(),
+            connect_timeout_given: args.connect_timeout.is_some()
+                && !from_config("connect-timeout"),
+            username_given: args.username.is_some() && !from_config("username"),
+            key_given: args.key.is_some() && !from_config("key"),
             commands,
             mode: args.mode,
             retries: args.retries,
@@ -375,9 +383,10 @@ impl Settings {
                 None => Cow::Borrowed(&device.host),
             },
             port,
-            username: match device.username.as_deref().or(self.username.as_deref()) {
-                Some(u) => Cow::Borrowed(u),
-                None => Cow::Owned(ssh.user.clone().unwrap_or_default()),
+            username: match (&device.username, &ssh.user) {
+                (Some(u), _) => Cow::Borrowed(u),
+                (None, Some(u)) if !self.username_given => Cow::Owned(u.clone()),
+                (None, _) => Cow::Borrowed(self.username.as_deref().unwrap_or("")),
             },
             algorithms: Choice {
                 legacy: device.legacy.unwrap_or(self.legacy_algorithms),
@@ -388,7 +397,10 @@ impl Settings {
                 Some(j) => Some(Cow::Borrowed(j)),
                 None => ssh.proxy_jump.clone().map(Cow::Owned),
             },
-            key: ssh.identity_file.clone().map(KeyFile::new),
+            key: match self.key_given {
+                true => None,
+                false => ssh.identity_file.clone().map(KeyFile::new),
+            },
             connect_timeout: match (self.connect_timeout_given, ssh.connect_timeout) {
                 (false, Some(t)) => Some(t.min(self.timeout)),
                 _ => None,
@@ -404,6 +416,8 @@ impl Settings {
             key: self.key.clone(),
             agent: self.agent,
             ssh_config: self.ssh_config.clone(),
+            username_given: self.username_given,
+            key_given: self.key_given,
         }
     }
 }
@@ -419,7 +433,8 @@ pub struct Target<'a> {
     pub algorithms: Choice,
     /// The jump hosts on the way to it, if any.
     pub jump: Option<Cow<'a, JumpRoute>>,
-    /// ssh_config's `IdentityFile`, used when no `--key` is given.
+    /// ssh_config's `IdentityFile` when `--key` is not given: it wins over the shared key
+    /// (one from the config file).
     pub key: Option<KeyFile>,
     /// ssh_config's `ConnectTimeout`, when `--connect-timeout` is not given.
     pub connect_timeout: Option<Duration>,

@@ -179,8 +179,11 @@ pub struct JumpLogin {
     pub password: Option<Secret>,
     pub key: Option<KeyFile>,
     pub agent: bool,
-    /// Bastions named by an ssh_config alias take its HostName, User, Port and IdentityFile.
+    /// Bastions named by an ssh_config alias take its HostName, User, Port and IdentityFile
+    /// (its User and IdentityFile only where `-u` and `--key` were not given).
     pub ssh_config: Option<Arc<crate::ssh_config::SshConfig>>,
+    pub username_given: bool,
+    pub key_given: bool,
 }
 
 /// Every bastion of a run, by the chain of hops that leads to it.
@@ -414,6 +417,7 @@ impl Bastion {
         let user = hop
             .user
             .clone()
+            .or_else(|| login.username.clone().filter(|_| login.username_given))
             .or_else(|| ssh.user.clone())
             .or_else(|| login.username.clone())
             .or_else(|| std::env::var("USER").ok())
@@ -427,7 +431,10 @@ impl Bastion {
                 edits: ssh.edits.clone(),
             },
             jump: None,
-            key: ssh.identity_file.clone().map(KeyFile::new),
+            key: match login.key_given {
+                true => None,
+                false => ssh.identity_file.clone().map(KeyFile::new),
+            },
             connect_timeout: None,
         };
         let creds = Credentials {

@@ -152,9 +152,8 @@ impl Connection {
             .map_err(|e| DeviceError::new(ErrorKind::Protocol, format!("libssh2 init: {e}")))?;
         session.set_tcp_stream(socket);
         let conn_socket = keep;
-        // `--key` wins over ssh_config's IdentityFile.
         let creds = Credentials {
-            key: creds.key.or(target.key.as_ref()),
+            key: target.key.as_ref().or(creds.key),
             ..creds
         };
         let known_types = host_keys.preferred_algorithms(&target.host, target.port);

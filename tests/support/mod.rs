@@ -408,6 +408,8 @@ pub fn netinv() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_netinv"));
     // A config file of the machine's own must not change what a test runs.
     c.env("NETINV_CONFIG", "none")
+        // Nor can their ~/.ssh/config; a test that wants one names it.
+        .env("NETINV_SSH_CONFIG", "none")
         .env_remove("NETINV_PASSWORD")
         .env_remove("NETINV_USERNAME")
         .env_remove("SSH_AUTH_SOCK")
