@@ -67,6 +67,10 @@ fn ssh_config_wins_over_the_config_file_and_loses_to_the_command_line_and_the_ro
 
     let report = collect(&dir, "host\ndev\n", &cfg);
     assert_eq!(outcome(&report), "ok", "ssh_config over the config file");
+    assert_eq!(
+        report["devices"][0]["port"], sshd.port,
+        "the report names the port collected on"
+    );
 
     let free = free_port().to_string();
     let report = collect(&dir, "host\ndev\n", &[&cfg[..], &["-p", &free]].concat());

@@ -210,9 +210,9 @@ impl<'a> Report<'a> {
         }
     }
 
-    /// The port a device was collected on: its row's, or the run's.
+    /// The port a device was collected on: its row's, `-p`, ssh_config's `Port`, or 22.
     pub fn port(&self, d: &Device) -> u16 {
-        d.port.unwrap_or(self.settings.port)
+        self.settings.target(d).port
     }
 
     pub fn rows(&self) -> impl Iterator<Item = (&Device, &Record)> {
