@@ -505,13 +505,15 @@ fn a_fleet_of_large_outputs_waits_on_disk_not_in_memory() {
 struct Tmpfs(PathBuf);
 
 impl Tmpfs {
-    /// `None` (the test says SKIPPED) where mounting is not possible: not root.
-    fn mount(tag: &str, options: &str) -> Option<Tmpfs> {
+    /// Mounting needs root: without it the test fails saying so (a test that returned early
+    /// would count as passed).
+    fn mount(tag: &str, options: &str) -> Tmpfs {
         // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } != 0 {
-            eprintln!("SKIPPED: mounting a tmpfs needs root");
-            return None;
-        }
+        assert_eq!(
+            unsafe { libc::geteuid() },
+            0,
+            "this test mounts a tmpfs and cannot run without root"
+        );
         let dir = tempfile_path(tag);
         std::fs::create_dir_all(&dir).unwrap();
         let ok = Command::new("mount")
@@ -521,7 +523,7 @@ impl Tmpfs {
             .unwrap()
             .success();
         assert!(ok, "mount -t tmpfs -o {options} failed");
-        Some(Tmpfs(dir))
+        Tmpfs(dir)
     }
     fn join(&self, name: &str) -> PathBuf {
         self.0.join(name)
@@ -569,12 +571,10 @@ fn report_destinations_that_cannot_be_written_are_refused_before_any_device_is_c
             "stdout",
         ),
     ];
-    if let Some(ro) = &ro {
-        let r = ro.join("r.json").display().to_string();
-        cases.push((vec!["--json".into(), r], "not writable"));
-        let raw = ro.0.display().to_string();
-        cases.push((vec!["--out-dir".into(), raw], "not writable"));
-    }
+    let r = ro.join("r.json").display().to_string();
+    cases.push((vec!["--json".into(), r], "not writable"));
+    let raw = ro.0.display().to_string();
+    cases.push((vec!["--out-dir".into(), raw], "not writable"));
     for (args, says) in cases {
         let out = run(netinv()
             .args(["collect", "-u", "admin", "--no-progress", "-i"])
@@ -595,9 +595,7 @@ fn a_full_disk_in_any_phase_leaves_reports_complete_or_absent_and_said_so() {
     // Four devices of 1 MiB output each.
     let fleet = fleet(4, "huge:100%");
     let work = TempDir::new("full-disk");
-    let Some(small) = Tmpfs::mount("full", "size=3m") else {
-        return;
-    };
+    let small = Tmpfs::mount("full", "size=3m");
     let base = |c: &mut Command| {
         c.args(["--max-output", "1MiB", "-t", "60s"]);
     };
@@ -654,6 +652,44 @@ fn a_full_disk_in_any_phase_leaves_reports_complete_or_absent_and_said_so() {
     assert!(whole < 4, "some raw files did not fit");
     assert!(temp_files_in(&raw).is_empty());
     std::fs::remove_dir_all(&raw).unwrap();
+
+    // History: a first run of small outputs is kept; the next one's report (4 MiB) does not
+    // fit beside it. latest.json must stay the first run's, whole.
+    let history = small.join("history");
+    let small_outputs = crate::fleet(4, "");
+    let out = run(collect_cmd(&small_outputs, work.path())
+        .arg("--history")
+        .arg(&history));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let kept = std::fs::read_to_string(history.join("latest.json")).unwrap();
+    let mut cmd = collect_cmd(&fleet, work.path());
+    base(&mut cmd);
+    let out = run(cmd.arg("--json").arg(&json2).arg("--history").arg(&history));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("history: "), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(history.join("latest.json")).unwrap(),
+        kept,
+        "latest.json is still the first run's"
+    );
+    let dated: Vec<PathBuf> = std::fs::read_dir(&history)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    assert_eq!(
+        dated.len(),
+        2,
+        "the first run's report and latest.json: {dated:?}"
+    );
+    for p in &dated {
+        let _: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap())
+            .unwrap_or_else(|e| panic!("{p:?} is whole: {e}"));
+    }
+    assert!(temp_files_in(&history).is_empty());
+    std::fs::remove_dir_all(&history).unwrap();
 
     // A disk already full when the run starts: even a small CSV cannot be written.
     let filler = small.join("filler");
