@@ -137,6 +137,19 @@ impl Record {
         matches!(self.outcome, Outcome::Collected { .. })
     }
 
+    /// The facts read from a collected device's output, if any.
+    pub fn facts(&self) -> Option<&Facts> {
+        match &self.outcome {
+            Outcome::Collected { facts, .. } => facts.as_deref(),
+            Outcome::Failed(_) => None,
+        }
+    }
+
+    /// The version the facts name, if any.
+    pub fn version(&self) -> Option<&str> {
+        self.facts().and_then(|f| f.version.as_deref())
+    }
+
     /// Bytes of output text the record holds.
     pub fn output_bytes(&self) -> usize {
         match &self.outcome {

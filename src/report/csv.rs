@@ -1,7 +1,6 @@
 //! The CSV report: one row per device, fixed columns then the carried-through ones.
 
 use super::{Exporter, Report};
-use crate::collect::Outcome;
 use std::io::Write;
 
 /// `raw: false` (the default) guards every cell against spreadsheet formulas (OWASP's rule):
@@ -45,16 +44,24 @@ pub const COLUMNS: [&str; 17] = [
 /// The commands a collected device rejected, after every other column.
 pub const WARNINGS: &str = "warnings";
 
+/// The Devices table's header: the fixed columns, the inventory's, then `warnings` (last, so
+/// every column before it keeps its place).
+pub(super) fn header<'r>(report: &'r Report) -> Vec<&'r str> {
+    COLUMNS
+        .iter()
+        .copied()
+        .chain(report.extra_columns())
+        .chain([WARNINGS])
+        .collect()
+}
+
 /// The `COLUMNS` cells of one device, as text.
 pub(super) fn fixed_cells(
     report: &Report,
     d: &crate::inventory::Device,
     r: &crate::collect::Record,
 ) -> Vec<String> {
-    let facts = match &r.outcome {
-        Outcome::Collected { facts, .. } => facts.as_deref(),
-        Outcome::Failed(_) => None,
-    };
+    let facts = r.facts();
     let f = |get: fn(&crate::platform::Facts) -> &Option<String>| -> String {
         facts.and_then(|x| get(x).clone()).unwrap_or_default()
     };
@@ -104,16 +111,7 @@ impl Exporter for CsvExporter {
                 formula_safe(c).into_owned()
             }
         };
-        let extra = report.extra_columns();
-        // Last, after the inventory's columns: every column before it keeps its place.
-        w.write_record(
-            COLUMNS
-                .iter()
-                .copied()
-                .chain(extra.iter().copied())
-                .chain([WARNINGS])
-                .map(cell),
-        )?;
+        w.write_record(header(report).into_iter().map(cell))?;
         for (d, r) in report.rows() {
             let row = fixed_cells(report, d, r);
             w.write_record(

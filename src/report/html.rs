@@ -4,7 +4,6 @@
 //! the previous run.
 
 use super::{Exporter, Report};
-use crate::collect::Outcome;
 use crate::diff::Change;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -220,10 +219,7 @@ impl Exporter for HtmlExporter {
             "<table id=\"devices\"><thead><tr><th>name</th><th>host</th><th>platform</th><th>site</th><th>version</th><th>status</th><th>verdict</th><th>reason</th></tr></thead><tbody>"
         )?;
         for (i, (d, r)) in report.rows().enumerate() {
-            let version = match &r.outcome {
-                Outcome::Collected { facts: Some(f), .. } => f.version.clone(),
-                _ => None,
-            };
+            let version = r.version();
             let site = site_col
                 .and_then(|c| d.fields.get(c))
                 .map(|(_, v)| v.as_str())
@@ -240,7 +236,7 @@ impl Exporter for HtmlExporter {
                 esc(&d.host),
                 r.platform.map(|p| p.name()).unwrap_or(""),
                 esc(site),
-                esc(version.as_deref().unwrap_or("")),
+                esc(version.unwrap_or("")),
                 esc(&reason)
             )?;
         }

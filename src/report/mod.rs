@@ -230,10 +230,7 @@ impl<'a> Report<'a> {
 
 /// What the audit sees of one device of this run.
 fn subject<'a>(d: &'a Device, r: &'a Record) -> Subject<'a> {
-    let version = match &r.outcome {
-        Outcome::Collected { facts: Some(f), .. } => f.version.as_deref(),
-        _ => None,
-    };
+    let version = r.version();
     Subject {
         name: &d.name,
         host: &d.host,

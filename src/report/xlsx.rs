@@ -3,10 +3,9 @@
 //! no cell is ever a formula, whatever a device printed), the header row is frozen and filters
 //! are on.
 
-use super::csv::{fixed_cells, warnings, COLUMNS, WARNINGS};
+use super::csv::{fixed_cells, header, warnings, COLUMNS};
 use super::{Exporter, Report};
 use crate::audit::{verdict_cells, VERDICT_COLUMNS};
-use crate::collect::Outcome;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use std::io::Write;
 
@@ -92,13 +91,7 @@ fn build(report: &Report) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
 
-    let extra = report.extra_columns();
-    let header: Vec<&str> = COLUMNS
-        .iter()
-        .copied()
-        .chain(extra.iter().copied())
-        .chain([WARNINGS])
-        .collect();
+    let header = header(report);
     let numeric: Vec<bool> = header.iter().map(|h| NUMERIC.contains(h)).collect();
     // Inventory columns are text, even when they look like numbers (a site code like 0041).
     let numeric = &numeric[..COLUMNS.len()];
@@ -120,12 +113,8 @@ fn build(report: &Report) -> Result<Vec<u8>, XlsxError> {
     if let Some(verdicts) = &report.compliance {
         let mut sheet = Sheet::new(&mut wb, "Compliance", &VERDICT_COLUMNS, &bold)?;
         for ((d, r), c) in report.rows().zip(verdicts) {
-            let version = match &r.outcome {
-                Outcome::Collected { facts: Some(f), .. } => f.version.as_deref(),
-                _ => None,
-            };
             let platform = r.platform.map(|p| p.name());
-            sheet.text_row(verdict_cells(&d.name, platform, version, c), &[])?;
+            sheet.text_row(verdict_cells(&d.name, platform, r.version(), c), &[])?;
         }
         sheet.finish()?;
     }
