@@ -196,6 +196,7 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
     settings
         .check_usernames(&inv.devices)
         .and_then(|()| settings.check_credentials(&inv.devices))
+        .and_then(|()| settings.check_proxy_commands(&inv.devices))
         .map_err(|e| AppError::Usage(e.to_string()))?;
     if settings.host_keys.policy != HostKeyPolicy::Off && settings.host_keys.file.is_none() {
         return Err(AppError::Usage(

@@ -8,6 +8,7 @@ use crate::inventory::Device;
 use crate::secret::Secret;
 use crate::ssh::algorithms::Choice;
 use crate::ssh::jump::{JumpLogin, JumpRoute, ENV_JUMP_PASSWORD};
+use crate::ssh::proxy::{expand, Tokens};
 use crate::ssh_config::{HostConfig, SshConfig};
 use std::borrow::Cow;
 use std::fmt;
@@ -377,23 +378,35 @@ impl Settings {
             .or(self.port_given.then_some(self.port))
             .or(ssh.port)
             .unwrap_or(self.port);
+        let host = match &ssh.host_name {
+            Some(h) => Cow::Owned(h.clone()),
+            None => Cow::Borrowed(device.host.as_str()),
+        };
+        let username = match (&device.username, &ssh.user) {
+            (Some(u), _) => Cow::Borrowed(u.as_str()),
+            (None, Some(u)) if !self.username_given => Cow::Owned(u.clone()),
+            (None, _) => Cow::Borrowed(self.username.as_deref().unwrap_or("")),
+        };
+        // A jump route from the row or the command line (even `none`) wins over ssh_config's
+        // ProxyCommand as over its ProxyJump.
+        let own_jump = device.jump.as_ref().or(self.jump.as_ref());
+        let proxy_command = match own_jump {
+            Some(_) => None,
+            None => self
+                .proxy_command(&ssh, device, &host, port, &username)
+                .transpose(),
+        };
         Target {
-            host: match &ssh.host_name {
-                Some(h) => Cow::Owned(h.clone()),
-                None => Cow::Borrowed(&device.host),
-            },
+            host,
             port,
-            username: match (&device.username, &ssh.user) {
-                (Some(u), _) => Cow::Borrowed(u),
-                (None, Some(u)) if !self.username_given => Cow::Owned(u.clone()),
-                (None, _) => Cow::Borrowed(self.username.as_deref().unwrap_or("")),
-            },
+            username,
+            proxy_command,
             algorithms: Choice {
                 legacy: device.legacy.unwrap_or(self.legacy_algorithms),
                 edits: ssh.edits.clone(),
             },
             // A row's own `jump` (even `none`) wins over `--jump`.
-            jump: match device.jump.as_ref().or(self.jump.as_ref()) {
+            jump: match own_jump {
                 Some(j) => Some(Cow::Borrowed(j)),
                 None => ssh.proxy_jump.clone().map(Cow::Owned),
             },
@@ -406,6 +419,51 @@ impl Settings {
                 _ => None,
             },
         }
+    }
+
+    /// ssh_config's ProxyCommand for the device, its tokens expanded (None: there is none).
+    fn proxy_command(
+        &self,
+        ssh: &HostConfig,
+        device: &Device,
+        host: &str,
+        port: u16,
+        user: &str,
+    ) -> Result<Option<String>, String> {
+        let Some(template) = &ssh.proxy_command else {
+            return Ok(None);
+        };
+        let tokens = Tokens {
+            host,
+            port,
+            user,
+            original: &device.host,
+        };
+        expand(template, &tokens).map(Some)
+    }
+
+    /// Every ProxyCommand must expand: say which one does not before contacting any device.
+    pub fn check_proxy_commands(&self, devices: &[Device]) -> Result<(), SettingsError> {
+        let Some(config) = &self.ssh_config else {
+            return Ok(());
+        };
+        for d in devices {
+            if d.jump.is_some() || self.jump.is_some() {
+                continue;
+            }
+            let t = self.target(d);
+            let ssh = self.ssh_host(d);
+            if let Err(why) = self.proxy_command(&ssh, d, &t.host, t.port, &t.username) {
+                return Err(SettingsError::SshConfig(format!(
+                    "ssh_config {}: the ProxyCommand for host '{}' (device '{}', line {}): {why}",
+                    config.path().display(),
+                    d.host,
+                    d.name,
+                    d.line
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// How bastions are logged in to.
@@ -438,6 +496,9 @@ pub struct Target<'a> {
     pub key: Option<KeyFile>,
     /// ssh_config's `ConnectTimeout`, when `--connect-timeout` is not given.
     pub connect_timeout: Option<Duration>,
+    /// ssh_config's `ProxyCommand`, expanded (or why it cannot be), when no jump route was
+    /// given: the connection runs over its stdin and stdout.
+    pub proxy_command: Option<Result<String, String>>,
 }
 
 /// A wrong passphrase is the operator's mistake, the same for every device: found here, once,

@@ -2,8 +2,8 @@
 //! `--ssh-config none`), read with the ssh2-config crate the way ssh reads it: `Host` patterns
 //! (with `!`), `Include`, and for each host the first value given wins. netinv takes from it
 //! what it has settings for: `HostName`, `User`, `Port`, `IdentityFile`, `ProxyJump`,
-//! `ConnectTimeout` and the four algorithm lists; each only where neither the command line nor
-//! the inventory row says otherwise.
+//! `ProxyCommand`, `ConnectTimeout` and the four algorithm lists; each only where neither the
+//! command line nor the inventory row says otherwise.
 
 use crate::ssh::algorithms::{Category, Edit, Supported};
 use crate::ssh::jump::JumpRoute;
@@ -24,6 +24,9 @@ pub struct HostConfig {
     pub identity_file: Option<PathBuf>,
     /// `ProxyJump`; `none` is a direct route.
     pub proxy_jump: Option<JumpRoute>,
+    /// `ProxyCommand`, tokens not yet expanded; never together with `proxy_jump` (ssh takes
+    /// whichever of the two it reads first), and `ProxyCommand none` is no command.
+    pub proxy_command: Option<String>,
     pub connect_timeout: Option<Duration>,
     /// `KexAlgorithms`, `HostKeyAlgorithms`, `Ciphers`, `MACs`, by `Category::index`.
     pub edits: [Option<Edit>; 4],
@@ -143,18 +146,38 @@ impl SshConfig {
                 }
             });
         }
+        let (proxy_jump, proxy_command) = self.proxy(host);
         HostConfig {
             host_name: p.host_name.clone(),
             user: p.user.clone(),
             port: p.port,
             identity_file: p.identity_file.as_ref().and_then(|v| v.first().cloned()),
-            proxy_jump: p
-                .proxy_jump
-                .as_ref()
-                .and_then(|v| JumpRoute::parse(&v.join(",")).ok()),
+            proxy_jump,
+            proxy_command,
             connect_timeout: p.connect_timeout,
             edits,
         }
+    }
+}
+
+impl SshConfig {
+    /// `ProxyJump` or `ProxyCommand`, whichever applies first: ssh reads the one that comes
+    /// first and ignores the other (`none` included). ssh2-config keeps no order inside a
+    /// `Host` block: within one that has both, ProxyJump is taken.
+    fn proxy(&self, host: &str) -> (Option<JumpRoute>, Option<String>) {
+        for block in self.config.intersecting_hosts(host) {
+            if let Some(hops) = &block.params.proxy_jump {
+                return (JumpRoute::parse(&hops.join(",")).ok(), None);
+            }
+            if let Some(words) = block.params.unsupported_fields.get("proxycommand") {
+                let command = words.join(" ");
+                if command.eq_ignore_ascii_case("none") {
+                    return (None, None);
+                }
+                return (None, Some(command));
+            }
+        }
+        (None, None)
     }
 }
 
@@ -219,6 +242,34 @@ mod tests {
         assert_eq!(lab.user.as_deref(), Some("fallback"));
         assert_eq!(c.host("elsewhere").port, Some(22));
         assert_eq!(c.host("elsewhere").proxy_jump, None);
+    }
+
+    #[test]
+    fn proxycommand_or_proxyjump_whichever_comes_first_as_ssh_reads_them() {
+        let (_d, c) = config(
+            "Host via-cmd\n  ProxyCommand socat - TCP:%h:%p\n\
+             Host via-* !via-cmd\n  ProxyJump bastion\n\
+             Host none-*\n  ProxyCommand none\n\
+             Host *\n  ProxyCommand ssh -W %h:%p  gw\n",
+        );
+        let cmd = c.host("via-cmd");
+        assert_eq!(cmd.proxy_command.as_deref(), Some("socat - TCP:%h:%p"));
+        assert_eq!(cmd.proxy_jump, None);
+        let jump = c.host("via-jump");
+        assert_eq!(jump.proxy_command, None, "ProxyJump came first");
+        assert_eq!(
+            jump.proxy_jump.as_ref().map(|j| j.to_string()),
+            Some("bastion".into())
+        );
+        let none = c.host("none-1");
+        assert_eq!(
+            (none.proxy_command.clone(), none.proxy_jump.clone()),
+            (None, None)
+        );
+        assert_eq!(
+            c.host("other").proxy_command.as_deref(),
+            Some("ssh -W %h:%p gw")
+        );
     }
 
     #[test]

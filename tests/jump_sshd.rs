@@ -8,7 +8,7 @@ mod support;
 use netinv::sim::{Fleet, FleetConfig};
 use serde_json::Value;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::*;
 
 const FLEET_PASSWORD: &str = "fleet-pw";
@@ -20,63 +20,6 @@ fn fleet_in(ns: &Netns, devices: usize) -> Fleet {
         cfg.password = FLEET_PASSWORD.into();
         Fleet::start(cfg).expect("fleet starts")
     })
-}
-
-/// `netinv collect` on `inventory` with `args`; the exit code, the JSON report and stderr.
-fn collect(dir: &TempDir, inventory: &str, args: &[&str], envs: &[(&str, &str)]) -> Collected {
-    let inv = dir.join("inventory.csv");
-    std::fs::write(&inv, inventory).unwrap();
-    let json = dir.join("report.json");
-    let _ = std::fs::remove_file(&json);
-    let started = Instant::now();
-    let out = run(netinv()
-        .arg("collect")
-        .arg("-i")
-        .arg(&inv)
-        .arg("--json")
-        .arg(&json)
-        .args(args)
-        .envs(envs.iter().copied()));
-    let stderr = text(&out.stderr);
-    let report: Value = serde_json::from_str(
-        &std::fs::read_to_string(&json).unwrap_or_else(|e| panic!("no report ({e}): {stderr}")),
-    )
-    .unwrap();
-    Collected {
-        code: out.status.code().unwrap_or(-1),
-        report,
-        stderr,
-        took: started.elapsed(),
-    }
-}
-
-struct Collected {
-    code: i32,
-    report: Value,
-    stderr: String,
-    took: Duration,
-}
-
-impl Collected {
-    fn devices(&self) -> &Vec<Value> {
-        self.report["devices"].as_array().unwrap()
-    }
-
-    /// Each device as "name: ok" or "name: kind: message".
-    fn outcomes(&self) -> Vec<String> {
-        self.devices()
-            .iter()
-            .map(|d| match d["status"].as_str() {
-                Some("ok") => format!("{}: ok", d["name"].as_str().unwrap()),
-                _ => format!(
-                    "{}: {}: {}",
-                    d["name"].as_str().unwrap(),
-                    d["error"]["kind"].as_str().unwrap_or("?"),
-                    d["error"]["message"].as_str().unwrap_or("?")
-                ),
-            })
-            .collect()
-    }
 }
 
 fn sshd_device_inventory(port: u16, extra_header: &str, extra: &str) -> String {

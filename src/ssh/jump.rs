@@ -436,6 +436,7 @@ impl Bastion {
                 false => ssh.identity_file.clone().map(KeyFile::new),
             },
             connect_timeout: None,
+            proxy_command: None,
         };
         let creds = Credentials {
             password: login.password.as_ref(),
@@ -443,7 +444,7 @@ impl Bastion {
             agent: login.agent,
             accept_banner: false,
         };
-        let conn = Connection::open_over(socket, target, creds, way.host_keys, deadline)
+        let conn = Connection::open_over(socket, None, target, creds, way.host_keys, deadline)
             .map_err(failed)?;
         tracing::debug!(jump = %self.name, "logged in to jump host");
         Pump::start(conn, self.name.clone()).map_err(failed)

@@ -6,6 +6,7 @@ pub mod channel_io;
 pub mod exec;
 pub mod hostkeys;
 pub mod jump;
+pub mod proxy;
 pub mod shell;
 pub mod text;
 pub mod wait;
@@ -95,6 +96,8 @@ pub struct Connection {
     // for a whole timeout on a silent peer.
     socket: Socket,
     session: Session,
+    /// The ProxyCommand the connection runs over, if any: killed once the session is gone.
+    proxy: Option<proxy::ProxyProcess>,
 }
 
 impl Drop for Connection {
@@ -106,8 +109,8 @@ impl Drop for Connection {
 }
 
 impl Connection {
-    /// Resolve, connect (directly or through the target's jump hosts), handshake, check the
-    /// host key and authenticate, all before `deadline`.
+    /// Resolve, connect (directly, through the target's jump hosts or its ProxyCommand),
+    /// handshake, check the host key and authenticate, all before `deadline`.
     pub fn open(
         target: Target<'_>,
         creds: Credentials<'_>,
@@ -117,8 +120,9 @@ impl Connection {
         deadline: Deadline,
     ) -> Result<Connection, DeviceError> {
         let connect_timeout = target.connect_timeout.unwrap_or(connect_timeout);
-        let socket = match target.jump.as_deref() {
-            Some(route) if !route.is_direct() => Socket::Unix(jumps.stream(
+        let mut proxy = None;
+        let socket = match (target.jump.as_deref(), &target.proxy_command) {
+            (Some(route), _) if !route.is_direct() => Socket::Unix(jumps.stream(
                 route,
                 &target.host,
                 target.port,
@@ -126,6 +130,17 @@ impl Connection {
                 connect_timeout,
                 deadline,
             )?),
+            (_, Some(Err(why))) => {
+                return Err(DeviceError::new(
+                    ErrorKind::Connect,
+                    format!("ssh_config's ProxyCommand: {why}"),
+                ))
+            }
+            (_, Some(Ok(command))) => {
+                let (process, stream) = proxy::ProxyProcess::spawn(command)?;
+                proxy = Some(process);
+                Socket::Unix(stream)
+            }
             _ => Socket::Tcp(tcp_connect(
                 &target.host,
                 target.port,
@@ -133,12 +148,13 @@ impl Connection {
                 deadline,
             )?),
         };
-        Self::open_over(socket, target, creds, host_keys, deadline)
+        Self::open_over(socket, proxy, target, creds, host_keys, deadline)
     }
 
     /// Handshake, host key and auth over a socket that is already connected to the server.
     fn open_over(
         socket: Socket,
+        proxy: Option<proxy::ProxyProcess>,
         target: Target<'_>,
         creds: Credentials<'_>,
         host_keys: &HostKeyStore,
@@ -164,6 +180,7 @@ impl Connection {
         let conn = Connection {
             socket: conn_socket,
             session,
+            proxy,
         };
 
         conn.arm(deadline);
@@ -171,11 +188,12 @@ impl Connection {
         if let Err(e) = session.handshake() {
             let kex_failed = matches!(e.code(), ErrorCode::Session(LIBSSH2_ERROR_KEX_FAILURE));
             let err = ssh_error(e, "SSH handshake", deadline);
-            return Err(match (kex_failed, conn.socket.peer_addr()) {
-                (true, Some(addr)) => {
+            return Err(match (kex_failed, conn.socket.peer_addr(), &conn.proxy) {
+                (true, Some(addr), _) => {
                     drop(conn);
                     explain_kex_failure(addr, &target, known_types.as_deref(), err, deadline)
                 }
+                (false, _, Some(p)) => p.explain(err, deadline),
                 _ => err,
             });
         }

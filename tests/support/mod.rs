@@ -641,6 +641,8 @@ fn remove_stale_netns() {
 pub struct Bridge {
     /// The port to connect to on `from`'s loopback.
     pub port: u16,
+    /// The Unix socket in between: connecting to it reaches `to_port` in `to`.
+    pub sock: PathBuf,
     children: Vec<Child>,
     _dir: TempDir,
 }
@@ -699,6 +701,7 @@ impl Bridge {
         };
         let bridge = Bridge {
             port,
+            sock,
             children,
             _dir: dir,
         };
@@ -713,5 +716,62 @@ impl Drop for Bridge {
             unsafe { kill(-(c.id() as i32), 15) };
             let _ = c.wait();
         }
+    }
+}
+
+/// `netinv collect` on `inventory` with `args`; the exit code, the JSON report and stderr.
+pub fn collect(dir: &TempDir, inventory: &str, args: &[&str], envs: &[(&str, &str)]) -> Collected {
+    let inv = dir.join("inventory.csv");
+    std::fs::write(&inv, inventory).unwrap();
+    let json = dir.join("report.json");
+    let _ = std::fs::remove_file(&json);
+    let started = Instant::now();
+    let out = run(netinv()
+        .arg("collect")
+        .arg("-i")
+        .arg(&inv)
+        .arg("--json")
+        .arg(&json)
+        .args(args)
+        .envs(envs.iter().copied()));
+    let stderr = text(&out.stderr);
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&json).unwrap_or_else(|e| panic!("no report ({e}): {stderr}")),
+    )
+    .unwrap();
+    Collected {
+        code: out.status.code().unwrap_or(-1),
+        report,
+        stderr,
+        took: started.elapsed(),
+    }
+}
+
+pub struct Collected {
+    pub code: i32,
+    pub report: serde_json::Value,
+    pub stderr: String,
+    pub took: Duration,
+}
+
+impl Collected {
+    pub fn devices(&self) -> &Vec<serde_json::Value> {
+        self.report["devices"].as_array().unwrap()
+    }
+
+    /// Each device as "name: ok" or "name: kind: message".
+    pub fn outcomes(&self) -> Vec<String> {
+        self.devices()
+            .iter()
+            .map(|d| match d["status"].as_str() {
+                Some("ok") => format!("{}: ok", d["name"].as_str().unwrap()),
+                _ => format!(
+                    "{}: {}: {}",
+                    d["name"].as_str().unwrap(),
+                    d["error"]["kind"].as_str().unwrap_or("?"),
+                    d["error"]["message"].as_str().unwrap_or("?")
+                ),
+            })
+            .collect()
     }
 }
