@@ -285,9 +285,9 @@ pub struct CollectArgs {
     #[arg(long, value_name = "FILE")]
     pub known_hosts: Option<PathBuf>,
 
-    /// What to do with host keys
-    #[arg(long, value_enum, default_value = "accept-new")]
-    pub host_key_policy: HostKeyPolicy,
+    /// What to do with host keys (default: ssh_config's StrictHostKeyChecking, else accept-new)
+    #[arg(long, value_enum)]
+    pub host_key_policy: Option<HostKeyPolicy>,
 
     /// Also offer the SHA-1 key exchanges, ssh-rsa (SHA-1) and ssh-dss host keys, 3des-cbc and
     /// hmac-sha1, after the modern algorithms, to every device (old IOS, ASA, NX-OS, ProCurve);

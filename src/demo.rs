@@ -74,6 +74,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         host_keys: HostKeys {
             policy: HostKeyPolicy::Off,
             file: None,
+            policy_given: true,
+            file_given: true,
         },
         workers: args.workers,
         policy: None,

@@ -197,6 +197,7 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
         .check_usernames(&inv.devices)
         .and_then(|()| settings.check_credentials(&inv.devices))
         .and_then(|()| settings.check_proxy_commands(&inv.devices))
+        .and_then(|()| settings.check_identity_files(&inv.devices))
         .map_err(|e| AppError::Usage(e.to_string()))?;
     if settings.host_keys.policy != HostKeyPolicy::Off && settings.host_keys.file.is_none() {
         return Err(AppError::Usage(

@@ -7,6 +7,7 @@ use crate::cli::{CollectArgs, HostKeyPolicy, Mode};
 use crate::inventory::Device;
 use crate::secret::Secret;
 use crate::ssh::algorithms::Choice;
+use crate::ssh::hostkeys::HostKeyRule;
 use crate::ssh::jump::{JumpLogin, JumpRoute, ENV_JUMP_PASSWORD};
 use crate::ssh::proxy::{expand, Tokens};
 use crate::ssh_config::{HostConfig, SshConfig};
@@ -49,6 +50,10 @@ pub enum EnableSetting {
 pub struct HostKeys {
     pub policy: HostKeyPolicy,
     pub file: Option<PathBuf>,
+    /// `--host-key-policy` was given: it wins over ssh_config's `StrictHostKeyChecking`.
+    pub policy_given: bool,
+    /// `--known-hosts` was given: it wins over ssh_config's `UserKnownHostsFile`.
+    pub file_given: bool,
 }
 
 /// Everything shared by all devices of a run. Built once; read-only afterwards.
@@ -298,8 +303,10 @@ impl Settings {
             rate: args.rate,
             max_output: args.max_output,
             host_keys: HostKeys {
-                policy: args.host_key_policy,
+                policy: args.host_key_policy.unwrap_or(HostKeyPolicy::AcceptNew),
                 file: args.known_hosts.clone().or_else(default_known_hosts),
+                policy_given: args.host_key_policy.is_some() && !from_config("host-key-policy"),
+                file_given: args.known_hosts.is_some() && !from_config("known-hosts"),
             },
             workers: args.workers,
             policy: None,
@@ -396,7 +403,18 @@ impl Settings {
                 .proxy_command(&ssh, device, &host, port, &username)
                 .transpose(),
         };
+        let host_keys = ssh.host_key_rule(
+            self.host_keys.policy_given,
+            self.host_keys.file_given,
+            &Tokens {
+                host: &host,
+                port,
+                user: &username,
+                original: &device.host,
+            },
+        );
         Target {
+            host_keys,
             host,
             port,
             username,
@@ -466,6 +484,45 @@ impl Settings {
         Ok(())
     }
 
+    /// An `IdentityFile` from ssh_config that the passphrase does not decrypt (or that is
+    /// encrypted, with no passphrase and no agent) would fail every device that uses it, as a
+    /// refused login each: said once, before any device is contacted. Bastions' too. A file
+    /// that is not there is skipped, as ssh skips it.
+    pub fn check_identity_files(&self, devices: &[Device]) -> Result<(), SettingsError> {
+        let Some(config) = self.ssh_config.as_ref().filter(|_| !self.key_given) else {
+            return Ok(());
+        };
+        let passphrase = env_secret(ENV_KEY_PASSPHRASE);
+        let mut seen = std::collections::HashSet::new();
+        for d in devices {
+            let route = d.jump.as_ref().or(self.jump.as_ref()).cloned();
+            let route = route.or_else(|| self.ssh_host(d).proxy_jump.clone());
+            let hosts = std::iter::once(d.host.as_str()).chain(
+                route
+                    .iter()
+                    .flat_map(|r| r.hops().iter().map(|h| h.host.as_str())),
+            );
+            for host in hosts {
+                let Some(path) = config.host(host).identity_file.clone() else {
+                    continue;
+                };
+                if !path.exists() || !seen.insert(path.clone()) {
+                    continue;
+                }
+                check_key_decrypts(&path, passphrase.as_ref(), self.agent).map_err(|e| {
+                    SettingsError::SshConfig(format!(
+                        "{e} — it is the IdentityFile ssh_config {} gives host '{host}' (for \
+                         device '{}', line {})",
+                        config.path().display(),
+                        d.name,
+                        d.line
+                    ))
+                })?;
+            }
+        }
+        Ok(())
+    }
+
     /// How bastions are logged in to.
     pub fn jump_login(&self) -> JumpLogin {
         JumpLogin {
@@ -476,6 +533,8 @@ impl Settings {
             ssh_config: self.ssh_config.clone(),
             username_given: self.username_given,
             key_given: self.key_given,
+            host_key_policy_given: self.host_keys.policy_given,
+            known_hosts_given: self.host_keys.file_given,
         }
     }
 }
@@ -499,6 +558,9 @@ pub struct Target<'a> {
     /// ssh_config's `ProxyCommand`, expanded (or why it cannot be), when no jump route was
     /// given: the connection runs over its stdin and stdout.
     pub proxy_command: Option<Result<String, String>>,
+    /// ssh_config's `StrictHostKeyChecking` and `UserKnownHostsFile`, where the command line
+    /// does not set them.
+    pub host_keys: HostKeyRule,
 }
 
 /// A wrong passphrase is the operator's mistake, the same for every device: found here, once,

@@ -2,11 +2,15 @@
 //! `--ssh-config none`), read with the ssh2-config crate the way ssh reads it: `Host` patterns
 //! (with `!`), `Include`, and for each host the first value given wins. netinv takes from it
 //! what it has settings for: `HostName`, `User`, `Port`, `IdentityFile`, `ProxyJump`,
-//! `ProxyCommand`, `ConnectTimeout` and the four algorithm lists; each only where neither the
-//! command line nor the inventory row says otherwise.
+//! `ProxyCommand`, `ConnectTimeout`, the four algorithm lists, `StrictHostKeyChecking` and
+//! `UserKnownHostsFile`; each only where neither the command line nor the inventory row says
+//! otherwise.
 
+use crate::cli::HostKeyPolicy;
 use crate::ssh::algorithms::{Category, Edit, Supported};
+use crate::ssh::hostkeys::HostKeyRule;
 use crate::ssh::jump::JumpRoute;
+use crate::ssh::proxy::{expand_with, Tokens};
 use ssh2_config::{DefaultAlgorithms, ParseRule};
 use std::collections::HashMap;
 use std::io::BufReader;
@@ -30,6 +34,62 @@ pub struct HostConfig {
     pub connect_timeout: Option<Duration>,
     /// `KexAlgorithms`, `HostKeyAlgorithms`, `Ciphers`, `MACs`, by `Category::index`.
     pub edits: [Option<Edit>; 4],
+    /// `StrictHostKeyChecking`, as one of netinv's policies.
+    pub strict_host_key_checking: Option<HostKeyPolicy>,
+    /// `UserKnownHostsFile`, as written (`~` and tokens not yet expanded).
+    pub user_known_hosts_files: Option<Vec<String>>,
+}
+
+impl HostConfig {
+    /// The host-key rule for this host: ssh_config's policy unless the command line gave one
+    /// (`policy_given`), its files unless the command line named one (`files_given`).
+    pub fn host_key_rule(
+        &self,
+        policy_given: bool,
+        files_given: bool,
+        tokens: &Tokens<'_>,
+    ) -> HostKeyRule {
+        HostKeyRule {
+            policy: self.strict_host_key_checking.filter(|_| !policy_given),
+            files: match (&self.user_known_hosts_files, files_given) {
+                (Some(files), false) => Some(
+                    files
+                        .iter()
+                        // Checked when the file was loaded: only the shell check could fail,
+                        // and paths are not given to a shell.
+                        .filter_map(|f| expand_path(f, tokens).ok())
+                        .collect(),
+                ),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// `~` and `%` tokens of a `UserKnownHostsFile` path, as ssh expands them.
+fn expand_path(path: &str, tokens: &Tokens<'_>) -> Result<PathBuf, String> {
+    let expanded = expand_with(path, tokens, false)?;
+    let home = || {
+        std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default()
+    };
+    Ok(match expanded.strip_prefix('~') {
+        Some("") => home(),
+        Some(rest) if rest.starts_with('/') => home().join(&rest[1..]),
+        _ => PathBuf::from(expanded),
+    })
+}
+
+/// ssh's `StrictHostKeyChecking` values as netinv's policies: `ask` is strict, since netinv
+/// never asks; `no`/`off` is netinv's `off` (ssh would also record new keys).
+fn policy_of(value: &str) -> Option<HostKeyPolicy> {
+    match value.to_ascii_lowercase().as_str() {
+        "yes" | "true" | "ask" => Some(HostKeyPolicy::Strict),
+        "accept-new" => Some(HostKeyPolicy::AcceptNew),
+        "no" | "false" | "off" => Some(HostKeyPolicy::Off),
+        _ => None,
+    }
 }
 
 /// A parsed ssh_config, and each host's answer once worked out.
@@ -85,12 +145,55 @@ impl SshConfig {
             mac: with(Category::Mac),
             ..marker.clone()
         };
-        Ok(SshConfig {
+        let config = SshConfig {
             path: path.to_path_buf(),
             config: parse(path, marker)?,
             full: parse(path, full)?,
             hosts: Mutex::default(),
-        })
+        };
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Values ssh2-config leaves to netinv, checked once for every block: a bad one stops
+    /// the run before any device is contacted.
+    fn check(&self) -> Result<(), String> {
+        let sample = Tokens {
+            host: "h",
+            port: 22,
+            user: "u",
+            original: "h",
+        };
+        for block in self.config.get_hosts() {
+            let fields = &block.params.unsupported_fields;
+            if let Some(v) = fields.get("stricthostkeychecking") {
+                let v = v.join(" ");
+                if policy_of(&v).is_none() {
+                    return Err(self.bad(
+                        "StrictHostKeyChecking",
+                        &v,
+                        "write yes, accept-new, no, off or ask",
+                    ));
+                }
+            }
+            for f in fields.get("userknownhostsfile").into_iter().flatten() {
+                if let Err(why) = expand_path(f, &sample) {
+                    return Err(self.bad("UserKnownHostsFile", f, &why));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// "ssh_config FILE:LINE: Keyword value: why", the line found by its keyword and value.
+    fn bad(&self, keyword: &str, value: &str, why: &str) -> String {
+        let at = line_of(&self.path, keyword, Some(value))
+            .map(|n| format!(":{n}"))
+            .unwrap_or_default();
+        format!(
+            "ssh_config {}{at}: {keyword} {value}: {why} (fix the file, or pass --ssh-config none)",
+            self.path.display()
+        )
     }
 
     pub fn path(&self) -> &Path {
@@ -156,6 +259,12 @@ impl SshConfig {
             proxy_command,
             connect_timeout: p.connect_timeout,
             edits,
+            strict_host_key_checking: p
+                .unsupported_fields
+                .get("stricthostkeychecking")
+                .and_then(|v| v.first())
+                .and_then(|v| policy_of(v)),
+            user_known_hosts_files: p.unsupported_fields.get("userknownhostsfile").cloned(),
         }
     }
 }
@@ -181,30 +290,79 @@ impl SshConfig {
     }
 }
 
+/// The first line of the file that sets `keyword` (to `value`, when given): ssh2-config does
+/// not say where in the file it found what it rejects.
+fn line_of(path: &Path, keyword: &str, value: Option<&str>) -> Option<usize> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines()
+        .position(|line| {
+            let line = line.trim_start();
+            let (word, rest) = match line.find(|c: char| c.is_whitespace() || c == '=') {
+                Some(at) => line.split_at(at),
+                None => (line, ""),
+            };
+            let rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '=');
+            word.eq_ignore_ascii_case(keyword) && value.is_none_or(|v| rest.trim().contains(v))
+        })
+        .map(|i| i + 1)
+}
+
 fn parse(path: &Path, defaults: DefaultAlgorithms) -> Result<ssh2_config::SshConfig, String> {
-    let file = std::fs::File::open(path).map_err(|e| {
+    let text = std::fs::read_to_string(path).map_err(|e| {
         format!(
             "cannot read ssh_config {}: {e} (give another with --ssh-config FILE, or \
                  --ssh-config none)",
             path.display()
         )
     })?;
-    let mut config = ssh2_config::SshConfig::default().default_algorithms(defaults);
+    parse_text(&text, &defaults).map_err(|e| {
+        // ssh2-config says what is wrong but not where: the first line without which the file
+        // parses is the one (parsing is line by line, so a longer start fails as well).
+        let lines: Vec<&str> = text.lines().collect();
+        let fails = |n: usize| parse_text(&lines[..n].join("\n"), &defaults).is_err();
+        let (mut good, mut bad) = (0, lines.len());
+        while bad - good > 1 {
+            let mid = (good + bad) / 2;
+            if fails(mid) {
+                bad = mid;
+            } else {
+                good = mid;
+            }
+        }
+        let shown = lines
+            .get(bad.wrapping_sub(1))
+            .map(|l| l.trim())
+            .unwrap_or("");
+        let include = shown
+            .split_whitespace()
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case("include"));
+        format!(
+            "ssh_config {}:{bad}: {e}{}: `{}` (fix the file, or pass --ssh-config none)",
+            path.display(),
+            if include {
+                " (in a file it includes)"
+            } else {
+                ""
+            },
+            shown.escape_debug()
+        )
+    })
+}
+
+fn parse_text(
+    text: &str,
+    defaults: &DefaultAlgorithms,
+) -> Result<ssh2_config::SshConfig, ssh2_config::SshParserError> {
+    let mut config = ssh2_config::SshConfig::default().default_algorithms(defaults.clone());
     if let Some(home) = std::env::var_os("HOME") {
         config = config.home_dir(home);
     }
     // Keywords netinv has no use for (ForwardAgent, ControlMaster, …) are no error.
-    config
-        .parse(
-            &mut BufReader::new(file),
-            ParseRule::ALLOW_UNKNOWN_FIELDS | ParseRule::ALLOW_UNSUPPORTED_FIELDS,
-        )
-        .map_err(|e| {
-            format!(
-                "ssh_config {}: {e} (fix the file, or pass --ssh-config none)",
-                path.display()
-            )
-        })
+    config.parse(
+        &mut BufReader::new(text.as_bytes()),
+        ParseRule::ALLOW_UNKNOWN_FIELDS | ParseRule::ALLOW_UNSUPPORTED_FIELDS,
+    )
 }
 
 #[cfg(test)]
@@ -317,6 +475,38 @@ mod tests {
             Some(Edit::Remove(vec!["hmac-sha2-512".into()]))
         );
         assert!(c.host("new").edits.iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn a_value_ssh2_config_rejects_is_named_by_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(
+            &path,
+            "# lab\nHost a\n  Port 22\n\nHost b\n  User x\n  Port twenty-two\n  User y\n",
+        )
+        .unwrap();
+        let err = SshConfig::load(&path).unwrap_err();
+        assert!(
+            err.starts_with(&format!("ssh_config {}:7: ", path.display()))
+                && err.contains("port")
+                && err.contains("`Port twenty-two`"),
+            "{err}"
+        );
+        std::fs::write(dir.path().join("bad.conf"), "Host c\n  Port x\n").unwrap();
+        std::fs::write(
+            &path,
+            format!(
+                "Host a\n  User x\nInclude {}/bad.conf\n",
+                dir.path().display()
+            ),
+        )
+        .unwrap();
+        let err = SshConfig::load(&path).unwrap_err();
+        assert!(
+            err.contains(":3: ") && err.contains("(in a file it includes)"),
+            "{err}"
+        );
     }
 
     #[test]

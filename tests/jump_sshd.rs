@@ -428,3 +428,90 @@ fn an_ssh_config_with_host_aliases_users_ports_keys_and_proxyjump_is_used_as_it_
     );
     assert_eq!(ignored.devices()[0]["error"]["kind"], "connect");
 }
+
+/// A bastion and one device behind it in a namespace of their own, the bastion bridged to the
+/// host's loopback. Fields drop in order: the servers stop before the namespace goes.
+struct Behind {
+    _bridge: Bridge,
+    device: Sshd,
+    _bastion: Sshd,
+    _ns: Netns,
+    /// `-J` for the bastion.
+    hop: String,
+}
+
+impl Behind {
+    fn new(bastion_config: &str, device_config: &str) -> Behind {
+        let ns = Netns::new();
+        let bastion = Sshd::start_in(&ns, bastion_config);
+        let device = Sshd::start_in(&ns, device_config);
+        let bridge = Bridge::new(None, &ns, bastion.port);
+        Behind {
+            hop: format!("{}@127.0.0.1:{}", user(), bridge.port),
+            _bridge: bridge,
+            device,
+            _bastion: bastion,
+            _ns: ns,
+        }
+    }
+
+    /// Collect the device through the bastion, as the test user on both, with `args`.
+    fn collect(&self, dir: &TempDir, args: &[&str]) -> Collected {
+        let common = [
+            "-u",
+            user(),
+            "-J",
+            &self.hop,
+            "--mode",
+            "exec",
+            "--host-key-policy",
+            "off",
+        ];
+        collect(
+            dir,
+            &sshd_device_inventory(self.device.port, "", ""),
+            &[&common[..], args].concat(),
+            &[
+                ("NETINV_PASSWORD", password()),
+                ("NETINV_JUMP_PASSWORD", password()),
+            ],
+        )
+    }
+}
+
+/// Behind a bastion, a device with no algorithm in common is explained as it is directly: the
+/// message lists what the device offers (asked for through the bastion) and the option that
+/// reaches it; with that option it is collected.
+#[test]
+fn behind_a_bastion_no_algorithm_in_common_still_lists_the_devices_offer() {
+    require_sshd();
+    let behind = Behind::new("", "KexAlgorithms diffie-hellman-group14-sha1");
+    let dir = TempDir::new("jumpkex");
+    let refused = behind.collect(&dir, &["-c", "echo old"]);
+    let rec = &refused.devices()[0];
+    let message = rec["error"]["message"].as_str().unwrap();
+    assert_eq!(rec["error"]["kind"], "protocol", "{rec}");
+    assert!(
+        message.contains("the device offers diffie-hellman-group14-sha1")
+            && message.contains("--legacy-algorithms"),
+        "{message}"
+    );
+    let reached = behind.collect(&dir, &["-c", "echo old", "--legacy-algorithms"]);
+    assert_eq!(reached.code, 0, "{:?}", reached.outcomes());
+}
+
+#[test]
+fn a_bastion_that_refuses_to_forward_fails_its_devices_with_jump_saying_so() {
+    require_sshd();
+    let behind = Behind::new("AllowTcpForwarding no", "");
+    let dir = TempDir::new("jumpnofwd");
+    let run = behind.collect(&dir, &[]);
+    let rec = &run.devices()[0];
+    let message = rec["error"]["message"].as_str().unwrap();
+    assert_eq!(rec["error"]["kind"], "jump", "{rec}");
+    assert!(
+        message.contains(&format!("jump host {} refused to forward", behind.hop))
+            && message.contains("AllowTcpForwarding"),
+        "{message}"
+    );
+}

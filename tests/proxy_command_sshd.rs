@@ -202,20 +202,11 @@ fn a_proxycommand_that_hangs_ends_at_the_deadline_and_is_killed() {
 #[test]
 fn a_proxycommand_netinv_cannot_expand_stops_the_run_before_any_device_is_contacted() {
     let dir = TempDir::new("proxytoken");
-    let config = dir.join("ssh_config");
-    std::fs::write(&config, "Host *\n  ProxyCommand nc %h %p %C\n").unwrap();
-    let inv = dir.join("inventory.csv");
-    std::fs::write(&inv, "host\n127.0.0.1\n").unwrap();
-    let out = run(netinv()
-        .arg("collect")
-        .arg("-i")
-        .arg(&inv)
-        .arg("--ssh-config")
-        .arg(&config)
-        .args(["-u", "nobody", "--host-key-policy", "off"])
-        .env("NETINV_PASSWORD", "x"));
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let (config, stderr) = refused_by_ssh_config(
+        &dir,
+        "Host *\n  ProxyCommand nc %h %p %C\n",
+        &["-u", "nobody", "--host-key-policy", "off"],
+    );
     assert!(
         stderr.contains(&format!("ssh_config {}", config.display()))
             && stderr.contains("device '127.0.0.1', line 2")

@@ -410,8 +410,37 @@ pub fn probe_offer(addr: SocketAddr, deadline: Deadline) -> Option<Offer> {
     if budget.is_zero() {
         return None;
     }
-    let mut socket = TcpStream::connect_timeout(&addr, budget).ok()?;
-    let read_kexinit = |socket: &mut TcpStream| -> Option<Offer> {
+    probe_over(TcpStream::connect_timeout(&addr, budget).ok()?, deadline)
+}
+
+/// A connection a probe can be sent over: TCP to the device, or a stream through a jump host
+/// or a ProxyCommand.
+pub trait ProbeStream: Read + Write {
+    fn set_read_timeout(&self, t: Option<std::time::Duration>) -> std::io::Result<()>;
+    fn shutdown(&self);
+}
+
+impl ProbeStream for TcpStream {
+    fn set_read_timeout(&self, t: Option<std::time::Duration>) -> std::io::Result<()> {
+        TcpStream::set_read_timeout(self, t)
+    }
+    fn shutdown(&self) {
+        let _ = TcpStream::shutdown(self, Shutdown::Both);
+    }
+}
+
+impl ProbeStream for std::os::unix::net::UnixStream {
+    fn set_read_timeout(&self, t: Option<std::time::Duration>) -> std::io::Result<()> {
+        std::os::unix::net::UnixStream::set_read_timeout(self, t)
+    }
+    fn shutdown(&self) {
+        let _ = std::os::unix::net::UnixStream::shutdown(self, Shutdown::Both);
+    }
+}
+
+/// `probe_offer` over a connection already made.
+pub fn probe_over<S: ProbeStream>(mut socket: S, deadline: Deadline) -> Option<Offer> {
+    let read_kexinit = |socket: &mut S| -> Option<Offer> {
         socket.write_all(b"SSH-2.0-netinv_probe\r\n").ok()?;
         let mut reader = BoundedReader {
             inner: socket,
@@ -441,17 +470,17 @@ pub fn probe_offer(addr: SocketAddr, deadline: Deadline) -> Option<Offer> {
         Offer::from_kexinit(&packet[..len - 1 - padding])
     };
     let offer = read_kexinit(&mut socket);
-    let _ = socket.shutdown(Shutdown::Both);
+    ProbeStream::shutdown(&socket);
     offer
 }
 
 /// Reads from a socket, never past the deadline.
-struct BoundedReader<'a> {
-    inner: &'a mut TcpStream,
+struct BoundedReader<'a, S> {
+    inner: &'a mut S,
     deadline: Deadline,
 }
 
-impl BoundedReader<'_> {
+impl<S: ProbeStream> BoundedReader<'_, S> {
     fn byte(&mut self) -> Option<u8> {
         let mut b = [0u8; 1];
         self.exact(&mut b)?;
@@ -463,7 +492,7 @@ impl BoundedReader<'_> {
         if left.is_zero() {
             return None;
         }
-        self.inner.set_read_timeout(Some(left)).ok()?;
+        ProbeStream::set_read_timeout(&*self.inner, Some(left)).ok()?;
         self.inner.read_exact(buf).ok()
     }
 

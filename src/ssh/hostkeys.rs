@@ -45,18 +45,36 @@ impl<'a> PresentedKey<'a> {
     }
 }
 
-/// The run's view of known hosts.
+/// The run's view of known hosts: its policy and file, and the other files ssh_config's
+/// `UserKnownHostsFile` names for some hosts, each set of files read once, on first use.
 pub struct HostKeyStore {
     policy: HostKeyPolicy,
-    file: Option<PathBuf>,
-    known: Mutex<Known>,
-    /// Lines of the file that could not be used, for one warning at the start of the run.
+    default_files: Vec<PathBuf>,
+    sets: Mutex<HashMap<Vec<PathBuf>, Arc<KnownFiles>>>,
+    /// Lines of the run's file that could not be used, for one warning at the start of the run.
     skipped: Vec<usize>,
+}
+
+/// What ssh_config says about one host's keys, where the command line does not say otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostKeyRule {
+    /// `StrictHostKeyChecking`.
+    pub policy: Option<HostKeyPolicy>,
+    /// `UserKnownHostsFile`: all of them are read, new keys go into the first.
+    pub files: Option<Vec<PathBuf>>,
+}
+
+/// The keys of one set of known_hosts files.
+struct KnownFiles {
+    files: Vec<PathBuf>,
+    known: Mutex<Known>,
 }
 
 /// One usable known_hosts line.
 #[derive(Debug)]
 struct Line {
+    /// Which of the set's files it is in.
+    file: usize,
     /// 1-based line number in the file (0 for keys recorded during this run).
     number: usize,
     marker: Option<Marker>,
@@ -167,58 +185,142 @@ impl Known {
 }
 
 impl HostKeyStore {
-    /// Read the known_hosts file once. A missing file is fine (nothing known yet); lines that
-    /// cannot be used (bad base64, unknown marker, bytes that are not UTF-8 in a key) are
-    /// skipped, as OpenSSH skips them, and named once in a warning.
+    /// Read the run's known_hosts file once (when keys are checked at all). A missing file is
+    /// fine (nothing known yet); lines that cannot be used (bad base64, unknown marker, bytes
+    /// that are not UTF-8 in a key) are skipped, as OpenSSH skips them, and named once in a
+    /// warning.
     pub fn load(policy: HostKeyPolicy, file: Option<PathBuf>) -> std::io::Result<Self> {
-        let mut known = Known::default();
+        let default_files: Vec<PathBuf> = file.into_iter().collect();
+        let mut sets = HashMap::new();
         let mut skipped = Vec::new();
         if policy != HostKeyPolicy::Off {
-            if let Some(path) = &file {
-                match std::fs::read(path) {
-                    Ok(bytes) => {
-                        for parsed in parse_known_hosts(&bytes) {
-                            match parsed {
-                                Ok(line) => known.add(line),
-                                Err(number) => skipped.push(number),
-                            }
-                        }
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(e),
-                }
-                if !skipped.is_empty() {
-                    tracing::warn!(
-                        "{}: skipped unreadable known_hosts lines {}",
-                        path.display(),
-                        summarize(&skipped)
-                    );
-                }
-            }
+            let (set, skips) = KnownFiles::read(default_files.clone())?;
+            skipped = skips.into_iter().next().unwrap_or_default();
+            sets.insert(default_files.clone(), Arc::new(set));
         }
         Ok(HostKeyStore {
             policy,
-            file,
-            known: Mutex::new(known),
+            default_files,
+            sets: Mutex::new(sets),
             skipped,
         })
     }
 
+    /// The run's own policy (`--host-key-policy`, or its default).
     pub fn policy(&self) -> HostKeyPolicy {
         self.policy
     }
 
-    /// Line numbers of known_hosts lines that could not be used.
+    /// Line numbers of the run's known_hosts lines that could not be used.
     pub fn skipped_lines(&self) -> &[usize] {
         &self.skipped
     }
 
+    /// The policy for a host: ssh_config's where it has one, else the run's.
+    pub fn policy_for(&self, rule: &HostKeyRule) -> HostKeyPolicy {
+        rule.policy.unwrap_or(self.policy)
+    }
+
+    /// The known_hosts files that apply to a host, read on first use.
+    fn set(&self, rule: &HostKeyRule) -> Result<Arc<KnownFiles>, DeviceError> {
+        let files = rule.files.as_ref().unwrap_or(&self.default_files);
+        let mut sets = self.sets.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(set) = sets.get(files) {
+            return Ok(Arc::clone(set));
+        }
+        let (set, _) = KnownFiles::read(files.clone()).map_err(|e| {
+            DeviceError::new(
+                ErrorKind::HostKey,
+                format!(
+                    "cannot read known_hosts {}: {e}",
+                    files
+                        .iter()
+                        .map(|f| f.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })?;
+        let set = Arc::new(set);
+        sets.insert(files.clone(), Arc::clone(&set));
+        Ok(set)
+    }
+
     /// Host key algorithms that can verify the keys known for this host, in the names libssh2
     /// uses, so the server is asked for a type we can check. None when nothing is known.
-    pub fn preferred_algorithms(&self, host: &str, port: u16) -> Option<Vec<String>> {
-        if self.policy == HostKeyPolicy::Off {
+    pub fn preferred_algorithms(
+        &self,
+        host: &str,
+        port: u16,
+        rule: &HostKeyRule,
+    ) -> Option<Vec<String>> {
+        if self.policy_for(rule) == HostKeyPolicy::Off {
             return None;
         }
+        self.set(rule).ok()?.preferred_algorithms(host, port)
+    }
+
+    /// Judge the presented key under the host's policy; under accept-new, record an unknown
+    /// one (in the first of its files).
+    pub fn verify(
+        &self,
+        host: &str,
+        port: u16,
+        key: &PresentedKey,
+        rule: &HostKeyRule,
+    ) -> Result<(), DeviceError> {
+        let policy = self.policy_for(rule);
+        if policy == HostKeyPolicy::Off {
+            return Ok(());
+        }
+        self.set(rule)?.verify(policy, host, port, key)
+    }
+}
+
+impl KnownFiles {
+    /// Every file of the set, in order (a missing one is empty); with each file's unusable
+    /// line numbers, which are also logged.
+    fn read(files: Vec<PathBuf>) -> std::io::Result<(KnownFiles, Vec<Vec<usize>>)> {
+        let mut known = Known::default();
+        let mut skipped_all = Vec::new();
+        for (index, path) in files.iter().enumerate() {
+            let mut skipped = Vec::new();
+            match std::fs::read(path) {
+                Ok(bytes) => {
+                    for parsed in parse_known_hosts(&bytes) {
+                        match parsed {
+                            Ok(line) => known.add(Line {
+                                file: index,
+                                ..line
+                            }),
+                            Err(number) => skipped.push(number),
+                        }
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+            if !skipped.is_empty() {
+                tracing::warn!(
+                    "{}: skipped unreadable known_hosts lines {}",
+                    path.display(),
+                    summarize(&skipped)
+                );
+            }
+            skipped_all.push(skipped);
+        }
+        Ok((
+            KnownFiles {
+                files,
+                known: Mutex::new(known),
+            },
+            skipped_all,
+        ))
+    }
+
+    /// Host key algorithms that can verify the keys known for this host, in the names libssh2
+    /// uses, so the server is asked for a type we can check. None when nothing is known.
+    fn preferred_algorithms(&self, host: &str, port: u16) -> Option<Vec<String>> {
         let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
         let found = known.lines_for(&pattern(host, port));
         let mut algs: Vec<String> = Vec::new();
@@ -246,25 +348,29 @@ impl HostKeyStore {
     }
 
     /// Judge the presented key; under accept-new, record an unknown one.
-    pub fn verify(&self, host: &str, port: u16, key: &PresentedKey) -> Result<(), DeviceError> {
-        if self.policy == HostKeyPolicy::Off {
-            return Ok(());
-        }
+    fn verify(
+        &self,
+        policy: HostKeyPolicy,
+        host: &str,
+        port: u16,
+        key: &PresentedKey,
+    ) -> Result<(), DeviceError> {
         let pat = pattern(host, port);
         let presented = canonical_blob(key.blob);
         let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
         let found = known.lines_for(&pat);
         let lines: Vec<&Line> = found.iter().map(|&i| &known.lines[i]).collect();
         let fail = |msg: String| Err(DeviceError::new(ErrorKind::HostKey, msg));
-        let file = self
-            .file
-            .as_ref()
-            .map(|f| f.display().to_string())
-            .unwrap_or_else(|| "known_hosts".into());
+        let file_of = |l: &Line| {
+            self.files
+                .get(l.file)
+                .map(|f| f.display().to_string())
+                .unwrap_or_else(|| "known_hosts".into())
+        };
         // Where a line came from, so the operator can go straight to it.
-        let at = |number: usize| match number {
-            0 => format!("{file} (recorded during this run)"),
-            n => format!("{file} line {n}"),
+        let at = |l: &Line| match l.number {
+            0 => format!("{} (recorded during this run)", file_of(l)),
+            n => format!("{} line {n}", file_of(l)),
         };
 
         if let Some(l) = lines
@@ -276,7 +382,7 @@ impl HostKeyStore {
                  @revoked; refusing it whatever the policy",
                 key.kind,
                 key.fingerprint,
-                at(l.number)
+                at(l)
             ));
         }
         let plain: Vec<&&Line> = lines.iter().filter(|l| l.marker.is_none()).collect();
@@ -287,10 +393,11 @@ impl HostKeyStore {
             return fail(format!(
                 "HOST KEY CHANGED for {pat}: the server presented {} {} which does not \
                  match the key recorded in {}; possible man-in-the-middle — verify \
-                 the new key, then remove the old entry (ssh-keygen -R '{pat}' -f {file})",
+                 the new key, then remove the old entry (ssh-keygen -R '{pat}' -f {})",
                 key.kind,
                 key.fingerprint,
-                at(old.number)
+                at(old),
+                file_of(old)
             ));
         }
         // Known, but under other key types only: like a changed key, never recorded on first
@@ -314,19 +421,19 @@ impl HostKeyStore {
                 "{pat} is trusted through a certificate authority ({}, \
                  @cert-authority), and netinv does not verify host certificates; add the host's \
                  own key ({} {}) to known_hosts after checking it",
-                at(l.number),
+                at(l),
                 key.kind,
                 key.fingerprint
             ));
         }
-        if self.policy == HostKeyPolicy::Strict {
+        if policy == HostKeyPolicy::Strict {
             return fail(format!(
                 "unknown host key for {pat} ({} {}); policy is strict — add it to known_hosts \
                  or use --host-key-policy accept-new",
                 key.kind, key.fingerprint
             ));
         }
-        if let Some(path) = &self.file {
+        if let Some(path) = self.files.first() {
             let line = format!(
                 "{pat} {} {}\n",
                 key.kind,
@@ -340,6 +447,7 @@ impl HostKeyStore {
             })?;
         }
         known.add(Line {
+            file: 0,
             number: 0,
             marker: None,
             hosts: Hosts::Patterns(vec![pat]),
@@ -406,6 +514,7 @@ fn parse_known_hosts(bytes: &[u8]) -> Vec<Result<Line, usize>> {
 fn line_of(number: usize, entry: &Entry) -> Option<Line> {
     let key = entry.public_key();
     Some(Line {
+        file: 0,
         number,
         marker: entry.marker().copied(),
         hosts: match entry.host_patterns() {
@@ -467,17 +576,26 @@ mod tests {
                 Err(n) => skipped.push(n),
             }
         }
+        let set = KnownFiles {
+            files: Vec::new(),
+            known: Mutex::new(known),
+        };
         HostKeyStore {
             policy,
-            file: None,
-            known: Mutex::new(known),
+            default_files: Vec::new(),
+            sets: Mutex::new(HashMap::from([(Vec::new(), Arc::new(set))])),
             skipped,
         }
     }
 
     fn check(s: &HostKeyStore, host: &str, port: u16, key: &str) -> Result<(), DeviceError> {
         let b = blob(key);
-        s.verify(host, port, &PresentedKey::new(&b, Some(b"fp")))
+        s.verify(
+            host,
+            port,
+            &PresentedKey::new(&b, Some(b"fp")),
+            &HostKeyRule::default(),
+        )
     }
 
     #[test]
@@ -500,7 +618,9 @@ mod tests {
         check(&s, "r1", 22, K1).expect("same key matches");
         let b = blob(K2);
         let new = PresentedKey::new(&b, Some(b"new"));
-        let err = s.verify("r1", 22, &new).unwrap_err();
+        let err = s
+            .verify("r1", 22, &new, &HostKeyRule::default())
+            .unwrap_err();
         assert_eq!(err.kind, ErrorKind::HostKey);
         assert!(err.message.contains(&new.fingerprint), "{}", err.message);
     }

@@ -184,6 +184,29 @@ pub struct JumpLogin {
     pub ssh_config: Option<Arc<crate::ssh_config::SshConfig>>,
     pub username_given: bool,
     pub key_given: bool,
+    /// `--host-key-policy` and `--known-hosts` were given: they win over a bastion's
+    /// `StrictHostKeyChecking` and `UserKnownHostsFile` in ssh_config.
+    pub host_key_policy_given: bool,
+    pub known_hosts_given: bool,
+}
+
+impl JumpLogin {
+    fn host_key_rule(
+        &self,
+        ssh: &crate::ssh_config::HostConfig,
+        host: &str,
+        port: u16,
+        user: &str,
+        original: &str,
+    ) -> super::hostkeys::HostKeyRule {
+        let tokens = super::proxy::Tokens {
+            host,
+            port,
+            user,
+            original,
+        };
+        ssh.host_key_rule(self.host_key_policy_given, self.known_hosts_given, &tokens)
+    }
 }
 
 /// Every bastion of a run, by the chain of hops that leads to it.
@@ -422,6 +445,7 @@ impl Bastion {
             .or_else(|| login.username.clone())
             .or_else(|| std::env::var("USER").ok())
             .unwrap_or_default();
+        let host_keys = login.host_key_rule(&ssh, host, port, &user, &hop.host);
         let target = Target {
             host: host.into(),
             port,
@@ -437,6 +461,7 @@ impl Bastion {
             },
             connect_timeout: None,
             proxy_command: None,
+            host_keys,
         };
         let creds = Credentials {
             password: login.password.as_ref(),
@@ -444,8 +469,16 @@ impl Bastion {
             agent: login.agent,
             accept_banner: false,
         };
-        let conn = Connection::open_over(socket, None, target, creds, way.host_keys, deadline)
-            .map_err(failed)?;
+        let conn = Connection::open_over(
+            socket,
+            None,
+            target,
+            creds,
+            way.host_keys,
+            deadline,
+            &super::direct_probe,
+        )
+        .map_err(failed)?;
         tracing::debug!(jump = %self.name, "logged in to jump host");
         Pump::start(conn, self.name.clone()).map_err(failed)
     }
@@ -752,12 +785,11 @@ impl<'a> Runner<'a> {
             }
             Err(why) => {
                 self.shared.load.fetch_sub(1, Ordering::SeqCst);
-                let _ = req.reply.send(Err(DeviceError::new(
-                    ErrorKind::Connect,
-                    format!(
-                        "jump host {} could not open a connection to {}:{}: {why}",
-                        self.shared.name, req.host, req.port
-                    ),
+                let _ = req.reply.send(Err(channel_refused(
+                    &self.shared.name,
+                    &req.host,
+                    req.port,
+                    &why,
                 )));
             }
         }
@@ -870,6 +902,30 @@ impl Tunnel {
             progress = true;
         }
         progress
+    }
+}
+
+/// Why a bastion did not open a channel to a device. The bastion refusing to forward at all
+/// (sshd's `AllowTcpForwarding no`, `DisableForwarding`, a `restrict` key) is the bastion's
+/// failure, kind `jump`; a device it cannot connect to is `connect`. libssh2 gives the same
+/// error code for every reason the server sends and names the reason only in its message
+/// (channel.c, one fixed text per RFC 4254 reason code), so the message is what tells them
+/// apart.
+fn channel_refused(bastion: &str, host: &str, port: u16, why: &str) -> DeviceError {
+    if why.contains("administratively prohibited") {
+        DeviceError::new(
+            ErrorKind::Jump,
+            format!(
+                "jump host {bastion} refused to forward a connection to {host}:{port} \
+                 (TCP forwarding is not allowed there: sshd's AllowTcpForwarding, \
+                 DisableForwarding or the key's restrictions): {why}"
+            ),
+        )
+    } else {
+        DeviceError::new(
+            ErrorKind::Connect,
+            format!("jump host {bastion} could not open a connection to {host}:{port}: {why}"),
+        )
     }
 }
 

@@ -148,7 +148,28 @@ impl Connection {
                 deadline,
             )?),
         };
-        Self::open_over(socket, proxy, target, creds, host_keys, deadline)
+        // Asks the device again, the same way, what it offers: to explain a failed key
+        // exchange.
+        let (host, port) = (target.host.to_string(), target.port);
+        let route = target.jump.as_deref().filter(|r| !r.is_direct()).cloned();
+        let command = match &target.proxy_command {
+            Some(Ok(c)) => Some(c.clone()),
+            _ => None,
+        };
+        let probe = move |addr: Option<SocketAddr>, d: Deadline| match (&route, &command) {
+            (Some(route), _) => jumps
+                .stream(route, &host, port, host_keys, connect_timeout, d)
+                .ok()
+                .and_then(|s| algorithms::probe_over(s, d)),
+            (None, Some(command)) => {
+                let (process, stream) = proxy::ProxyProcess::spawn(command).ok()?;
+                let offer = algorithms::probe_over(stream, d);
+                drop(process);
+                offer
+            }
+            (None, None) => direct_probe(addr, d),
+        };
+        Self::open_over(socket, proxy, target, creds, host_keys, deadline, &probe)
     }
 
     /// Handshake, host key and auth over a socket that is already connected to the server.
@@ -159,6 +180,7 @@ impl Connection {
         creds: Credentials<'_>,
         host_keys: &HostKeyStore,
         deadline: Deadline,
+        probe: &Probe<'_>,
     ) -> Result<Connection, DeviceError> {
         let keep = socket
             .try_clone()
@@ -172,7 +194,8 @@ impl Connection {
             key: target.key.as_ref().or(creds.key),
             ..creds
         };
-        let known_types = host_keys.preferred_algorithms(&target.host, target.port);
+        let known_types =
+            host_keys.preferred_algorithms(&target.host, target.port, &target.host_keys);
         target
             .algorithms
             .apply(&session, known_types.as_deref())
@@ -188,12 +211,14 @@ impl Connection {
         if let Err(e) = session.handshake() {
             let kex_failed = matches!(e.code(), ErrorCode::Session(LIBSSH2_ERROR_KEX_FAILURE));
             let err = ssh_error(e, "SSH handshake", deadline);
-            return Err(match (kex_failed, conn.socket.peer_addr(), &conn.proxy) {
-                (true, Some(addr), _) => {
+            return Err(match (kex_failed, &conn.proxy) {
+                (true, _) => {
+                    let addr = conn.socket.peer_addr();
                     drop(conn);
-                    explain_kex_failure(addr, &target, known_types.as_deref(), err, deadline)
+                    let offer = probe(addr, deadline);
+                    explain_kex_failure(offer, &target, known_types.as_deref(), err)
                 }
-                (false, _, Some(p)) => p.explain(err, deadline),
+                (false, Some(p)) => p.explain(err, deadline),
                 _ => err,
             });
         }
@@ -204,7 +229,7 @@ impl Connection {
             .host_key()
             .ok_or_else(|| DeviceError::new(ErrorKind::Protocol, "server sent no host key"))?;
         let key = PresentedKey::new(blob, conn.session.host_key_hash(HashType::Sha256));
-        host_keys.verify(&target.host, target.port, &key)?;
+        host_keys.verify(&target.host, target.port, &key, &target.host_keys)?;
 
         conn.authenticate(&target.username, creds, deadline)?;
         debug!("authenticated");
@@ -352,13 +377,12 @@ impl Connection {
 /// libssh2 says only that the key exchange failed. Ask the device what it offers (a second,
 /// unencrypted peek at its KEXINIT) and say what is missing and which option would reach it.
 fn explain_kex_failure(
-    addr: SocketAddr,
+    offer: Option<algorithms::Offer>,
     target: &Target<'_>,
     known_types: Option<&[String]>,
     err: DeviceError,
-    deadline: Deadline,
 ) -> DeviceError {
-    let Some(offer) = algorithms::probe_offer(addr, deadline) else {
+    let Some(offer) = offer else {
         return err;
     };
     if let Some(why) = offer.explain(&target.algorithms, Supported::get()) {
@@ -381,6 +405,18 @@ fn explain_kex_failure(
         }
     }
     err
+}
+
+/// Asks a device what it offers over a fresh connection (given the address a direct one
+/// reached, if it was direct), before the deadline.
+pub(crate) type Probe<'a> = dyn Fn(Option<SocketAddr>, Deadline) -> Option<algorithms::Offer> + 'a;
+
+/// The probe for a device connected to directly.
+pub(crate) fn direct_probe(
+    addr: Option<SocketAddr>,
+    deadline: Deadline,
+) -> Option<algorithms::Offer> {
+    algorithms::probe_offer(addr?, deadline)
 }
 
 /// Answers keyboard-interactive prompts that ask for a password; an acknowledgement (PAN-OS

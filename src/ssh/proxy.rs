@@ -40,9 +40,16 @@ pub struct Tokens<'a> {
 /// shell command line, so one that holds anything but letters, digits and `.-_:@[]` is refused
 /// (ssh refuses them too, since 9.6), as is a `%` token ssh has but netinv does not fill in.
 pub fn expand(template: &str, t: &Tokens<'_>) -> Result<String, String> {
+    expand_with(template, t, true)
+}
+
+/// `template` with its tokens expanded; `%d` (the home directory) and `%u` (the local user)
+/// too, and names are checked for shell characters only when `shell` says it goes to a shell.
+pub fn expand_with(template: &str, t: &Tokens<'_>, shell: bool) -> Result<String, String> {
     let safe = |what: &str, v: &str| {
-        if v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".-_:@[]".contains(c))
+        if !shell
+            || v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-_:@[]".contains(c))
         {
             Ok(v.to_string())
         } else {
@@ -71,15 +78,22 @@ pub fn expand(template: &str, t: &Tokens<'_>) -> Result<String, String> {
             Some('p') => out.push_str(&t.port.to_string()),
             Some('r') => out.push_str(&safe("user", t.user)?),
             Some('n') => out.push_str(&safe("inventory host", t.original)?),
+            Some('d') if !shell => out.push_str(&env_or_empty("HOME")),
+            Some('u') if !shell => out.push_str(&env_or_empty("USER")),
             Some(other) => {
                 return Err(format!(
-                    "token %{other} is not one netinv fills in (it has %h %p %r %n %%)"
+                    "token %{other} is not one netinv fills in (it has %h %p %r %n {}%%)",
+                    if shell { "" } else { "%d %u " }
                 ))
             }
             None => return Err("a lone % at the end (write %% for a percent sign)".into()),
         }
     }
     Ok(out)
+}
+
+fn env_or_empty(var: &str) -> String {
+    std::env::var(var).unwrap_or_default()
 }
 
 /// The environment variables holding netinv's own secrets: a proxy command has no use for them.

@@ -775,3 +775,23 @@ impl Collected {
             .collect()
     }
 }
+
+/// `netinv collect` of a one-device inventory with `ssh_config` as the user's ssh_config, which
+/// must stop the run before any device is contacted (exit 2). The config's path and stderr.
+pub fn refused_by_ssh_config(dir: &TempDir, ssh_config: &str, args: &[&str]) -> (PathBuf, String) {
+    let config = dir.join("ssh_config");
+    std::fs::write(&config, ssh_config).unwrap();
+    let inv = dir.join("inventory.csv");
+    std::fs::write(&inv, "host\n127.0.0.1\n").unwrap();
+    let out = run(netinv()
+        .arg("collect")
+        .arg("-i")
+        .arg(&inv)
+        .arg("--ssh-config")
+        .arg(&config)
+        .args(args)
+        .env("NETINV_PASSWORD", "x"));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    (config, stderr)
+}
