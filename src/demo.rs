@@ -46,8 +46,9 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         inv.problems
     );
     eprintln!(
-        "netinv demo: {} simulated devices of 13 platforms on 127.0.0.1 (inventory: {})",
+        "netinv demo: {} simulated devices of {} platforms on 127.0.0.1 (inventory: {})",
         inv.devices.len(),
+        crate::platform::Platform::ALL.len(),
         inventory_name
     );
 

@@ -1,7 +1,31 @@
 //! Parser for Arista EOS `show version`.
 
 use super::text::{facts_for, find_kv, normalise};
-use super::{Facts, Platform};
+use super::{
+    Enable, ExecSupport, Facts, Platform, Spec, CISCO_STYLE_ERRORS, MORE_PAGER, SHAPE_HOST,
+};
+
+pub const EOS: Spec = Spec {
+    platform: Platform::AristaEos,
+    name: "arista_eos",
+    aliases: &["eos", "arista"],
+    vendor: "Arista",
+    os: "EOS",
+    version_command: "show version",
+    exec: ExecSupport::Preferred,
+    prompt: r"^(?-u:[\w.:/@()-]){1,63}(\(config[^)]*\))?[>#]\s*$",
+    prompt_shapes: &[SHAPE_HOST],
+    signature: r"(?m)^Arista \S+|(?m)^Software image version:|Arista Networks EOS",
+    banner_hints: &[],
+    paging_off: &["terminal length 0", "terminal width 32767"],
+    pager: MORE_PAGER,
+    errors: CISCO_STYLE_ERRORS,
+    enable: Some(Enable {
+        user_prompt: r">\s*$",
+        command: "enable",
+    }),
+    parse: parse_eos,
+};
 
 pub fn parse_eos(output: &str) -> Facts {
     let text = normalise(output);

@@ -1,7 +1,87 @@
 //! Parsers for Cisco `show version`: IOS and IOS-XE (switch stacks included), NX-OS, IOS-XR, ASA.
 
 use super::text::{capture, facts_for, find_kv, normalise, value};
-use super::{Facts, Member, Platform};
+use super::{
+    Enable, ExecSupport, Facts, Member, Platform, Spec, CISCO_STYLE_ERRORS, MORE_PAGER, SHAPE_HOST,
+};
+
+/// Classic IOS: also what an IOS-XE device is taken for when its text does not say XE.
+pub const IOS: Spec = Spec {
+    platform: Platform::CiscoIos,
+    name: "cisco_ios",
+    aliases: &["ios", "cisco_ios_ssh"],
+    vendor: "Cisco",
+    os: "IOS",
+    version_command: "show version",
+    exec: ExecSupport::Preferred,
+    prompt: r"^(?-u:[\w.:/@()-]){1,63}(\(config[^)]*\))?[>#]\s*$",
+    prompt_shapes: &[SHAPE_HOST],
+    signature: r"Cisco IOS Software|(?m)^IOS \(tm\)|Cisco Internetwork Operating System",
+    banner_hints: &[],
+    paging_off: &["terminal length 0", "terminal width 511"],
+    pager: MORE_PAGER,
+    errors: CISCO_STYLE_ERRORS,
+    enable: Some(Enable {
+        user_prompt: r">\s*$",
+        command: "enable",
+    }),
+    parse: parse_ios,
+};
+
+/// IOS-XE: IOS's CLI, told apart by its version text.
+pub const XE: Spec = Spec {
+    platform: Platform::CiscoXe,
+    name: "cisco_xe",
+    aliases: &["ios_xe", "iosxe"],
+    os: "IOS-XE",
+    signature: r"(?i-u:ios-xe|ios xe software|ios xe version)|_IOSXE\b|\bIOSXE\b",
+    parse: parse_xe,
+    ..IOS
+};
+
+pub const NXOS: Spec = Spec {
+    platform: Platform::CiscoNxos,
+    name: "cisco_nxos",
+    aliases: &["nxos", "cisco_nxos_ssh"],
+    os: "NX-OS",
+    prompt: r"^(?-u:[\w.:/@()-]){1,63}(\(config[^)]*\))?#\s*$",
+    signature: r"Cisco Nexus Operating System|\bNX-OS\b|(?m)^\s*NXOS: version|(?m)^\s*NXOS image file|(?m)^\s*cisco Nexus ?\d+ .*Chassis",
+    enable: None,
+    parse: parse_nxos,
+    ..IOS
+};
+
+pub const XR: Spec = Spec {
+    platform: Platform::CiscoXr,
+    name: "cisco_xr",
+    aliases: &["iosxr", "ios_xr"],
+    os: "IOS-XR",
+    prompt: r"^(RP|LC)/\d+/[\w]+/CPU\d+:(?-u:[\w.:/@()-]){1,63}(\(config[^)]*\))?#\s*$",
+    prompt_shapes: &[r"^(RP|LC)/\d+/\w+/CPU\d+:\S+#\s*$"],
+    signature: r"Cisco IOS XR Software|\bIOS-XR\b|\bIOS XR\b",
+    enable: None,
+    parse: parse_xr,
+    ..IOS
+};
+
+pub const ASA: Spec = Spec {
+    platform: Platform::CiscoAsa,
+    name: "cisco_asa",
+    aliases: &["asa"],
+    os: "ASA",
+    exec: ExecSupport::ShellOnly,
+    prompt: r"^(?-u:[\w.:/@()-]){1,63}(/[\w-]+)*(\(config[^)]*\))?[>#]\s*$",
+    signature: r"Cisco Adaptive Security Appliance Software|(?m)^Hardware:\s+ASA",
+    paging_off: &["terminal pager 0"],
+    pager: &[r"<--- More --->\s*$", r"-+ ?[Mm]ore ?-*\s*$"],
+    errors: &[
+        r"(?m)^\s*ERROR: % Invalid input detected",
+        r"(?m)^\s*ERROR: % Incomplete command",
+        r"(?m)^\s*% Invalid input detected",
+    ],
+    parse: parse_asa,
+    ..IOS
+};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -39,7 +119,7 @@ static MEMBER_SECTION: LazyLock<Regex> =
 /// so `os` follows it.
 pub fn parse_ios(output: &str) -> Facts {
     let text = normalise(output);
-    let platform = if super::text::detect(&text) == Some(Platform::CiscoXe) {
+    let platform = if super::detect(&text) == Some(Platform::CiscoXe) {
         Platform::CiscoXe
     } else {
         Platform::CiscoIos

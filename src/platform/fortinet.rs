@@ -1,7 +1,26 @@
 //! Parser for FortiOS `get system status`.
 
 use super::text::{facts_for, find_kv, normalise};
-use super::{Facts, Platform};
+use super::{ExecSupport, Facts, Platform, Spec};
+
+pub const FORTIOS: Spec = Spec {
+    platform: Platform::Fortinet,
+    name: "fortinet",
+    aliases: &["fortios", "fortigate"],
+    vendor: "Fortinet",
+    os: "FortiOS",
+    version_command: "get system status",
+    exec: ExecSupport::Preferred,
+    prompt: r"^(?-u:[\w.:/@()-]){1,63}( \([\w.-]+\))? [#$]\s*$",
+    prompt_shapes: &[r"^[^\s@]+( \([\w.-]+\))? [#$]\s*$"],
+    signature: r"(?m)^Version:\s*Forti|(?m)^Serial-Number:\s*F|(?m)^BIOS version:\s*\d+\s*$",
+    banner_hints: &[],
+    paging_off: &[],
+    pager: &[r"--More--\s*$"],
+    errors: &[r"(?m)^\s*Unknown action 0", r"(?m)^\s*command parse error"],
+    enable: None,
+    parse: parse_fortios,
+};
 use regex::Regex;
 use std::sync::LazyLock;
 

@@ -1,7 +1,32 @@
 //! Parser for HP ProCurve / ArubaOS-Switch `show version` and `show system [information]`.
 
 use super::text::{capture, facts_for, normalise};
-use super::{Facts, Platform};
+use super::{Enable, ExecSupport, Facts, Platform, Spec, SHAPE_HOST};
+
+pub const PROCURVE: Spec = Spec {
+    platform: Platform::HpProcurve,
+    name: "hp_procurve",
+    aliases: &["procurve", "aruba_os", "aruba_procurve"],
+    vendor: "HP",
+    os: "ProCurve",
+    version_command: "show version",
+    exec: ExecSupport::ShellOnly,
+    prompt: r"^(?-u:[\w.:/@()-]){1,63}(\(config[^)]*\))?[>#]\s*$",
+    prompt_shapes: &[SHAPE_HOST],
+    signature: r"(?m)^\s*Image stamp:|Status and Counters - General System Information|(?m)^\s*Software revision\s*:\s*[A-Z]{1,3}\.\d",
+    banner_hints: &["Press any key to continue", "ProCurve"],
+    paging_off: &["no page", "terminal width 511"],
+    pager: &[
+        r"-- MORE --, next page: Space.*$",
+        r"Press any key to continue\s*$",
+    ],
+    errors: &[r"(?m)^\s*Invalid input: ", r"(?m)^\s*Ambiguous input: "],
+    enable: Some(Enable {
+        user_prompt: r">\s*$",
+        command: "enable",
+    }),
+    parse: parse_procurve,
+};
 use regex::Regex;
 use std::sync::LazyLock;
 

@@ -1,7 +1,30 @@
 //! Parser for Huawei VRP `display version` (S/CE switches, AR/NE routers, stacks).
 
 use super::text::{facts_for, normalise, value};
-use super::{Facts, Member, Platform};
+use super::{ExecSupport, Facts, Member, Platform, Spec};
+
+pub const VRP: Spec = Spec {
+    platform: Platform::Huawei,
+    name: "huawei",
+    aliases: &["huawei_vrp", "vrp"],
+    vendor: "Huawei",
+    os: "VRP",
+    version_command: "display version",
+    exec: ExecSupport::ShellOnly,
+    prompt: r"^(<(?-u:[\w.:/@()-]){1,63}>|\[[~*]?(?-u:[\w.:/@()-]){1,63}(-[\w.:/-]+)?\])\s*$",
+    prompt_shapes: &[r"^(<[^<>\s]+>|\[[~*]?[^\]\s@]+\])\s*$"],
+    signature: r"(?i-u:huawei versatile routing platform|vrp \(r\) software)|(?m)^<[\w.:/@()-]+>\s*$",
+    banner_hints: &[],
+    paging_off: &["screen-length 0 temporary"],
+    pager: &[r"-+ ?More ?-+\s*$"],
+    errors: &[
+        r"(?m)^\s*Error: Unrecognized command",
+        r"(?m)^\s*Error: Wrong parameter",
+        r"(?m)^\s*Error: Incomplete command",
+    ],
+    enable: None,
+    parse: parse_vrp,
+};
 use regex::Regex;
 use std::sync::LazyLock;
 

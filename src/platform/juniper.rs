@@ -1,7 +1,30 @@
 //! Parser for Junos `show version`: single RE, virtual chassis (`fpc0:`) and multi-RE (`re0:`).
 
 use super::text::{capture, facts_for, find_kv, normalise};
-use super::{Facts, Member, Platform};
+use super::{ExecSupport, Facts, Member, Platform, Spec, SHAPE_USER_AT_HOST};
+
+pub const JUNOS: Spec = Spec {
+    platform: Platform::JuniperJunos,
+    name: "juniper_junos",
+    aliases: &["junos", "juniper"],
+    vendor: "Juniper",
+    os: "Junos",
+    version_command: "show version",
+    exec: ExecSupport::Preferred,
+    prompt: r"^([\w.-]+@)?(?-u:[\w.:/()-]){1,63}[>#%]\s*$",
+    prompt_shapes: &[SHAPE_USER_AT_HOST],
+    signature: r"(?m)^Junos: |(?m)^JUNOS |(?m)^\{(master|backup|linecard|primary|secondary)(:\d+)?\}|--- JUNOS ",
+    banner_hints: &["JUNOS"],
+    paging_off: &["set cli screen-length 0", "set cli screen-width 0"],
+    pager: &[r"---\(more( \d+%)?\)---\s*$"],
+    errors: &[
+        r"(?m)^\s*unknown command\.",
+        r"(?m)^\s*syntax error",
+        r"(?m)^error: ",
+    ],
+    enable: None,
+    parse: parse_junos,
+};
 use regex::Regex;
 use std::sync::LazyLock;
 

@@ -1,7 +1,29 @@
 //! Parser for the Linux version command: `uname -a`, /etc/os-release, `hostname`, `uptime`.
 
 use super::text::{capture, facts_for, normalise};
-use super::{Facts, Platform};
+use super::{ExecSupport, Facts, Platform, Spec};
+
+pub const LINUX: Spec = Spec {
+    platform: Platform::Linux,
+    name: "linux",
+    aliases: &["linux_ssh"],
+    vendor: "Linux",
+    os: "Linux",
+    version_command: "uname -a; cat /etc/os-release 2>/dev/null; hostname; uptime",
+    exec: ExecSupport::Preferred,
+    prompt: r"^[^\s]*[\w.-]+@[\w.-]+[^\n]*[$#]\s*$",
+    prompt_shapes: &[
+        r"^\S+@[^\s:]+:\S*\s?[$#]\s*$",
+        r"^\[\S+@\S+ [^\]]*\][$#]\s*$|^\S+@\S+\$\s*$",
+    ],
+    signature: r"(?m)^Linux \S+ \d+\.\d+|(?m)^PRETTY_NAME=|load average:|(?m)^[\w.-]+@[\w.-]+:[^\n]*[$#]\s*$",
+    banner_hints: &[],
+    paging_off: &["export TERM=dumb PAGER=cat", "unset PROMPT_COMMAND"],
+    pager: &[],
+    errors: &[r"(?m): command not found$"],
+    enable: None,
+    parse: parse_linux,
+};
 use regex::Regex;
 use std::sync::LazyLock;
 

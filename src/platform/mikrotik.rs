@@ -1,7 +1,30 @@
 //! Parser for RouterOS `/system resource print` and `/system routerboard print`, either or both.
 
 use super::text::{facts_for, find_kv, normalise};
-use super::{Facts, Platform};
+use super::{ExecSupport, Facts, Platform, Spec};
+
+pub const ROUTEROS: Spec = Spec {
+    platform: Platform::MikrotikRouteros,
+    name: "mikrotik_routeros",
+    aliases: &["routeros", "mikrotik"],
+    vendor: "MikroTik",
+    os: "RouterOS",
+    version_command: "/system resource print",
+    exec: ExecSupport::Preferred,
+    prompt: r"^\[[\w.-]+@(?-u:[\w.:/()-]){1,63}\] (/[\w/-]+ )?>\s*$",
+    prompt_shapes: &[r"^\[[^\]\s@]+@[^\]\s]+\] (/\S+ )?>\s*$"],
+    signature: r"(?m)^\s*(board-name|architecture-name|factory-software|routerboard|current-firmware):\s|MikroTik RouterOS|(?m)^\[[\w.-]+@[^\]]+\] >",
+    banner_hints: &[],
+    paging_off: &[],
+    pager: &[r"-- \[Q quit\|D dump\|down\]\s*$"],
+    errors: &[
+        r"(?m)^\s*bad command name",
+        r"(?m)^\s*syntax error \(line",
+        r"(?m)^\s*expected end of command",
+    ],
+    enable: None,
+    parse: parse_routeros,
+};
 
 pub fn parse_routeros(output: &str) -> Facts {
     let text = normalise(output);

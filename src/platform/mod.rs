@@ -1,5 +1,6 @@
-//! Per-platform knowledge: one small declarative description per platform (prompt, paging,
-//! version command, exec support, enable, errors) and the parser that turns output into `Facts`.
+//! Per-platform knowledge. Each `<vendor>.rs` holds one declarative `Spec` per platform (names,
+//! prompts, detection, paging, errors, enable, version command, parser); this module keeps the
+//! types, the registry in detection order, and the one cache of their compiled patterns.
 
 mod arista;
 mod cisco;
@@ -12,9 +13,11 @@ mod mikrotik;
 mod paloalto;
 pub mod text;
 
+use regex::Regex;
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 /// The platforms netinv knows, named as Netmiko's `device_type` so inventories carry over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -34,7 +37,26 @@ pub enum Platform {
     Linux,
 }
 
+/// Every platform's description, in detection order: the most specific signature first (XR
+/// and XE before plain IOS, everything before Linux, whose output can quote anything).
+pub static REGISTRY: [&Spec; Platform::ALL.len()] = [
+    &cisco::ASA,
+    &cisco::NXOS,
+    &cisco::XR,
+    &cisco::XE,
+    &cisco::IOS,
+    &arista::EOS,
+    &juniper::JUNOS,
+    &huawei::VRP,
+    &hp::PROCURVE,
+    &paloalto::PANOS,
+    &fortinet::FORTIOS,
+    &mikrotik::ROUTEROS,
+    &linux::LINUX,
+];
+
 impl Platform {
+    /// Every platform, in the order names are listed and fleets are assigned.
     pub const ALL: [Platform; 13] = [
         Platform::CiscoIos,
         Platform::CiscoXe,
@@ -51,17 +73,66 @@ impl Platform {
         Platform::Linux,
     ];
 
+    /// The Netmiko `device_type` name.
     pub fn name(self) -> &'static str {
         self.spec().name
     }
 
+    /// This platform's description.
     pub fn spec(self) -> &'static Spec {
-        &SPECS[self as usize]
+        match self {
+            Platform::CiscoIos => &cisco::IOS,
+            Platform::CiscoXe => &cisco::XE,
+            Platform::CiscoNxos => &cisco::NXOS,
+            Platform::CiscoXr => &cisco::XR,
+            Platform::CiscoAsa => &cisco::ASA,
+            Platform::AristaEos => &arista::EOS,
+            Platform::JuniperJunos => &juniper::JUNOS,
+            Platform::HpProcurve => &hp::PROCURVE,
+            Platform::Huawei => &huawei::VRP,
+            Platform::PaloaltoPanos => &paloalto::PANOS,
+            Platform::Fortinet => &fortinet::FORTIOS,
+            Platform::MikrotikRouteros => &mikrotik::ROUTEROS,
+            Platform::Linux => &linux::LINUX,
+        }
     }
 
     /// Parse a version command's output into facts; fields not present are `None`, never guessed.
     pub fn parse(self, output: &str) -> Facts {
         (self.spec().parse)(output)
+    }
+
+    /// The compiled `prompt` pattern.
+    pub fn prompt(self) -> &'static Regex {
+        &compiled(self, Kind::Prompt)[0]
+    }
+
+    /// The compiled `prompt_shapes`.
+    pub fn prompt_shapes(self) -> &'static [Regex] {
+        compiled(self, Kind::Shapes)
+    }
+
+    /// The compiled `pager` patterns.
+    pub fn pagers(self) -> &'static [Regex] {
+        compiled(self, Kind::Pager)
+    }
+
+    /// The compiled user-mode prompt of `enable`, for platforms that have one.
+    pub fn user_prompt(self) -> Option<&'static Regex> {
+        compiled(self, Kind::UserPrompt).first()
+    }
+
+    /// The first line of `output` that shows the device rejected the command, if any: the
+    /// earliest place any of the platform's `errors` matches.
+    pub fn rejection(self, output: &str) -> Option<&str> {
+        let at = compiled(self, Kind::Errors)
+            .iter()
+            .filter_map(|re| re.find(output))
+            .map(|m| m.start())
+            .min()?;
+        let start = output[..at].rfind('\n').map_or(0, |i| i + 1);
+        let end = output[at..].find('\n').map_or(output.len(), |i| at + i);
+        Some(output[start..end].trim())
     }
 }
 
@@ -150,7 +221,8 @@ pub struct Enable {
     pub command: &'static str,
 }
 
-/// One platform's declarative description, in the spirit of Oxidized's model files.
+/// One platform's declarative description, in the spirit of Oxidized's model files. Every
+/// pattern is a regex, compiled once on first use (see `compiled`).
 pub struct Spec {
     pub platform: Platform,
     /// Netmiko device_type name.
@@ -164,6 +236,15 @@ pub struct Spec {
     /// Regex matching the whole last line of the buffer when the device waits for input
     /// (after ANSI codes are stripped).
     pub prompt: &'static str,
+    /// Looser regexes of the prompt's shape, used to guess the platform from a prompt alone. A
+    /// shape several platforms share (`SHAPE_HOST`) names them all; the fewer platforms a shape
+    /// names, the sooner it is tried.
+    pub prompt_shapes: &'static [&'static str],
+    /// Regex that only this platform's version output (or banner, or prompt) matches; tried in
+    /// `REGISTRY` order.
+    pub signature: &'static str,
+    /// Phrases of a login banner that name this platform outright.
+    pub banner_hints: &'static [&'static str],
     /// Commands that turn paging off for this session, in order; output is read up to the prompt.
     pub paging_off: &'static [&'static str],
     /// Regexes of pager prompts that need a keypress; the driver answers with a space.
@@ -180,12 +261,124 @@ impl fmt::Debug for Spec {
     }
 }
 
+impl Spec {
+    /// The first line of `output` that shows the device rejected the command, if any.
+    pub fn rejection<'t>(&self, output: &'t str) -> Option<&'t str> {
+        self.platform.rejection(output)
+    }
+}
+
+/// The prompt shape of most CLIs: a host name, maybe a mode in brackets, then `>` or `#`.
+pub const SHAPE_HOST: &str = r"^[\w.:/@()-]+[>#]\s*$";
+/// `user@host>`: Junos, and PAN-OS outside a cluster.
+pub const SHAPE_USER_AT_HOST: &str = r"^[\w.-]+@[\w.-]+[>#%]\s*$";
+/// The error lines of Cisco's CLI dialect, which others (Arista) speak too.
+pub const CISCO_STYLE_ERRORS: &[&str] = &[
+    r"(?m)^\s*% ?Invalid input",
+    r"(?m)^\s*% ?Incomplete command",
+    r"(?m)^\s*% ?Ambiguous command",
+    r"(?m)^\s*% ?Unknown command",
+    r"(?m)^\s*% ?Invalid command",
+    r"(?m)^\s*% ?Bad secret",
+];
+/// The ` --More-- ` pager of Cisco-style CLIs.
+pub const MORE_PAGER: &[&str] = &[r"-+ ?\(?[Mm][Oo][Rr][Ee]\)? ?-*\s*$"];
+
 /// Compiles a pattern written into netinv itself (parsers, prompt and pager tables). Every such
 /// pattern is compiled by the tests, so one that does not compile is a bug caught there, never
 /// something input can cause.
-pub fn builtin_regex(pattern: &str) -> regex::Regex {
-    regex::Regex::new(pattern)
+pub fn builtin_regex(pattern: &str) -> Regex {
+    Regex::new(pattern)
         .unwrap_or_else(|e| panic!("built-in pattern {pattern:?} does not compile: {e}"))
+}
+
+/// Which of a spec's pattern lists.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Prompt,
+    Shapes,
+    Signature,
+    Pager,
+    Errors,
+    UserPrompt,
+}
+
+const KINDS: usize = 6;
+
+/// The one cache of compiled spec patterns, per platform and list, each compiled on first use:
+/// a Unicode `\w` under `{1,63}` costs ~60 ms to compile, so a run that talks to one platform
+/// should not pay for thirteen, and detection should not pay for prompts.
+static COMPILED: [[OnceLock<Vec<Regex>>; KINDS]; Platform::ALL.len()] =
+    [const { [const { OnceLock::new() }; KINDS] }; Platform::ALL.len()];
+
+fn compiled(p: Platform, kind: Kind) -> &'static [Regex] {
+    COMPILED[p as usize][kind as usize].get_or_init(|| {
+        let s = p.spec();
+        let patterns: Vec<&str> = match kind {
+            Kind::Prompt => vec![s.prompt],
+            Kind::Shapes => s.prompt_shapes.to_vec(),
+            Kind::Signature => vec![s.signature],
+            Kind::Pager => s.pager.to_vec(),
+            Kind::Errors => s.errors.to_vec(),
+            Kind::UserPrompt => s.enable.iter().map(|e| e.user_prompt).collect(),
+        };
+        patterns.into_iter().map(builtin_regex).collect()
+    })
+}
+
+/// Guess the platform from a version command's output (and/or a banner or prompt) alone.
+pub fn detect(output: &str) -> Option<Platform> {
+    let text = text::normalise(output);
+    REGISTRY
+        .iter()
+        .map(|s| s.platform)
+        .find(|p| compiled(*p, Kind::Signature)[0].is_match(&text))
+}
+
+/// The platforms a prompt line may belong to, most likely first; empty = not a prompt of any.
+/// Shapes are tried from the one that names the fewest platforms; a shape counts only for the
+/// platforms whose own `prompt` agrees.
+pub fn by_prompt(line: &str) -> Vec<Platform> {
+    let line = line.trim_start();
+    let mut shapes: Vec<(&str, Vec<Platform>)> = Vec::new();
+    for p in Platform::ALL {
+        for shape in p.spec().prompt_shapes {
+            match shapes.iter_mut().find(|(s, _)| s == shape) {
+                Some((_, ps)) => ps.push(p),
+                None => shapes.push((shape, vec![p])),
+            }
+        }
+    }
+    shapes.sort_by_key(|(_, ps)| ps.len());
+    for (shape, platforms) in &shapes {
+        let owner = platforms[0];
+        let at = owner.spec().prompt_shapes.iter().position(|s| s == shape);
+        let matches = at.is_some_and(|i| owner.prompt_shapes()[i].is_match(line));
+        if matches {
+            let agreed: Vec<Platform> = platforms
+                .iter()
+                .copied()
+                .filter(|p| p.prompt().is_match(line))
+                .collect();
+            if !agreed.is_empty() {
+                return agreed;
+            }
+        }
+    }
+    Platform::ALL
+        .iter()
+        .copied()
+        .filter(|p| p.prompt().is_match(line))
+        .collect()
+}
+
+/// The first of `candidates` (in registry order) that a phrase of the login banner names.
+pub fn by_banner(banner: &str, candidates: &[Platform]) -> Option<Platform> {
+    REGISTRY
+        .iter()
+        .filter(|s| candidates.contains(&s.platform))
+        .find(|s| s.banner_hints.iter().any(|h| banner.contains(h)))
+        .map(|s| s.platform)
 }
 
 /// What a version command's output says about a device. Absent values stay `None`.
@@ -213,285 +406,16 @@ pub struct Member {
     pub version: Option<String>,
 }
 
-impl Spec {
-    /// The first line of `output` that shows the device rejected the command, if any.
-    pub fn rejection<'t>(&self, output: &'t str) -> Option<&'t str> {
-        let set = &ERROR_SETS[self.platform as usize];
-        for re in set {
-            if let Some(m) = re.find(output) {
-                let start = output[..m.start()].rfind('\n').map_or(0, |i| i + 1);
-                let end = output[m.start()..]
-                    .find('\n')
-                    .map_or(output.len(), |i| m.start() + i);
-                return Some(output[start..end].trim());
-            }
-        }
-        None
-    }
-}
-
-static ERROR_SETS: std::sync::LazyLock<Vec<Vec<regex::Regex>>> = std::sync::LazyLock::new(|| {
-    SPECS
-        .iter()
-        .map(|s| s.errors.iter().map(|re| builtin_regex(re)).collect())
-        .collect()
-});
-
-/// Guess the platform from a version command's output (and/or a banner or prompt) alone.
-pub fn detect(output: &str) -> Option<Platform> {
-    text::detect(output)
-}
-
-const CISCO_ERRORS: &[&str] = &[
-    r"(?m)^\s*% ?Invalid input",
-    r"(?m)^\s*% ?Incomplete command",
-    r"(?m)^\s*% ?Ambiguous command",
-    r"(?m)^\s*% ?Unknown command",
-    r"(?m)^\s*% ?Invalid command",
-    r"(?m)^\s*% ?Bad secret",
-];
-const MORE: &[&str] = &[r"-+ ?\(?[Mm][Oo][Rr][Ee]\)? ?-*\s*$"];
-
-static SPECS: [Spec; 13] = [
-    Spec {
-        platform: Platform::CiscoIos,
-        name: "cisco_ios",
-        aliases: &["ios", "cisco_ios_ssh"],
-        vendor: "Cisco",
-        os: "IOS",
-        version_command: "show version",
-        exec: ExecSupport::Preferred,
-        prompt: r"^(?-u:[\w.:/@()-]){1,63}(\(config[^)]*\))?[>#]\s*$",
-        paging_off: &["terminal length 0", "terminal width 511"],
-        pager: MORE,
-        errors: CISCO_ERRORS,
-        enable: Some(Enable {
-            user_prompt: r">\s*$",
-            command: "enable",
-        }),
-        parse: cisco::parse_ios,
-    },
-    Spec {
-        platform: Platform::CiscoXe,
-        name: "cisco_xe",
-        aliases: &["ios_xe", "iosxe"],
-        vendor: "Cisco",
-        os: "IOS-XE",
-        version_command: "show version",
-        exec: ExecSupport::Preferred,
-        prompt: r"^(?-u:[\w.:/@()-]){1,63}(\(config[^)]*\))?[>#]\s*$",
-        paging_off: &["terminal length 0", "terminal width 511"],
-        pager: MORE,
-        errors: CISCO_ERRORS,
-        enable: Some(Enable {
-            user_prompt: r">\s*$",
-            command: "enable",
-        }),
-        parse: cisco::parse_xe,
-    },
-    Spec {
-        platform: Platform::CiscoNxos,
-        name: "cisco_nxos",
-        aliases: &["nxos", "cisco_nxos_ssh"],
-        vendor: "Cisco",
-        os: "NX-OS",
-        version_command: "show version",
-        exec: ExecSupport::Preferred,
-        prompt: r"^(?-u:[\w.:/@()-]){1,63}(\(config[^)]*\))?#\s*$",
-        paging_off: &["terminal length 0", "terminal width 511"],
-        pager: MORE,
-        errors: CISCO_ERRORS,
-        enable: None,
-        parse: cisco::parse_nxos,
-    },
-    Spec {
-        platform: Platform::CiscoXr,
-        name: "cisco_xr",
-        aliases: &["iosxr", "ios_xr"],
-        vendor: "Cisco",
-        os: "IOS-XR",
-        version_command: "show version",
-        exec: ExecSupport::Preferred,
-        prompt: r"^(RP|LC)/\d+/[\w]+/CPU\d+:(?-u:[\w.:/@()-]){1,63}(\(config[^)]*\))?#\s*$",
-        paging_off: &["terminal length 0", "terminal width 511"],
-        pager: MORE,
-        errors: CISCO_ERRORS,
-        enable: None,
-        parse: cisco::parse_xr,
-    },
-    Spec {
-        platform: Platform::CiscoAsa,
-        name: "cisco_asa",
-        aliases: &["asa"],
-        vendor: "Cisco",
-        os: "ASA",
-        version_command: "show version",
-        exec: ExecSupport::ShellOnly,
-        prompt: r"^(?-u:[\w.:/@()-]){1,63}(/[\w-]+)*(\(config[^)]*\))?[>#]\s*$",
-        paging_off: &["terminal pager 0"],
-        pager: &[r"<--- More --->\s*$", r"-+ ?[Mm]ore ?-*\s*$"],
-        errors: &[
-            r"(?m)^\s*ERROR: % Invalid input detected",
-            r"(?m)^\s*ERROR: % Incomplete command",
-            r"(?m)^\s*% Invalid input detected",
-        ],
-        enable: Some(Enable {
-            user_prompt: r">\s*$",
-            command: "enable",
-        }),
-        parse: cisco::parse_asa,
-    },
-    Spec {
-        platform: Platform::AristaEos,
-        name: "arista_eos",
-        aliases: &["eos", "arista"],
-        vendor: "Arista",
-        os: "EOS",
-        version_command: "show version",
-        exec: ExecSupport::Preferred,
-        prompt: r"^(?-u:[\w.:/@()-]){1,63}(\(config[^)]*\))?[>#]\s*$",
-        paging_off: &["terminal length 0", "terminal width 32767"],
-        pager: MORE,
-        errors: CISCO_ERRORS,
-        enable: Some(Enable {
-            user_prompt: r">\s*$",
-            command: "enable",
-        }),
-        parse: arista::parse_eos,
-    },
-    Spec {
-        platform: Platform::JuniperJunos,
-        name: "juniper_junos",
-        aliases: &["junos", "juniper"],
-        vendor: "Juniper",
-        os: "Junos",
-        version_command: "show version",
-        exec: ExecSupport::Preferred,
-        prompt: r"^([\w.-]+@)?(?-u:[\w.:/()-]){1,63}[>#%]\s*$",
-        paging_off: &["set cli screen-length 0", "set cli screen-width 0"],
-        pager: &[r"---\(more( \d+%)?\)---\s*$"],
-        errors: &[
-            r"(?m)^\s*unknown command\.",
-            r"(?m)^\s*syntax error",
-            r"(?m)^error: ",
-        ],
-        enable: None,
-        parse: juniper::parse_junos,
-    },
-    Spec {
-        platform: Platform::HpProcurve,
-        name: "hp_procurve",
-        aliases: &["procurve", "aruba_os", "aruba_procurve"],
-        vendor: "HP",
-        os: "ProCurve",
-        version_command: "show version",
-        exec: ExecSupport::ShellOnly,
-        prompt: r"^(?-u:[\w.:/@()-]){1,63}(\(config[^)]*\))?[>#]\s*$",
-        paging_off: &["no page", "terminal width 511"],
-        pager: &[
-            r"-- MORE --, next page: Space.*$",
-            r"Press any key to continue\s*$",
-        ],
-        errors: &[r"(?m)^\s*Invalid input: ", r"(?m)^\s*Ambiguous input: "],
-        enable: Some(Enable {
-            user_prompt: r">\s*$",
-            command: "enable",
-        }),
-        parse: hp::parse_procurve,
-    },
-    Spec {
-        platform: Platform::Huawei,
-        name: "huawei",
-        aliases: &["huawei_vrp", "vrp"],
-        vendor: "Huawei",
-        os: "VRP",
-        version_command: "display version",
-        exec: ExecSupport::ShellOnly,
-        prompt: r"^(<(?-u:[\w.:/@()-]){1,63}>|\[[~*]?(?-u:[\w.:/@()-]){1,63}(-[\w.:/-]+)?\])\s*$",
-        paging_off: &["screen-length 0 temporary"],
-        pager: &[r"-+ ?More ?-+\s*$"],
-        errors: &[
-            r"(?m)^\s*Error: Unrecognized command",
-            r"(?m)^\s*Error: Wrong parameter",
-            r"(?m)^\s*Error: Incomplete command",
-        ],
-        enable: None,
-        parse: huawei::parse_vrp,
-    },
-    Spec {
-        platform: Platform::PaloaltoPanos,
-        name: "paloalto_panos",
-        aliases: &["panos", "paloalto"],
-        vendor: "Palo Alto Networks",
-        os: "PAN-OS",
-        version_command: "show system info",
-        exec: ExecSupport::ShellOnly,
-        prompt: r"^[\w.-]+@(?-u:[\w.:/()-]){1,63}(\(active|\(passive|\(suspended)?[^>#]*[>#]\s*$",
-        paging_off: &["set cli pager off", "set cli scripting-mode on"],
-        pager: &[r"lines \d+-\d+( \(END\))?\s*$", r"^:\s*$"],
-        errors: &[r"(?m)^\s*Unknown command: ", r"(?m)^\s*Invalid syntax\."],
-        enable: None,
-        parse: paloalto::parse_panos,
-    },
-    Spec {
-        platform: Platform::Fortinet,
-        name: "fortinet",
-        aliases: &["fortios", "fortigate"],
-        vendor: "Fortinet",
-        os: "FortiOS",
-        version_command: "get system status",
-        exec: ExecSupport::Preferred,
-        prompt: r"^(?-u:[\w.:/@()-]){1,63}( \([\w.-]+\))? [#$]\s*$",
-        paging_off: &[],
-        pager: &[r"--More--\s*$"],
-        errors: &[r"(?m)^\s*Unknown action 0", r"(?m)^\s*command parse error"],
-        enable: None,
-        parse: fortinet::parse_fortios,
-    },
-    Spec {
-        platform: Platform::MikrotikRouteros,
-        name: "mikrotik_routeros",
-        aliases: &["routeros", "mikrotik"],
-        vendor: "MikroTik",
-        os: "RouterOS",
-        version_command: "/system resource print",
-        exec: ExecSupport::Preferred,
-        prompt: r"^\[[\w.-]+@(?-u:[\w.:/()-]){1,63}\] (/[\w/-]+ )?>\s*$",
-        paging_off: &[],
-        pager: &[r"-- \[Q quit\|D dump\|down\]\s*$"],
-        errors: &[
-            r"(?m)^\s*bad command name",
-            r"(?m)^\s*syntax error \(line",
-            r"(?m)^\s*expected end of command",
-        ],
-        enable: None,
-        parse: mikrotik::parse_routeros,
-    },
-    Spec {
-        platform: Platform::Linux,
-        name: "linux",
-        aliases: &["linux_ssh"],
-        vendor: "Linux",
-        os: "Linux",
-        version_command: "uname -a; cat /etc/os-release 2>/dev/null; hostname; uptime",
-        exec: ExecSupport::Preferred,
-        prompt: r"^[^\s]*[\w.-]+@[\w.-]+[^\n]*[$#]\s*$",
-        paging_off: &["export TERM=dumb PAGER=cat", "unset PROMPT_COMMAND"],
-        pager: &[],
-        errors: &[r"(?m): command not found$"],
-        enable: None,
-        parse: linux::parse_linux,
-    },
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn the_spec_table_is_indexed_by_the_enum() {
+    fn every_platform_is_described_by_its_own_spec_and_registered_once() {
         for p in Platform::ALL {
-            assert_eq!(p.spec().platform, p, "SPECS out of order at {}", p.name());
+            assert_eq!(p.spec().platform, p, "{} points at another spec", p.name());
+            let n = REGISTRY.iter().filter(|s| s.platform == p).count();
+            assert_eq!(n, 1, "{} is in the registry {n} times", p.name());
         }
     }
 
@@ -503,6 +427,16 @@ mod tests {
         }
         assert_eq!("junos".parse::<Platform>(), Ok(Platform::JuniperJunos));
         assert!("cisco_nope".parse::<Platform>().is_err());
+    }
+
+    #[test]
+    fn no_two_platforms_share_a_name_or_alias() {
+        let mut seen = std::collections::HashSet::new();
+        for s in REGISTRY {
+            for n in std::iter::once(&s.name).chain(s.aliases) {
+                assert!(seen.insert(*n), "{n} names two platforms");
+            }
+        }
     }
 
     #[test]
@@ -518,26 +452,84 @@ mod tests {
     fn a_rejected_command_is_recognised_by_its_error_line() {
         let out = "show verzion\n        ^\n% Invalid input detected at '^' marker.\n";
         assert_eq!(
-            Platform::CiscoIos.spec().rejection(out),
+            Platform::CiscoIos.rejection(out),
             Some("% Invalid input detected at '^' marker.")
         );
+        assert_eq!(Platform::CiscoIos.rejection("Cisco IOS Software\n"), None);
+    }
+
+    #[test]
+    fn of_two_rejection_lines_the_first_in_the_output_is_quoted() {
+        let out = "% Incomplete command.\n% Invalid input detected\n";
         assert_eq!(
-            Platform::CiscoIos.spec().rejection("Cisco IOS Software\n"),
-            None
+            Platform::CiscoIos.rejection(out),
+            Some("% Incomplete command.")
         );
     }
 
     #[test]
-    fn every_pattern_in_the_table_compiles() {
-        for p in Platform::ALL {
-            let s = p.spec();
-            let all = std::iter::once(s.prompt)
+    fn every_pattern_in_every_spec_compiles() {
+        for s in REGISTRY {
+            let all = [s.prompt, s.signature]
+                .into_iter()
+                .chain(s.prompt_shapes.iter().copied())
                 .chain(s.pager.iter().copied())
                 .chain(s.errors.iter().copied())
                 .chain(s.enable.iter().map(|e| e.user_prompt));
             for re in all {
-                regex::Regex::new(re).unwrap_or_else(|e| panic!("{}: {re}: {e}", s.name));
+                Regex::new(re).unwrap_or_else(|e| panic!("{}: {re}: {e}", s.name));
             }
+        }
+    }
+
+    #[test]
+    fn detect_names_nothing_for_unrelated_text() {
+        assert_eq!(detect("hello world\n"), None);
+        assert_eq!(detect(""), None);
+    }
+
+    #[test]
+    fn a_banner_names_a_platform_only_among_the_candidates() {
+        let all = Platform::ALL;
+        assert_eq!(
+            by_banner("HP ProCurve Switch\n", &all),
+            Some(Platform::HpProcurve)
+        );
+        assert_eq!(by_banner("--- JUNOS 21.4R3\n", &[Platform::CiscoIos]), None);
+        assert_eq!(by_banner("Welcome\n", &all), None);
+    }
+
+    #[test]
+    fn prompt_shapes_name_their_platforms() {
+        let cases: &[(&str, Platform)] = &[
+            ("RP/0/RSP0/CPU0:R1#", Platform::CiscoXr),
+            ("[admin@R1] > ", Platform::MikrotikRouteros),
+            ("<R1>", Platform::Huawei),
+            ("[~R1]", Platform::Huawei),
+            ("FGT-1 # ", Platform::Fortinet),
+            ("FGT-1 (root) # ", Platform::Fortinet),
+            ("admin@PA-1(active)> ", Platform::PaloaltoPanos),
+            ("user@host:~$ ", Platform::Linux),
+            ("[user@host ~]$ ", Platform::Linux),
+            ("user@r1> ", Platform::JuniperJunos),
+            ("R1#", Platform::CiscoIos),
+            ("switch>", Platform::CiscoIos),
+        ];
+        for (line, want) in cases {
+            assert_eq!(by_prompt(line).first(), Some(want), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn banner_lines_are_not_prompts() {
+        for line in [
+            "##########################",
+            "Welcome to R1#",
+            "",
+            "  ",
+            "% Login OK >",
+        ] {
+            assert!(by_prompt(line).is_empty(), "{line:?}");
         }
     }
 }

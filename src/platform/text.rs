@@ -1,9 +1,8 @@
-//! Small text helpers shared by the parsers, and platform detection from output alone.
+//! Small text helpers shared by the parsers.
 
 use super::{Facts, Platform};
 use regex::Regex;
 use std::borrow::Cow;
-use std::sync::LazyLock;
 
 /// Output as the parsers want it: no carriage returns, no ANSI escape sequences (a title's
 /// text included), no backspace overstrikes. Borrowed when there is nothing to strip (the
@@ -59,95 +58,9 @@ pub fn facts_for(platform: Platform) -> Facts {
     }
 }
 
-/// One signature: a platform and a regex that only its output (or banner/prompt) matches.
-struct Sign {
-    platform: Platform,
-    re: &'static str,
-}
-
-/// Checked in order: the most specific first (XR and XE before plain IOS, everything before
-/// Linux, whose output can quote anything).
-const SIGNS: &[Sign] = &[
-    Sign {
-        platform: Platform::CiscoAsa,
-        re: r"Cisco Adaptive Security Appliance Software|(?m)^Hardware:\s+ASA",
-    },
-    Sign {
-        platform: Platform::CiscoNxos,
-        re: r"Cisco Nexus Operating System|\bNX-OS\b|(?m)^\s*NXOS: version|(?m)^\s*NXOS image file|(?m)^\s*cisco Nexus ?\d+ .*Chassis",
-    },
-    Sign {
-        platform: Platform::CiscoXr,
-        re: r"Cisco IOS XR Software|\bIOS-XR\b|\bIOS XR\b",
-    },
-    Sign {
-        platform: Platform::CiscoXe,
-        re: r"(?i-u:ios-xe|ios xe software|ios xe version)|_IOSXE\b|\bIOSXE\b",
-    },
-    Sign {
-        platform: Platform::CiscoIos,
-        re: r"Cisco IOS Software|(?m)^IOS \(tm\)|Cisco Internetwork Operating System",
-    },
-    Sign {
-        platform: Platform::AristaEos,
-        re: r"(?m)^Arista \S+|(?m)^Software image version:|Arista Networks EOS",
-    },
-    Sign {
-        platform: Platform::JuniperJunos,
-        re: r"(?m)^Junos: |(?m)^JUNOS |(?m)^\{(master|backup|linecard|primary|secondary)(:\d+)?\}|--- JUNOS ",
-    },
-    Sign {
-        platform: Platform::Huawei,
-        re: r"(?i-u:huawei versatile routing platform|vrp \(r\) software)|(?m)^<[\w.:/@()-]+>\s*$",
-    },
-    Sign {
-        platform: Platform::HpProcurve,
-        re: r"(?m)^\s*Image stamp:|Status and Counters - General System Information|(?m)^\s*Software revision\s*:\s*[A-Z]{1,3}\.\d",
-    },
-    Sign {
-        platform: Platform::PaloaltoPanos,
-        re: r"(?m)^sw-version:\s|(?m)^devicename:\s|(?m)^[\w.-]+@[\w.-]+\((active|passive|suspended|non-functional)\)>\s*$",
-    },
-    Sign {
-        platform: Platform::Fortinet,
-        re: r"(?m)^Version:\s*Forti|(?m)^Serial-Number:\s*F|(?m)^BIOS version:\s*\d+\s*$",
-    },
-    Sign {
-        platform: Platform::MikrotikRouteros,
-        re: r"(?m)^\s*(board-name|architecture-name|factory-software|routerboard|current-firmware):\s|MikroTik RouterOS|(?m)^\[[\w.-]+@[^\]]+\] >",
-    },
-    Sign {
-        platform: Platform::Linux,
-        re: r"(?m)^Linux \S+ \d+\.\d+|(?m)^PRETTY_NAME=|load average:|(?m)^[\w.-]+@[\w.-]+:[^\n]*[$#]\s*$",
-    },
-];
-
-static SIGNS_RE: LazyLock<Vec<(Platform, Regex)>> = LazyLock::new(|| {
-    SIGNS
-        .iter()
-        .map(|s| (s.platform, super::builtin_regex(s.re)))
-        .collect()
-});
-
-/// Guess the platform from a version command's output (or a login banner and prompt).
-pub fn detect(output: &str) -> Option<Platform> {
-    let text = normalise(output);
-    SIGNS_RE
-        .iter()
-        .find(|(_, re)| re.is_match(&text))
-        .map(|(p, _)| *p)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_signature_compiles() {
-        for s in SIGNS {
-            Regex::new(s.re).unwrap_or_else(|e| panic!("{}: {e}", s.re));
-        }
-    }
 
     #[test]
     fn normalise_drops_carriage_returns_ansi_escapes_and_overstrikes() {
@@ -168,11 +81,5 @@ mod tests {
     fn find_kv_ignores_key_case_and_empty_values() {
         let t = "Serial number: \nSERIAL NUMBER : X1\n";
         assert_eq!(find_kv(t, &["serial number"]), Some("X1".into()));
-    }
-
-    #[test]
-    fn detect_names_nothing_for_unrelated_text() {
-        assert_eq!(detect("hello world\n"), None);
-        assert_eq!(detect(""), None);
     }
 }

@@ -443,6 +443,13 @@ fn bind_range(bind: IpAddr, base: u16, n: usize) -> anyhow::Result<Vec<std::net:
     bail!("found no {n} consecutive free ports on {bind}")
 }
 
+/// What simulated device `index` of `platform`'s fleet (seeded with `seed`) answers to its
+/// version command, and the version it runs: the simulator's entry for that platform.
+pub fn version_output(platform: Platform, index: usize, seed: u64) -> (String, String) {
+    let (identity, _, _) = Identity::generate(platform, index, seed);
+    (identity.version_output(), identity.expect_version())
+}
+
 /// `netinv sim`: serve a fleet until SIGINT/SIGTERM.
 pub fn run(args: &SimArgs) -> anyhow::Result<()> {
     if !args.bind.is_loopback() {

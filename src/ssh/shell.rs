@@ -8,7 +8,7 @@ use crate::platform::{self, Platform};
 use crate::secret::Secret;
 use regex::Regex;
 use std::io;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 /// The byte pipe a shell runs over (an ssh2 channel with a PTY in production).
@@ -167,62 +167,6 @@ static ENABLE_DENIED: LazyLock<Regex> = LazyLock::new(|| {
 /// Junos prints its routing-engine context (`{master:0}`, `{primary:node0}`) above the prompt.
 static CONTEXT_LINE: LazyLock<Regex> = LazyLock::new(|| compile(r"^\{[\w:.-]+\}\s*$"));
 
-/// Prompt shapes, most specific first, and the platforms each one may belong to.
-static SHAPES: LazyLock<Vec<(Regex, &'static [Platform])>> = LazyLock::new(|| {
-    use Platform::*;
-    let table: [(&str, &'static [Platform]); 9] = [
-        (r"^(RP|LC)/\d+/\w+/CPU\d+:\S+#\s*$", &[CiscoXr]),
-        (
-            r"^\[[^\]\s@]+@[^\]\s]+\] (/\S+ )?>\s*$",
-            &[MikrotikRouteros],
-        ),
-        (r"^(<[^<>\s]+>|\[[~*]?[^\]\s@]+\])\s*$", &[Huawei]),
-        (r"^[^\s@]+( \([\w.-]+\))? [#$]\s*$", &[Fortinet]),
-        (
-            r"^[\w.-]+@[\w.-]+\((active|passive|suspended|non-functional)[^)]*\)[>#]\s*$",
-            &[PaloaltoPanos],
-        ),
-        (r"^\S+@[^\s:]+:\S*\s?[$#]\s*$", &[Linux]),
-        (r"^\[\S+@\S+ [^\]]*\][$#]\s*$|^\S+@\S+\$\s*$", &[Linux]),
-        (r"^[\w.-]+@[\w.-]+[>#%]\s*$", &[JuniperJunos, PaloaltoPanos]),
-        (
-            r"^[\w.:/@()-]+[>#]\s*$",
-            &[
-                CiscoIos, CiscoXe, CiscoNxos, AristaEos, CiscoAsa, HpProcurve,
-            ],
-        ),
-    ];
-    table
-        .into_iter()
-        .map(|(re, ps)| (compile(re), ps))
-        .collect()
-});
-
-/// A platform's patterns, compiled once.
-struct Patterns {
-    prompt: Regex,
-    pager: Vec<Regex>,
-    errors: Vec<Regex>,
-    user_prompt: Option<Regex>,
-}
-
-/// Compiled on first use, per platform: a Unicode `\w` under `{1,63}` costs ~60 ms to compile,
-/// so a run that talks to one platform should not pay for thirteen.
-static PATTERNS: [OnceLock<Patterns>; Platform::ALL.len()] =
-    [const { OnceLock::new() }; Platform::ALL.len()];
-
-fn patterns(p: Platform) -> &'static Patterns {
-    PATTERNS[p as usize].get_or_init(|| {
-        let s = p.spec();
-        Patterns {
-            prompt: compile(s.prompt),
-            pager: compile_all(s.pager),
-            errors: compile_all(s.errors),
-            user_prompt: s.enable.as_ref().map(|e| compile(e.user_prompt)),
-        }
-    })
-}
-
 use crate::platform::builtin_regex as compile;
 
 /// One prompt out of a line that holds the same prompt several times (`R1>R1>R1>`): Enters sent
@@ -294,17 +238,16 @@ fn drive(d: &mut Driver, req: &ShellRequest, banner: &str) -> Result<ShellOutcom
     let (mut platform, told) = match req.platform {
         Some(p) => (p, true),
         None => {
-            let found = classify(&d.prompt);
+            let found = platform::by_prompt(&d.prompt);
             d.use_platforms(&found);
             resolve_platform(d, &found, &banner, &mut probe)?
         }
     };
     d.use_platforms(&[platform]);
-    let pats = patterns(platform);
     let spec = platform.spec();
 
     if let (Enable::Yes(secret), Some(enable), Some(user_re)) =
-        (req.enable, spec.enable.as_ref(), pats.user_prompt.as_ref())
+        (req.enable, spec.enable.as_ref(), platform.user_prompt())
     {
         if user_re.is_match(&d.prompt) {
             d.enable(enable.command, secret, user_re)?;
@@ -329,7 +272,7 @@ fn drive(d: &mut Driver, req: &ShellRequest, banner: &str) -> Result<ShellOutcom
             Some(p)
                 if p.command == *cmd
                     && p.output.len() <= req.max_output
-                    && first_error(&pats.errors, &p.output).is_none() =>
+                    && platform.rejection(&p.output).is_none() =>
             {
                 p
             }
@@ -339,7 +282,7 @@ fn drive(d: &mut Driver, req: &ShellRequest, banner: &str) -> Result<ShellOutcom
             }
         };
         let mut out = out;
-        if let Some(line) = first_error(&pats.errors, &out.output) {
+        if let Some(line) = platform.rejection(&out.output) {
             out.error = Some(d.redacted(
                 ErrorKind::Command,
                 format!("`{cmd}` rejected by the device: {line}"),
@@ -360,28 +303,6 @@ fn drive(d: &mut Driver, req: &ShellRequest, banner: &str) -> Result<ShellOutcom
     })
 }
 
-/// The platforms a prompt line may belong to, most likely first; empty = not a prompt.
-fn classify(line: &str) -> Vec<Platform> {
-    let line = line.trim_start();
-    for (shape, platforms) in SHAPES.iter() {
-        if shape.is_match(line) {
-            let agreed: Vec<Platform> = platforms
-                .iter()
-                .copied()
-                .filter(|p| patterns(*p).prompt.is_match(line))
-                .collect();
-            if !agreed.is_empty() {
-                return agreed;
-            }
-        }
-    }
-    Platform::ALL
-        .iter()
-        .copied()
-        .filter(|p| patterns(*p).prompt.is_match(line))
-        .collect()
-}
-
 /// Narrows prompt-shape candidates to one platform: banner hints, then a `show version` probe
 /// (its output is kept for reuse when that is the command asked for). A prompt of no known
 /// shape leaves the probe's output alone to tell.
@@ -394,7 +315,7 @@ fn resolve_platform(
     if let [only] = candidates {
         return Ok((*only, true));
     }
-    if let Some(p) = banner_hint(banner).filter(|p| candidates.contains(p)) {
+    if let Some(p) = platform::by_banner(banner, candidates) {
         return Ok((p, true));
     }
     let out = d.command("show version", 256 * 1024)?;
@@ -405,7 +326,7 @@ fn resolve_platform(
     let rejected_by = candidates
         .iter()
         .copied()
-        .find(|p| first_error(&patterns(*p).errors, &out.output).is_some());
+        .find(|p| p.rejection(&out.output).is_some());
     if hinted.is_none() && rejected_by.is_none() {
         // Nothing known said or refused: ask the way the other platforms ask.
         for cmd in other_version_commands() {
@@ -451,29 +372,6 @@ fn other_version_commands() -> Vec<&'static str> {
         }
     }
     cmds
-}
-
-/// Banner phrases that name a platform outright.
-fn banner_hint(banner: &str) -> Option<Platform> {
-    if banner.contains("Press any key to continue") || banner.contains("ProCurve") {
-        Some(Platform::HpProcurve)
-    } else if banner.contains("JUNOS") {
-        Some(Platform::JuniperJunos)
-    } else {
-        None
-    }
-}
-
-/// The first line of `output` any of `errors` matches.
-fn first_error<'o>(errors: &[Regex], output: &'o str) -> Option<&'o str> {
-    let at = errors
-        .iter()
-        .filter_map(|re| re.find(output))
-        .map(|m| m.start())
-        .min()?;
-    let start = output[..at].rfind('\n').map_or(0, |i| i + 1);
-    let end = output[at..].find('\n').map_or(output.len(), |i| at + i);
-    Some(output[start..end].trim())
 }
 
 /// Whether the last line is a pager prompt, and what was done about it.
@@ -560,12 +458,12 @@ impl<'a> Driver<'a> {
     }
 
     /// Prompt and pager patterns of these platforms; none yet (detecting): generic pagers only,
-    /// and prompts are judged by `classify`.
+    /// and prompts are judged by `platform::by_prompt`.
     fn use_platforms(&mut self, platforms: &[Platform]) {
-        self.prompts = platforms.iter().map(|p| &patterns(*p).prompt).collect();
+        self.prompts = platforms.iter().map(|p| p.prompt()).collect();
         self.pagers = platforms
             .iter()
-            .flat_map(|p| patterns(*p).pager.iter())
+            .flat_map(|p| p.pagers().iter())
             .chain(GENERIC_PAGERS.iter())
             .collect();
     }
@@ -918,7 +816,7 @@ impl<'a> Driver<'a> {
                 seen_len = self.buf.len();
                 let looks_right = looks_like_prompt(&line)
                     || if detecting {
-                        !classify(&line).is_empty()
+                        !platform::by_prompt(&line).is_empty()
                     } else {
                         self.is_prompt(&line)
                     };
@@ -1250,40 +1148,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn prompt_shapes_name_their_platforms() {
-        let cases: &[(&str, Platform)] = &[
-            ("RP/0/RSP0/CPU0:R1#", Platform::CiscoXr),
-            ("[admin@R1] > ", Platform::MikrotikRouteros),
-            ("<R1>", Platform::Huawei),
-            ("[~R1]", Platform::Huawei),
-            ("FGT-1 # ", Platform::Fortinet),
-            ("FGT-1 (root) # ", Platform::Fortinet),
-            ("admin@PA-1(active)> ", Platform::PaloaltoPanos),
-            ("user@host:~$ ", Platform::Linux),
-            ("[user@host ~]$ ", Platform::Linux),
-            ("user@r1> ", Platform::JuniperJunos),
-            ("R1#", Platform::CiscoIos),
-            ("switch>", Platform::CiscoIos),
-        ];
-        for (line, want) in cases {
-            assert_eq!(classify(line).first(), Some(want), "{line:?}");
-        }
-    }
-
-    #[test]
-    fn banner_lines_are_not_prompts() {
-        for line in [
-            "##########################",
-            "Welcome to R1#",
-            "",
-            "  ",
-            "% Login OK >",
-        ] {
-            assert!(classify(line).is_empty(), "{line:?}");
-        }
-    }
-
-    #[test]
     fn pager_erasure_ends_at_the_last_cursor_move() {
         assert_eq!(erasure_len(b"\x08\x08\x08   \x08\x08\x08  indented"), 9);
         assert_eq!(erasure_len(b"\r          \rline"), 12);
@@ -1297,15 +1161,5 @@ mod tests {
         assert_eq!(tidy("\n\na\n\nb  \n\n{master:0}\n"), "a\n\nb  \n");
         assert_eq!(tidy("\n \n"), "");
         assert_eq!(tidy("x"), "x\n");
-    }
-
-    #[test]
-    fn the_first_error_line_is_quoted_whole() {
-        let errors = compile_all(&[r"(?m)^\s*% ?Invalid input detected"]);
-        let out = "show verison\n     ^\n% Invalid input detected at '^' marker.\n";
-        assert_eq!(
-            first_error(&errors, out),
-            Some("% Invalid input detected at '^' marker.")
-        );
     }
 }
