@@ -1128,48 +1128,6 @@ fn parse_port(value: &str) -> Result<Option<u16>, Bad> {
     }
 }
 
-/// Vendor and tool spellings of platforms (keys: lower case, letters and digits only) and
-/// the Netmiko device_type each means: NetBox platform names and slugs, NAPALM drivers,
-/// Scrapli and Ansible names, and what people type.
-const PLATFORM_SPELLINGS: &[(&str, &str)] = &[
-    ("ciscoios", "cisco_ios"),
-    ("iosclassic", "cisco_ios"),
-    ("ciscoiosxe", "cisco_xe"),
-    ("iosxe", "cisco_xe"),
-    ("ciscoxe", "cisco_xe"),
-    ("cisconxos", "cisco_nxos"),
-    ("nxos", "cisco_nxos"),
-    ("nxosssh", "cisco_nxos"),
-    ("ciscoiosxr", "cisco_xr"),
-    ("ciscoxr", "cisco_xr"),
-    ("iosxr", "cisco_xr"),
-    ("ciscoasa", "cisco_asa"),
-    ("asa", "cisco_asa"),
-    ("aristaeos", "arista_eos"),
-    ("eos", "arista_eos"),
-    ("juniperjunos", "juniper_junos"),
-    ("junos", "juniper_junos"),
-    ("junosos", "juniper_junos"),
-    ("hpprocurve", "hp_procurve"),
-    ("hpeprocurve", "hp_procurve"),
-    ("procurve", "hp_procurve"),
-    ("arubaosswitch", "hp_procurve"),
-    ("arubaprocurve", "hp_procurve"),
-    ("huaweivrp", "huawei"),
-    ("huaweivrpv8", "huawei"),
-    ("vrp", "huawei"),
-    ("vrpv8", "huawei"),
-    ("paloaltopanos", "paloalto_panos"),
-    ("paloaltonetworkspanos", "paloalto_panos"),
-    ("panos", "paloalto_panos"),
-    ("fortinetfortios", "fortinet"),
-    ("fortios", "fortinet"),
-    ("fortigate", "fortinet"),
-    ("mikrotikrouteros", "mikrotik_routeros"),
-    ("routeros", "mikrotik_routeros"),
-    ("linuxssh", "linux"),
-];
-
 /// A platform as written in an inventory: a Netmiko name or alias, or a vendor spelling.
 fn platform_of(value: &str) -> Result<PlatformChoice, Bad> {
     let unknown = match PlatformChoice::parse(value) {
@@ -1181,10 +1139,8 @@ fn platform_of(value: &str) -> Result<PlatformChoice, Bad> {
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
         .collect();
-    if let Some((_, name)) = PLATFORM_SPELLINGS.iter().find(|(k, _)| *k == key) {
-        if let Ok(p) = PlatformChoice::parse(name) {
-            return Ok(p);
-        }
+    if let Some(p) = crate::platform::by_spelling(&key) {
+        return Ok(PlatformChoice::Known(p));
     }
     Err((
         unknown.to_string(),

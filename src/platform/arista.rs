@@ -9,6 +9,7 @@ pub const EOS: Spec = Spec {
     platform: Platform::AristaEos,
     name: "arista_eos",
     aliases: &["eos", "arista"],
+    spellings: &["aristaeos", "eos"],
     vendor: "Arista",
     os: "EOS",
     version_command: "show version",

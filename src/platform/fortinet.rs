@@ -7,6 +7,7 @@ pub const FORTIOS: Spec = Spec {
     platform: Platform::Fortinet,
     name: "fortinet",
     aliases: &["fortios", "fortigate"],
+    spellings: &["fortinetfortios", "fortios", "fortigate"],
     vendor: "Fortinet",
     os: "FortiOS",
     version_command: "get system status",

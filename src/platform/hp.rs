@@ -7,6 +7,13 @@ pub const PROCURVE: Spec = Spec {
     platform: Platform::HpProcurve,
     name: "hp_procurve",
     aliases: &["procurve", "aruba_os", "aruba_procurve"],
+    spellings: &[
+        "hpprocurve",
+        "hpeprocurve",
+        "procurve",
+        "arubaosswitch",
+        "arubaprocurve",
+    ],
     vendor: "HP",
     os: "ProCurve",
     version_command: "show version",

@@ -7,6 +7,7 @@ pub const VRP: Spec = Spec {
     platform: Platform::Huawei,
     name: "huawei",
     aliases: &["huawei_vrp", "vrp"],
+    spellings: &["huaweivrp", "huaweivrpv8", "vrp", "vrpv8"],
     vendor: "Huawei",
     os: "VRP",
     version_command: "display version",

@@ -7,6 +7,7 @@ pub const JUNOS: Spec = Spec {
     platform: Platform::JuniperJunos,
     name: "juniper_junos",
     aliases: &["junos", "juniper"],
+    spellings: &["juniperjunos", "junos", "junosos"],
     vendor: "Juniper",
     os: "Junos",
     version_command: "show version",

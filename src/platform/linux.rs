@@ -7,6 +7,7 @@ pub const LINUX: Spec = Spec {
     platform: Platform::Linux,
     name: "linux",
     aliases: &["linux_ssh"],
+    spellings: &["linuxssh"],
     vendor: "Linux",
     os: "Linux",
     version_command: "uname -a; cat /etc/os-release 2>/dev/null; hostname; uptime",

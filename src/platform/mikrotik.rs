@@ -7,6 +7,7 @@ pub const ROUTEROS: Spec = Spec {
     platform: Platform::MikrotikRouteros,
     name: "mikrotik_routeros",
     aliases: &["routeros", "mikrotik"],
+    spellings: &["mikrotikrouteros", "routeros"],
     vendor: "MikroTik",
     os: "RouterOS",
     version_command: "/system resource print",

@@ -229,6 +229,9 @@ pub struct Spec {
     pub name: &'static str,
     /// Other names accepted in inventories.
     pub aliases: &'static [&'static str],
+    /// Vendor and tool spellings an imported inventory may use (NetBox platform names and
+    /// slugs, NAPALM drivers, Scrapli and Ansible names), as lower-case letters and digits.
+    pub spellings: &'static [&'static str],
     pub vendor: &'static str,
     pub os: &'static str,
     pub version_command: &'static str,
@@ -372,6 +375,14 @@ pub fn by_prompt(line: &str) -> Vec<Platform> {
         .collect()
 }
 
+/// The platform a vendor or tool spelling names; `key` is lower-case letters and digits only.
+pub fn by_spelling(key: &str) -> Option<Platform> {
+    REGISTRY
+        .iter()
+        .find(|s| s.spellings.contains(&key))
+        .map(|s| s.platform)
+}
+
 /// The first of `candidates` (in registry order) that a phrase of the login banner names.
 pub fn by_banner(banner: &str, candidates: &[Platform]) -> Option<Platform> {
     REGISTRY
@@ -435,6 +446,18 @@ mod tests {
         for s in REGISTRY {
             for n in std::iter::once(&s.name).chain(s.aliases) {
                 assert!(seen.insert(*n), "{n} names two platforms");
+            }
+        }
+        let mut spelt = std::collections::HashSet::new();
+        for s in REGISTRY {
+            for k in s.spellings {
+                assert!(spelt.insert(*k), "{k} spells two platforms");
+                assert!(
+                    k.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+                    "{}: spelling {k} is not lower-case letters and digits",
+                    s.name
+                );
             }
         }
     }

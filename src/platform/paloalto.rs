@@ -7,6 +7,7 @@ pub const PANOS: Spec = Spec {
     platform: Platform::PaloaltoPanos,
     name: "paloalto_panos",
     aliases: &["panos", "paloalto"],
+    spellings: &["paloaltopanos", "paloaltonetworkspanos", "panos"],
     vendor: "Palo Alto Networks",
     os: "PAN-OS",
     version_command: "show system info",
