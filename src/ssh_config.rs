@@ -99,6 +99,9 @@ pub struct SshConfig {
     /// The same file with every algorithm as the defaults.
     full: ssh2_config::SshConfig,
     hosts: Mutex<HashMap<String, Arc<HostConfig>>>,
+    /// `Host` lines (their patterns) of blocks that set both ProxyCommand and ProxyJump,
+    /// mapped to whether ProxyCommand comes first: ssh2-config keeps no order in a block.
+    command_first: HashMap<String, bool>,
 }
 
 impl std::fmt::Debug for SshConfig {
@@ -150,6 +153,7 @@ impl SshConfig {
             config: parse(path, marker)?,
             full: parse(path, full)?,
             hosts: Mutex::default(),
+            command_first: command_first(path),
         };
         config.check()?;
         Ok(config)
@@ -271,14 +275,22 @@ impl SshConfig {
 
 impl SshConfig {
     /// `ProxyJump` or `ProxyCommand`, whichever applies first: ssh reads the one that comes
-    /// first and ignores the other (`none` included). ssh2-config keeps no order inside a
-    /// `Host` block: within one that has both, ProxyJump is taken.
+    /// first and ignores the other (`none` included).
     fn proxy(&self, host: &str) -> (Option<JumpRoute>, Option<String>) {
         for block in self.config.intersecting_hosts(host) {
-            if let Some(hops) = &block.params.proxy_jump {
+            let command = block.params.unsupported_fields.get("proxycommand");
+            let pattern = block
+                .pattern
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let jump_first = self.command_first.get(&pattern) != Some(&true);
+            if let (Some(hops), true) = (&block.params.proxy_jump, command.is_none() || jump_first)
+            {
                 return (JumpRoute::parse(&hops.join(",")).ok(), None);
             }
-            if let Some(words) = block.params.unsupported_fields.get("proxycommand") {
+            if let Some(words) = command {
                 let command = words.join(" ");
                 if command.eq_ignore_ascii_case("none") {
                     return (None, None);
@@ -288,6 +300,46 @@ impl SshConfig {
         }
         (None, None)
     }
+}
+
+/// For each `Host` block of the file (not of files it includes) that sets both ProxyCommand
+/// and ProxyJump: its patterns, and whether ProxyCommand comes first.
+fn command_first(path: &Path) -> HashMap<String, bool> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut found = HashMap::new();
+    let mut block = "*".to_string();
+    let mut first: Option<bool> = None;
+    let mut seen = (false, false);
+    for line in text.lines() {
+        let line = line.trim();
+        let (word, rest) = line
+            .split_once(|c: char| c.is_whitespace() || c == '=')
+            .unwrap_or((line, ""));
+        let rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '=');
+        match word.to_ascii_lowercase().as_str() {
+            "host" | "match" => {
+                if let (Some(f), (true, true)) = (first, seen) {
+                    found.entry(block.clone()).or_insert(f);
+                }
+                block = rest.split_whitespace().collect::<Vec<_>>().join(" ");
+                first = None;
+                seen = (false, false);
+            }
+            "proxycommand" => {
+                first.get_or_insert(true);
+                seen.0 = true;
+            }
+            "proxyjump" => {
+                first.get_or_insert(false);
+                seen.1 = true;
+            }
+            _ => {}
+        }
+    }
+    if let (Some(f), (true, true)) = (first, seen) {
+        found.entry(block).or_insert(f);
+    }
+    found
 }
 
 /// The first line of the file that sets `keyword` (to `value`, when given): ssh2-config does
@@ -405,7 +457,9 @@ mod tests {
     #[test]
     fn proxycommand_or_proxyjump_whichever_comes_first_as_ssh_reads_them() {
         let (_d, c) = config(
-            "Host via-cmd\n  ProxyCommand socat - TCP:%h:%p\n\
+            "Host both-cmd\n  ProxyCommand nc %h %p\n  ProxyJump b1\n\
+             Host both-jump\n  ProxyJump b2\n  ProxyCommand nc %h %p\n\
+             Host via-cmd\n  ProxyCommand socat - TCP:%h:%p\n\
              Host via-* !via-cmd\n  ProxyJump bastion\n\
              Host none-*\n  ProxyCommand none\n\
              Host *\n  ProxyCommand ssh -W %h:%p  gw\n",
@@ -427,6 +481,18 @@ mod tests {
         assert_eq!(
             c.host("other").proxy_command.as_deref(),
             Some("ssh -W %h:%p gw")
+        );
+        // In one block, the line written first.
+        let both = c.host("both-cmd");
+        assert_eq!(
+            (both.proxy_command.as_deref(), both.proxy_jump.clone()),
+            (Some("nc %h %p"), None)
+        );
+        let both = c.host("both-jump");
+        assert_eq!(both.proxy_command, None);
+        assert_eq!(
+            both.proxy_jump.as_ref().map(|j| j.to_string()),
+            Some("b2".into())
         );
     }
 

@@ -214,3 +214,40 @@ fn a_proxycommand_netinv_cannot_expand_stops_the_run_before_any_device_is_contac
         "{stderr}"
     );
 }
+
+/// A bastion that only a ProxyCommand reaches (as ssh would reach it for `ProxyJump gw`),
+/// and the device behind it reached through the bastion.
+#[test]
+fn a_bastion_reached_through_its_own_proxycommand_carries_the_device_behind_it() {
+    require_sshd();
+    let ns = Netns::new();
+    let bastion = Sshd::start_in(&ns, "");
+    let device = Sshd::start_in(&ns, "");
+    let bridge = Bridge::new(None, &ns, bastion.port);
+    let dir = TempDir::new("proxygw");
+    let config = format!(
+        "Host gw\n  HostName 127.0.0.1\n  Port {}\n  User {u}\n  IdentityFile {}\n  \
+         ProxyCommand socat - UNIX-CONNECT:{}\n\n\
+         Host dev-*\n  HostName 127.0.0.1\n  Port {}\n  User {u}\n  ProxyJump gw\n",
+        bastion.port,
+        bastion.client_key.display(),
+        bridge.sock.display(),
+        device.port,
+        u = user(),
+    );
+    let run = collect_via(&dir, &config, "host\ndev-1\n", &[]);
+    assert_eq!(run.code, 0, "{} {}", outcome(&run), run.stderr);
+    assert_eq!(
+        run.devices()[0]["output"].as_str().map(str::trim),
+        Some("through-42")
+    );
+    // The bastion's ProxyCommand failing is the bastion failing.
+    let broken = config.replace("ProxyCommand socat", "ProxyCommand /nonexistent/socat");
+    let run = collect_via(&dir, &broken, "host\ndev-1\n", &[]);
+    let got = outcome(&run);
+    assert!(
+        got.starts_with("jump: jump host gw failed: connect: ProxyCommand `/nonexistent/socat")
+            && got.contains("exited with status 127"),
+        "{got}"
+    );
+}

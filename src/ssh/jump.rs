@@ -431,12 +431,6 @@ impl Bastion {
         };
         let host = ssh.host_name.as_deref().unwrap_or(&hop.host);
         let port = hop.port.or(ssh.port).unwrap_or(22);
-        let socket = if before.is_empty() {
-            let connect_timeout = ssh.connect_timeout.unwrap_or(way.connect_timeout);
-            Socket::Tcp(tcp_connect(host, port, connect_timeout, deadline).map_err(failed)?)
-        } else {
-            Socket::Unix(way.through(before, host, port).map_err(failed)?)
-        };
         let user = hop
             .user
             .clone()
@@ -445,6 +439,36 @@ impl Bastion {
             .or_else(|| login.username.clone())
             .or_else(|| std::env::var("USER").ok())
             .unwrap_or_default();
+        // The first hop is reached as ssh reaches it: its ProxyCommand, if ssh_config gives
+        // it one, else TCP. A later hop is reached through the one before.
+        let mut proxy = None;
+        let socket = match (before.is_empty(), &ssh.proxy_command) {
+            (true, Some(template)) => {
+                let tokens = super::proxy::Tokens {
+                    host,
+                    port,
+                    user: &user,
+                    original: &hop.host,
+                };
+                let command = super::proxy::expand(template, &tokens)
+                    .map_err(|why| {
+                        DeviceError::new(
+                            ErrorKind::Connect,
+                            format!("ssh_config's ProxyCommand: {why}"),
+                        )
+                    })
+                    .map_err(failed)?;
+                let (process, stream) =
+                    super::proxy::ProxyProcess::spawn(&command).map_err(failed)?;
+                proxy = Some(process);
+                Socket::Unix(stream)
+            }
+            (true, None) => {
+                let connect_timeout = ssh.connect_timeout.unwrap_or(way.connect_timeout);
+                Socket::Tcp(tcp_connect(host, port, connect_timeout, deadline).map_err(failed)?)
+            }
+            (false, _) => Socket::Unix(way.through(before, host, port).map_err(failed)?),
+        };
         let host_keys = login.host_key_rule(&ssh, host, port, &user, &hop.host);
         let target = Target {
             host: host.into(),
@@ -471,7 +495,7 @@ impl Bastion {
         };
         let conn = Connection::open_over(
             socket,
-            None,
+            proxy,
             target,
             creds,
             way.host_keys,
