@@ -36,6 +36,11 @@ pub enum Command {
     Audit(AuditArgs),
     /// Compare two saved JSON reports: devices added, removed, upgraded, replaced, failing
     Diff(DiffArgs),
+    /// Serve one region from a NATS JetStream broker: take its devices' jobs, collect each
+    /// with this machine's credentials, send back the results (until SIGTERM, which drains)
+    Runner(RunnerArgs),
+    /// List the live runners a NATS broker knows, with their state
+    Runners(RunnersArgs),
     /// Print a shell completion script, e.g. `netinv completions bash > ~/.local/share/bash-completion/completions/netinv`
     Completions(CompletionsArgs),
     /// Print the man page netinv(1), or write one page per subcommand with --out-dir
@@ -327,6 +332,127 @@ pub struct CollectArgs {
     /// Do not show the progress bar
     #[arg(long)]
     pub no_progress: bool,
+
+    #[command(flatten)]
+    pub nats: NatsArgs,
+
+    /// With --nats: the inventory column naming each device's region (default `site`, or
+    /// `region` when there is no `site` column)
+    #[arg(long, value_name = "COL", requires = "nats")]
+    pub region_column: Option<String>,
+
+    /// With --nats: this run's id (letters, digits, `-`, `_`); run again with the same id to
+    /// resume from the results already sent back (default: a new id, logged at the start)
+    #[arg(long, value_name = "ID", requires = "nats")]
+    pub run_id: Option<String>,
+}
+
+/// Where the NATS JetStream broker is, and how to log in to it.
+#[derive(Debug, Clone, Args)]
+pub struct NatsArgs {
+    /// The NATS broker, e.g. nats://broker.example:4222 (several: comma-separated); with
+    /// `collect`, the devices are collected by the runners of their regions
+    #[arg(id = "nats", long = "nats", value_name = "URL", env = "NETINV_NATS")]
+    pub url: Option<String>,
+
+    /// NATS credentials file (JWT and NKey seed, as `nsc` writes them)
+    #[arg(long, value_name = "FILE", env = "NETINV_NATS_CREDS")]
+    pub nats_creds: Option<PathBuf>,
+
+    /// CA certificate (PEM) to verify the broker's TLS certificate with; TLS is then required
+    #[arg(long, value_name = "FILE", env = "NETINV_NATS_TLS_CA")]
+    pub nats_tls_ca: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunnersArgs {
+    #[command(flatten)]
+    pub nats: NatsArgs,
+
+    /// One JSON array instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A runner logs in to devices with its own credentials: the same options and environment
+/// variables as `collect` (NETINV_USERNAME, NETINV_PASSWORD, NETINV_KEY_PASSPHRASE,
+/// NETINV_ENABLE_SECRET, ...) and the same config file. What to run, and the per-device
+/// deadline, come with each job from `collect`.
+#[derive(Debug, Clone, Args)]
+pub struct RunnerArgs {
+    #[command(flatten)]
+    pub nats: NatsArgs,
+
+    /// The region this runner serves: the value of the inventory's region column
+    #[arg(long)]
+    pub region: String,
+
+    /// This runner's name in reports and `netinv runners` (default: host name and PID)
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// Devices worked on at once (at most 4000)
+    #[arg(short, long, default_value = "32", value_parser = parse_workers)]
+    pub workers: usize,
+
+    /// Defaults for these options from a TOML file, as for `collect`
+    #[arg(long, value_name = "FILE|none", env = "NETINV_CONFIG")]
+    pub config: Option<String>,
+
+    /// SSH username (or env NETINV_USERNAME; a job's `username` column overrides)
+    #[arg(short, long, env = "NETINV_USERNAME")]
+    pub username: Option<String>,
+
+    /// Read the password from the first line of this file (or env NETINV_PASSWORD)
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// Accept an empty password or enable secret
+    #[arg(long)]
+    pub allow_empty_password: bool,
+
+    /// Private key file for public-key auth (passphrase from env NETINV_KEY_PASSPHRASE)
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+
+    /// Do not try keys from a running ssh-agent
+    #[arg(long)]
+    pub no_agent: bool,
+
+    /// Acknowledge login banners that wait for it
+    #[arg(long)]
+    pub accept_banner: bool,
+
+    /// SSH port for devices whose row gives none (default: ssh_config's `Port`, else 22)
+    #[arg(short, long, value_parser = parse_port)]
+    pub port: Option<u16>,
+
+    /// At most this many new connections per second (0 = unlimited)
+    #[arg(long, default_value = "0", value_parser = parse_rate)]
+    pub rate: f64,
+
+    /// known_hosts file (default ~/.ssh/known_hosts)
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+
+    /// What to do with host keys
+    #[arg(long, value_enum, default_value = "accept-new")]
+    pub host_key_policy: HostKeyPolicy,
+
+    /// Also offer old devices' algorithms to every device
+    #[arg(long)]
+    pub legacy_algorithms: bool,
+
+    /// Reach the devices through jump hosts, as `ssh -J`
+    #[arg(short = 'J', long, value_name = "HOPS", value_parser = crate::ssh::jump::JumpRoute::parse)]
+    pub jump: Option<crate::ssh::jump::JumpRoute>,
+
+    /// OpenSSH client configuration (default ~/.ssh/config when it exists; `none` for none)
+    #[arg(long, value_name = "FILE|none", env = "NETINV_SSH_CONFIG")]
+    pub ssh_config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -77,6 +77,8 @@ pub struct Record {
     pub outcome: Outcome,
     /// What the SSH handshake settled on, when it got that far.
     pub ssh: Option<Box<Negotiated>>,
+    /// The runner that collected the device (`collect --nats`); `None` in a local run.
+    pub runner: Option<String>,
 }
 
 impl Record {
@@ -91,6 +93,7 @@ impl Record {
             elapsed: Duration::ZERO,
             outcome: Outcome::Failed(error),
             ssh: None,
+            runner: None,
         }
     }
 
@@ -107,6 +110,7 @@ impl Record {
                 "interrupted before this device finished",
             )),
             ssh: None,
+            runner: None,
         }
     }
 
@@ -121,6 +125,7 @@ impl Record {
             elapsed: Duration::ZERO,
             outcome: Outcome::Failed(DeviceError::new(ErrorKind::Skipped, reason)),
             ssh: None,
+            runner: None,
         }
     }
 
@@ -237,7 +242,8 @@ pub struct InFlight {
 }
 
 impl Activity {
-    fn new(workers: usize, total: usize) -> Self {
+    /// `workers` slots (one per device for a run on runners, whose workers are elsewhere).
+    pub(crate) fn new(workers: usize, total: usize) -> Self {
         Activity {
             t0: Instant::now(),
             next: AtomicUsize::new(0),
@@ -246,15 +252,21 @@ impl Activity {
         }
     }
 
-    fn begin(&self, worker: usize, index: usize) {
+    pub(crate) fn begin(&self, worker: usize, index: usize) {
         let slot = &self.slots[worker];
         let since = u64::try_from(self.t0.elapsed().as_micros()).unwrap_or(u64::MAX);
         slot.since_us.store(since, Ordering::Relaxed);
         slot.device.store(index + 1, Ordering::Release);
     }
 
-    fn end(&self, worker: usize) {
+    pub(crate) fn end(&self, worker: usize) {
         self.slots[worker].device.store(0, Ordering::Release);
+    }
+
+    /// How many devices have started (or ended without starting), when no worker of this
+    /// process takes them.
+    pub(crate) fn set_started(&self, n: usize) {
+        self.next.store(n, Ordering::Relaxed);
     }
 
     pub fn in_flight(&self) -> InFlight {
@@ -344,20 +356,26 @@ fn work(
             continue;
         }
         activity.begin(worker, index);
-        let record = match catch_unwind(AssertUnwindSafe(|| collect_device(index, device, ctx))) {
-            Ok(r) => r,
-            Err(panic) => Record::failed(
-                index,
-                device.platform.known(),
-                DeviceError::new(
-                    ErrorKind::Protocol,
-                    format!("internal error (please report): {}", panic_text(&panic)),
-                ),
-            ),
-        };
+        let record = collect_one(index, device, ctx);
         activity.end(worker);
         ctx.backlog.reserve(record.output_bytes());
         let _ = tx.send(record);
+    }
+}
+
+/// One device, start to end, with the run's retries and deadline: what every worker of a local
+/// run does per device, and what a runner does per job. A panic becomes the device's error.
+pub fn collect_one(index: usize, device: &Device, ctx: &Context) -> Record {
+    match catch_unwind(AssertUnwindSafe(|| collect_device(index, device, ctx))) {
+        Ok(r) => r,
+        Err(panic) => Record::failed(
+            index,
+            device.platform.known(),
+            DeviceError::new(
+                ErrorKind::Protocol,
+                format!("internal error (please report): {}", panic_text(&panic)),
+            ),
+        ),
     }
 }
 
@@ -444,6 +462,7 @@ fn collect_device(index: usize, device: &Device, ctx: &Context) -> Record {
                 elapsed: started.elapsed(),
                 outcome,
                 ssh,
+                runner: None,
             };
         }
         if let Err(e) = &result {

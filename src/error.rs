@@ -21,10 +21,13 @@ pub enum ErrorKind {
     Jump,
     /// An invalid inventory row left out under `--skip-invalid`: never contacted.
     Skipped,
+    /// `collect --nats`: no runner of the device's region took its job in time (none alive,
+    /// or none taking jobs); the device was not contacted.
+    NoRunner,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 11] = [
+    pub const ALL: [ErrorKind; 12] = [
         ErrorKind::Dns,
         ErrorKind::Connect,
         ErrorKind::Timeout,
@@ -36,6 +39,7 @@ impl ErrorKind {
         ErrorKind::Cancelled,
         ErrorKind::Skipped,
         ErrorKind::Jump,
+        ErrorKind::NoRunner,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +55,7 @@ impl ErrorKind {
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::Skipped => "skipped",
             ErrorKind::Jump => "jump",
+            ErrorKind::NoRunner => "no_runner",
         }
     }
 

@@ -1,7 +1,7 @@
 //! One collection run, end to end on the main thread: start the pool, receive records as they
 //! complete (facts, progress, logs, raw files), then build the report, export it and summarise.
 
-use crate::collect::{self, Context, Outcome, Record};
+use crate::collect::{self, Activity, Context, Outcome, Record};
 use crate::error::ErrorKind;
 use crate::facts;
 use crate::inventory::Device;
@@ -17,7 +17,7 @@ use crate::ssh::hostkeys::HostKeyStore;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 use tracing::Level;
@@ -148,6 +148,29 @@ pub fn run(
     ui: Ui,
     skipped: Vec<SkippedRow>,
 ) -> std::io::Result<Finished> {
+    run_from(
+        devices,
+        settings,
+        host_keys,
+        outputs,
+        ui,
+        skipped,
+        collect::start,
+    )
+}
+
+/// `run`, with the records coming from `start`: this machine's worker pool (`collect::start`),
+/// or the runners behind a broker. Either way every device gets at most one record on the
+/// channel, and the channel closes after the last.
+pub fn run_from(
+    devices: Vec<Device>,
+    settings: Settings,
+    host_keys: HostKeyStore,
+    outputs: &Outputs,
+    ui: Ui,
+    skipped: Vec<SkippedRow>,
+    start: impl FnOnce(Arc<Vec<Device>>, Arc<Context>) -> (Receiver<Record>, Arc<Activity>),
+) -> std::io::Result<Finished> {
     let sig = signals();
     remove_stale_temp_files(outputs);
     let out_dir = match &outputs.out_dir {
@@ -159,7 +182,7 @@ pub fn run(
     let started_at = SystemTime::now();
     let started = Instant::now();
     let ctx = Arc::new(Context::new(settings, host_keys, Arc::clone(&sig.stop)));
-    let (rx, activity) = collect::start(Arc::clone(&devices), Arc::clone(&ctx));
+    let (rx, activity) = start(Arc::clone(&devices), Arc::clone(&ctx));
 
     let spool_beside = outputs.json.clone().or_else(|| {
         let h = outputs.history.as_ref()?;

@@ -19,6 +19,7 @@ pub mod logging;
 pub mod outdir;
 pub mod platform;
 pub mod progress;
+pub mod remote;
 pub mod report;
 pub mod run;
 pub mod secret;

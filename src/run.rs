@@ -122,6 +122,10 @@ fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> Result<i32, AppError> {
             Ok(EXIT_OK)
         }
         Command::Man(args) => man(&args),
+        Command::Runner(args) => {
+            crate::remote::runner::run(&args, matches.subcommand_matches("runner"))
+        }
+        Command::Runners(args) => crate::remote::list(&args),
     }
 }
 
@@ -185,21 +189,32 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
     }
     check_destinations(args)?;
     let mut settings = Settings::from_args(args).map_err(|e| AppError::Usage(e.to_string()))?;
+    // On runners, the runners log in with their own credentials and workers.
+    let remote = match args.nats.url {
+        Some(_) => Some(crate::remote::collect::prepare(args, &inv)?),
+        None => None,
+    };
     let threads = settings.workers.min(inv.devices.len().max(1));
-    if let Some(why) = crate::sys::workers_unavailable(threads) {
+    if let Some(why) = crate::sys::workers_unavailable(threads).filter(|_| remote.is_none()) {
         return Err(AppError::Usage(why));
     }
     if let Some(path) = &args.policy {
         let policy = Policy::load(path).map_err(|e| AppError::Usage(e.to_string()))?;
         settings.policy = Some(std::sync::Arc::new(policy));
     }
-    settings
-        .check_usernames(&inv.devices)
-        .and_then(|()| settings.check_credentials(&inv.devices))
-        .and_then(|()| settings.check_proxy_commands(&inv.devices))
-        .and_then(|()| settings.check_identity_files(&inv.devices))
-        .map_err(|e| AppError::Usage(e.to_string()))?;
-    if settings.host_keys.policy != HostKeyPolicy::Off && settings.host_keys.file.is_none() {
+    // Logins happen on the runners, with their own credentials and ssh_config.
+    if remote.is_none() {
+        settings
+            .check_usernames(&inv.devices)
+            .and_then(|()| settings.check_credentials(&inv.devices))
+            .and_then(|()| settings.check_proxy_commands(&inv.devices))
+            .and_then(|()| settings.check_identity_files(&inv.devices))
+            .map_err(|e| AppError::Usage(e.to_string()))?;
+    }
+    if remote.is_none()
+        && settings.host_keys.policy != HostKeyPolicy::Off
+        && settings.host_keys.file.is_none()
+    {
         return Err(AppError::Usage(
             "HOME is not set, so there is no ~/.ssh/known_hosts to check host keys against or \
              record them in: give --known-hosts FILE (or --host-key-policy off in a lab)"
@@ -251,13 +266,33 @@ fn collect(args: &CollectArgs) -> Result<i32, AppError> {
             SummaryWhen::Always
         },
     };
-    let finished =
-        job::run(inv.devices, settings, host_keys, &outputs, ui, skipped).map_err(|error| {
-            AppError::Io {
-                what: "cannot prepare the output directory".into(),
-                error,
+    let finished = match remote {
+        Some(remote) => {
+            if !args.log.quiet {
+                crate::logging::say(
+                    tracing::Level::INFO,
+                    &format!(
+                        "netinv: run id {} (to resume it: --run-id {0})",
+                        remote.run_id()
+                    ),
+                );
             }
-        })?;
+            job::run_from(
+                inv.devices,
+                settings,
+                host_keys,
+                &outputs,
+                ui,
+                skipped,
+                |d, c| remote.start(d, c),
+            )
+        }
+        None => job::run(inv.devices, settings, host_keys, &outputs, ui, skipped),
+    }
+    .map_err(|error| AppError::Io {
+        what: "cannot prepare the output directory".into(),
+        error,
+    })?;
     Ok(finished.exit_code())
 }
 

@@ -84,6 +84,9 @@ struct DeviceView<'a> {
     compliance: Option<&'a crate::audit::Compliance>,
     /// Negotiated algorithms (kex, host_key, cipher, mac); null when no handshake finished.
     ssh: Option<&'a crate::ssh::algorithms::Negotiated>,
+    /// `collect --nats`: the runner that collected the device (absent in a local run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    runner: Option<&'a str>,
     fields: Fields<'a>,
 }
 
@@ -147,6 +150,7 @@ impl Serialize for Devices<'_> {
                 truncated: outputs.iter().any(|o| o.truncated),
                 compliance: report.compliance.as_ref().map(|c| &c[r.index]),
                 ssh: r.ssh.as_deref(),
+                runner: r.runner.as_deref(),
                 fields: Fields(&d.fields),
             })?;
         }

