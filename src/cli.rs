@@ -435,9 +435,9 @@ pub struct RunnerArgs {
     #[arg(long, value_name = "FILE")]
     pub known_hosts: Option<PathBuf>,
 
-    /// What to do with host keys
-    #[arg(long, value_enum, default_value = "accept-new")]
-    pub host_key_policy: HostKeyPolicy,
+    /// What to do with host keys (default: ssh_config's StrictHostKeyChecking, else accept-new)
+    #[arg(long, value_enum)]
+    pub host_key_policy: Option<HostKeyPolicy>,
 
     /// Also offer old devices' algorithms to every device
     #[arg(long)]
