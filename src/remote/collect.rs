@@ -208,6 +208,8 @@ struct Coordinator<'a> {
     spec: Spec,
     /// Longest a job can take on a runner: the deadline for each attempt, and the backoffs.
     job_max: Duration,
+    /// The broker had results or jobs of this run from an earlier collect.
+    resumed: bool,
 }
 
 impl<'a> Coordinator<'a> {
@@ -271,6 +273,7 @@ impl<'a> Coordinator<'a> {
             tx,
             spec,
             job_max,
+            resumed: false,
         }
     }
 
@@ -434,35 +437,47 @@ impl<'a> Coordinator<'a> {
             },
             Err(_) => true,
         };
-        if !pending {
-            return;
-        }
-        while let Some(Ok(m)) = results.next().await {
-            let subject = m.subject.to_string();
-            self.on_message(&subject, &m.payload);
-            let caught_up = m.info().map(|i| i.pending == 0).unwrap_or(true);
-            if caught_up || self.left == 0 {
-                break;
+        if pending {
+            self.resumed = true;
+            while let Some(Ok(m)) = results.next().await {
+                let subject = m.subject.to_string();
+                self.on_message(&subject, &m.payload);
+                let caught_up = m.info().map(|i| i.pending == 0).unwrap_or(true);
+                if caught_up || self.left == 0 {
+                    break;
+                }
             }
         }
-        // Jobs of an earlier attempt still queued would be collected twice: they are replaced.
-        let _ = self.purge_jobs(None).await;
-        for s in &mut self.state {
-            if matches!(s, State::Taken { .. }) {
-                *s = State::Unpublished;
+        // Jobs of an earlier attempt still queued would be collected twice: they are replaced
+        // by this attempt's (a runner holding one in flight still sends its result).
+        if self.purge_jobs(None).await > 0 {
+            self.resumed = true;
+        }
+        for i in 0..self.state.len() {
+            if matches!(self.state[i], State::Taken { .. }) {
+                self.state[i] = State::Unpublished;
+                self.activity.end(i);
+                self.started -= 1;
             }
         }
+        self.activity.set_started(self.started);
     }
 
-    async fn purge_jobs(&self, region: Option<usize>) -> bool {
+    /// Withdraw this run's queued jobs (of one region): how many there were.
+    async fn purge_jobs(&self, region: Option<usize>) -> u64 {
         let Ok(stream) = self.js.get_stream(JOBS_STREAM).await else {
-            return false;
+            return 0;
         };
         let filter = match region {
             Some(r) => job_subject(&self.run, &self.regions[r].name),
             None => format!("netinv.jobs.{}.>", token(&self.run)),
         };
-        stream.purge().filter(filter).await.is_ok()
+        stream
+            .purge()
+            .filter(filter)
+            .await
+            .map(|p| p.purged)
+            .unwrap_or(0)
     }
 
     async fn publish_jobs(&mut self) {
@@ -502,6 +517,7 @@ impl<'a> Coordinator<'a> {
                     legacy: d.legacy,
                     jump: d.jump.as_ref().map(|j| j.to_string()),
                     spec: self.spec.clone(),
+                    resumed: self.resumed,
                 };
                 let Ok(payload) = serde_json::to_vec(&job) else {
                     continue;

@@ -78,6 +78,9 @@ pub struct Job {
     pub legacy: Option<bool>,
     pub jump: Option<String>,
     pub spec: Spec,
+    /// Queued by a collect that resumed its run: the result may be there already.
+    #[serde(default)]
+    pub resumed: bool,
 }
 
 /// A runner took a job (sent before it contacts the device).

@@ -274,10 +274,12 @@ async fn serve(args: &RunnerArgs, name: &str, base: Settings) -> Result<i32, App
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     let mut progress = tokio::time::interval(PROGRESS_EVERY);
     let mut signals = 0;
+    // Results being published (and then acked), beside the next jobs.
+    let mut publishing = tokio::task::JoinSet::new();
     tracing::warn!(runner = name, region, workers, "runner started");
     loop {
         let is_draining = signals > 0;
-        if is_draining && in_flight.is_empty() {
+        if is_draining && in_flight.is_empty() && publishing.is_empty() {
             break;
         }
         tokio::select! {
@@ -315,13 +317,18 @@ async fn serve(args: &RunnerArgs, name: &str, base: Settings) -> Result<i32, App
                 let wire = WireRecord::of(&record, &inf.name, name);
                 let payload = encode_within(wire, max_payload);
                 let subject = result_subject(&inf.run, record.index);
-                if publish_reliably(&js, subject, payload, format!("{}.{}", inf.run, record.index)).await {
-                    let _ = inf.acker.double_ack().await;
-                } else {
-                    // Not acked: the job goes to another runner after the ack wait.
-                    tracing::warn!(device = %inf.name, "could not publish the result; leaving the job to be redelivered");
-                }
+                let id = format!("{}.{}", inf.run, record.index);
+                let js = js.clone();
+                publishing.spawn(async move {
+                    if publish_reliably(&js, subject, payload, id).await {
+                        let _ = inf.acker.double_ack().await;
+                    } else {
+                        // Not acked: the job goes to another runner after the ack wait.
+                        tracing::warn!(device = %inf.name, "could not publish the result; leaving the job to be redelivered");
+                    }
+                });
             }
+            Some(_) = publishing.join_next(), if !publishing.is_empty() => {}
             _ = heartbeat.tick() => {
                 let (t0, d0, _) = rate;
                 let secs = t0.elapsed().as_secs_f64();
@@ -394,10 +401,14 @@ async fn take(
             job.v
         ));
     }
-    if out
-        .get_last_raw_message_by_subject(&result_subject(&job.run, job.index))
-        .await
-        .is_ok()
+    // A job seen before (redelivered, or queued again by a resumed collect) may have its
+    // result already: then the device is not contacted again.
+    let seen_before = delivery > 1 || job.resumed;
+    if seen_before
+        && out
+            .get_last_raw_message_by_subject(&result_subject(&job.run, job.index))
+            .await
+            .is_ok()
     {
         let _ = m.double_ack().await;
         return Ok(None);
@@ -418,13 +429,12 @@ async fn take(
         runner: runner.to_string(),
         delivery,
     };
+    // For the progress bar and for telling a lost runner from a queue nobody takes; the
+    // broker's acknowledgement is not waited for.
     if let Ok(payload) = serde_json::to_vec(&note) {
-        if let Ok(ack) = js
+        let _ = js
             .publish(taken_subject(&job.run, job.index), payload.into())
-            .await
-        {
-            let _ = ack.await;
-        }
+            .await;
     }
     let (_, acker) = m.clone().split();
     Ok(Some((
