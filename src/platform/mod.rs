@@ -310,7 +310,7 @@ const KINDS: usize = 6;
 
 /// The one cache of compiled spec patterns, per platform and list, each compiled on first use:
 /// a Unicode `\w` under `{1,63}` costs ~60 ms to compile, so a run that talks to one platform
-/// should not pay for thirteen, and detection should not pay for prompts.
+/// should not pay for all of them, and detection should not pay for prompts.
 static COMPILED: [[OnceLock<Vec<Regex>>; KINDS]; Platform::ALL.len()] =
     [const { [const { OnceLock::new() }; KINDS] }; Platform::ALL.len()];
 

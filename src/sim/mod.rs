@@ -34,7 +34,7 @@ pub struct FleetConfig {
     pub bind: IpAddr,
     /// First port; 0 = find a free consecutive range.
     pub base_port: u16,
-    /// Assigned round-robin; empty = all 13.
+    /// Assigned round-robin; empty = every platform.
     pub platforms: Vec<Platform>,
     pub username: String,
     pub password: String,
