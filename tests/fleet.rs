@@ -133,7 +133,14 @@ fn a_mixed_fleet_of_500_with_every_fault_is_reported_exactly_as_the_simulator_ex
             d["truncated"], true,
             "20 MB of output is cut at the 16 MiB cap"
         );
-        assert_eq!(d["output"].as_str().unwrap().len(), 16 << 20);
+        // The cap counts what the device sent: over exec, CRLF lines lose their CRs after
+        // the cut, so a few percent less is kept than over the shell.
+        let kept = d["output"].as_str().unwrap().len();
+        assert!(
+            (15 << 20..=16 << 20).contains(&kept),
+            "{}: kept {kept} bytes",
+            d["name"]
+        );
     }
 }
 
