@@ -118,7 +118,7 @@ fn paging_off(p: Platform) -> &'static [&'static str] {
         CiscoAsa => &["terminal pager 0"],
         JuniperJunos => &["set cli screen-length 0"],
         Huawei => &["screen-length 0 temporary"],
-        HpProcurve => &["no page"],
+        HpProcurve | ArubaAoscx => &["no page"],
         PaloaltoPanos => &["set cli pager off"],
         Fortinet => &["config system console", "set output standard", "end"],
         MikrotikRouteros | Linux => &[],
@@ -207,6 +207,7 @@ fn every_platform_shell_shows_its_prompt_pages_until_paging_is_off_and_knows_its
         (Fortinet, "Unknown action 0"),
         (MikrotikRouteros, "bad command name foo (line 1 column 1)"),
         (Linux, "bash: foo: command not found"),
+        (ArubaAoscx, "Invalid input: foo"),
     ];
     let f = fleet(&Platform::ALL, "");
     for d in f.devices() {

@@ -3,6 +3,7 @@
 //! types, the registry in detection order, and the one cache of their compiled patterns.
 
 mod arista;
+mod aruba;
 mod cisco;
 mod fortinet;
 mod hp;
@@ -35,6 +36,7 @@ pub enum Platform {
     Fortinet,
     MikrotikRouteros,
     Linux,
+    ArubaAoscx,
 }
 
 /// Every platform's description, in detection order: the most specific signature first (XR
@@ -49,6 +51,7 @@ pub static REGISTRY: [&Spec; Platform::ALL.len()] = [
     &juniper::JUNOS,
     &huawei::VRP,
     &hp::PROCURVE,
+    &aruba::AOSCX,
     &paloalto::PANOS,
     &fortinet::FORTIOS,
     &mikrotik::ROUTEROS,
@@ -57,7 +60,7 @@ pub static REGISTRY: [&Spec; Platform::ALL.len()] = [
 
 impl Platform {
     /// Every platform, in the order names are listed and fleets are assigned.
-    pub const ALL: [Platform; 13] = [
+    pub const ALL: [Platform; 14] = [
         Platform::CiscoIos,
         Platform::CiscoXe,
         Platform::CiscoNxos,
@@ -71,6 +74,7 @@ impl Platform {
         Platform::Fortinet,
         Platform::MikrotikRouteros,
         Platform::Linux,
+        Platform::ArubaAoscx,
     ];
 
     /// The Netmiko `device_type` name.
@@ -94,6 +98,7 @@ impl Platform {
             Platform::Fortinet => &fortinet::FORTIOS,
             Platform::MikrotikRouteros => &mikrotik::ROUTEROS,
             Platform::Linux => &linux::LINUX,
+            Platform::ArubaAoscx => &aruba::AOSCX,
         }
     }
 

@@ -191,6 +191,17 @@ fn table(p: Platform) -> &'static [(&'static str, Cmd)] {
             ("/quit", Exit),
             ("quit", Exit),
         ],
+        ArubaAoscx => &[
+            ("show version", Version),
+            ("no page", PagingOff),
+            ("page", PagingOn),
+            ("enable", Enable),
+            ("disable", Disable),
+            ("configure terminal", ConfigEnter),
+            ("configure", ConfigEnter),
+            ("end", End),
+            ("exit", Exit),
+        ],
         Linux => &[],
     }
 }
@@ -327,7 +338,7 @@ impl Console {
             PaloaltoPanos => "Last login: Mon Mar  6 10:11:12 2023 from 10.0.0.5\n\n\
                  Number of failed attempts since last successful login: 0\n\n\n"
                 .to_string(),
-            Fortinet => String::new(),
+            Fortinet | ArubaAoscx => String::new(),
             MikrotikRouteros => format!(
                 "\n\n  MikroTik RouterOS {} (c) 1999-2022       http://www.mikrotik.com/\n\n\
                  [?]             Gives the list of available commands\n\
@@ -409,7 +420,7 @@ impl Console {
                     format!("RP/0/{slot}/CPU0:{h}#")
                 }
             }
-            HpProcurve => {
+            HpProcurve | ArubaAoscx => {
                 if cfg {
                     format!("{h}(config)# ")
                 } else {
@@ -737,7 +748,7 @@ impl Console {
             }
             JuniperJunos => format!("{caret}unknown command.\n\n"),
             Huawei => format!("{caret}Error: Unrecognized command found at '^' position.\n"),
-            HpProcurve => format!(
+            HpProcurve | ArubaAoscx => format!(
                 "Invalid input: {}\n",
                 &line[word_at..].split_whitespace().next().unwrap_or(first)
             ),

@@ -144,6 +144,15 @@ pub fn behaviour(p: Platform) -> &'static Behaviour {
         exec_crlf: false,
         abbreviations: false,
     };
+    static AOSCX: Behaviour = Behaviour {
+        server_id: "SSH-2.0-OpenSSH_8.4",
+        exec: false,
+        enable: true,
+        pager: "-- MORE --, next page: Space, next line: Enter, quit: Control-C",
+        erase: Erase::CarriageReturn,
+        exec_crlf: true,
+        abbreviations: true,
+    };
     match p {
         CiscoIos | CiscoXe => &IOS,
         CiscoNxos => &NXOS,
@@ -157,6 +166,7 @@ pub fn behaviour(p: Platform) -> &'static Behaviour {
         Fortinet => &FORTIOS,
         MikrotikRouteros => &ROUTEROS,
         Linux => &LINUX,
+        ArubaAoscx => &AOSCX,
     }
 }
 
@@ -220,6 +230,7 @@ impl Identity {
                 Fortinet => &["fgt"],
                 MikrotikRouteros => &["cpe"],
                 Linux => &["web", "db", "jump"],
+                ArubaAoscx => &["access", "core"],
             },
         );
         let hostname = format!("{site}-{role}-{:04}", index + 1);
@@ -397,6 +408,20 @@ impl Identity {
                 pick_str(&mut r, &["6.47.10", "6.48.6", "6.49.7", "7.6", "7.11.2"]),
                 String::new(),
             ),
+            ArubaAoscx => (
+                String::new(),
+                pick_str(
+                    &mut r,
+                    &[
+                        "FL.10.09.1031",
+                        "FL.10.10.1040",
+                        "GL.10.11.1021",
+                        "HL.10.15.1020",
+                        "PL.10.13.1005",
+                    ],
+                ),
+                String::new(),
+            ),
             Linux => (
                 String::new(),
                 pick_str(
@@ -429,7 +454,9 @@ impl Identity {
     pub fn expect_hostname(&self) -> String {
         use Platform::*;
         match self.platform {
-            CiscoXr | AristaEos | HpProcurve | Huawei | MikrotikRouteros => String::new(),
+            CiscoXr | AristaEos | HpProcurve | Huawei | MikrotikRouteros | ArubaAoscx => {
+                String::new()
+            }
             _ => self.hostname.clone(),
         }
     }
@@ -529,7 +556,7 @@ impl Identity {
                 s
             }
             Linux => format!("{} days, {}:{:02}", u.total_days(), u.hours, u.minutes),
-            JuniperJunos | HpProcurve | Fortinet => String::new(),
+            JuniperJunos | HpProcurve | Fortinet | ArubaAoscx => String::new(),
         }
     }
 
@@ -546,6 +573,7 @@ impl Identity {
             AristaEos => eos(self, &mut r),
             JuniperJunos => junos(self, &mut r),
             HpProcurve => procurve(self, &mut r),
+            ArubaAoscx => aoscx(self, &mut r),
             Huawei => vrp(self, &mut r),
             PaloaltoPanos => panos(self, &mut r),
             Fortinet => fortios(self, &mut r),
@@ -1133,6 +1161,58 @@ fn procurve(d: &Identity, r: &mut Rng) -> String {
         r.range(1, 9)
     );
     s.push_str("Active Boot ROM:     Primary\n");
+    s
+}
+
+/// AOS-CX `show version`: the release, its build and the boot images; nothing of the box.
+fn aoscx(d: &Identity, r: &mut Rng) -> String {
+    let rule = "-".repeat(77);
+    let train = d.version.split('.').next().unwrap_or("FL");
+    let sha: String = (0..40)
+        .map(|_| char::from(b"0123456789abcdef"[r.range(0, 15) as usize]))
+        .collect();
+    let (year, month, day) = (2020 + r.range(0, 5), r.range(1, 12), r.range(1, 28));
+    // Renamed from ArubaOS-CX in release 10.13.
+    let minor: u32 = d
+        .version
+        .split('.')
+        .nth(2)
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    let banner = if minor >= 13 { "AOS-CX" } else { "ArubaOS-CX" };
+    let mut s = String::new();
+    let _ = writeln!(s, "{rule}\n{banner}");
+    let _ = writeln!(
+        s,
+        "(c) Copyright 2017-{year} Hewlett Packard Enterprise Development LP\n{rule}"
+    );
+    let _ = writeln!(s, "{:<77}", format!("Version      : {}", d.version));
+    let _ = writeln!(
+        s,
+        "{:<77}",
+        format!("Build Date   : {year}-{month:02}-{day:02} 04:21:23 UTC")
+    );
+    let _ = writeln!(
+        s,
+        "{:<77}",
+        format!(
+            "Build ID     : {banner}:{}:{}:{year}{month:02}{day:02}0343",
+            d.version,
+            &sha[..12]
+        )
+    );
+    let _ = writeln!(s, "{:<77}", format!("Build SHA    : {sha}"));
+    let _ = writeln!(
+        s,
+        "Active Image : {:<30}\n",
+        if r.range(0, 1) == 0 {
+            "primary"
+        } else {
+            "secondary"
+        }
+    );
+    let _ = writeln!(s, "Service OS Version : {train}.01.09.0002");
+    let _ = writeln!(s, "BIOS Version       : {train}.01.0002");
     s
 }
 
