@@ -1,11 +1,11 @@
-//! Parser for Arista EOS `show version`.
+//! Arista EOS: its description and the parser of its `show version`.
 
 use super::text::{facts_for, find_kv, normalise};
 use super::{
     Enable, ExecSupport, Facts, Platform, Spec, CISCO_STYLE_ERRORS, MORE_PAGER, SHAPE_HOST,
 };
 
-pub const EOS: Spec = Spec {
+pub static EOS: Spec = Spec {
     platform: Platform::AristaEos,
     name: "arista_eos",
     aliases: &["eos", "arista"],

@@ -1,9 +1,9 @@
-//! Aruba AOS-CX (CX 4100i–10000 series switches): the description and `show version` parser.
+//! Aruba AOS-CX (CX 4100i–10000 series switches): its description and `show version` parser.
 
 use super::text::{facts_for, find_kv, normalise};
 use super::{Enable, ExecSupport, Facts, Platform, Spec, SHAPE_HOST};
 
-pub const AOSCX: Spec = Spec {
+pub static AOSCX: Spec = Spec {
     platform: Platform::ArubaAoscx,
     name: "aruba_aoscx",
     aliases: &["aoscx", "aos_cx", "arubaos_cx"],

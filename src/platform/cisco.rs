@@ -1,12 +1,13 @@
-//! Parsers for Cisco `show version`: IOS and IOS-XE (switch stacks included), NX-OS, IOS-XR, ASA.
+//! Cisco IOS, IOS-XE, NX-OS, IOS-XR and ASA: their descriptions and `show version` parsers
+//! (IOS and IOS-XE switch stacks included).
 
 use super::text::{capture, facts_for, find_kv, normalise, value};
 use super::{
     Enable, ExecSupport, Facts, Member, Platform, Spec, CISCO_STYLE_ERRORS, MORE_PAGER, SHAPE_HOST,
 };
 
-/// Classic IOS: also what an IOS-XE device is taken for when its text does not say XE.
-pub const IOS: Spec = Spec {
+/// What IOS, IOS-XE, NX-OS, IOS-XR and ASA share; each of them states how it differs.
+const IOS_FAMILY: Spec = Spec {
     platform: Platform::CiscoIos,
     name: "cisco_ios",
     aliases: &["ios", "cisco_ios_ssh"],
@@ -29,8 +30,11 @@ pub const IOS: Spec = Spec {
     parse: parse_ios,
 };
 
+/// Classic IOS: also what an IOS-XE device is taken for when its text does not say XE.
+pub static IOS: Spec = IOS_FAMILY;
+
 /// IOS-XE: IOS's CLI, told apart by its version text.
-pub const XE: Spec = Spec {
+pub static XE: Spec = Spec {
     platform: Platform::CiscoXe,
     name: "cisco_xe",
     aliases: &["ios_xe", "iosxe"],
@@ -38,10 +42,10 @@ pub const XE: Spec = Spec {
     os: "IOS-XE",
     signature: r"(?i-u:ios-xe|ios xe software|ios xe version)|_IOSXE\b|\bIOSXE\b",
     parse: parse_xe,
-    ..IOS
+    ..IOS_FAMILY
 };
 
-pub const NXOS: Spec = Spec {
+pub static NXOS: Spec = Spec {
     platform: Platform::CiscoNxos,
     name: "cisco_nxos",
     aliases: &["nxos", "cisco_nxos_ssh"],
@@ -51,10 +55,10 @@ pub const NXOS: Spec = Spec {
     signature: r"Cisco Nexus Operating System|\bNX-OS\b|(?m)^\s*NXOS: version|(?m)^\s*NXOS image file|(?m)^\s*cisco Nexus ?\d+ .*Chassis",
     enable: None,
     parse: parse_nxos,
-    ..IOS
+    ..IOS_FAMILY
 };
 
-pub const XR: Spec = Spec {
+pub static XR: Spec = Spec {
     platform: Platform::CiscoXr,
     name: "cisco_xr",
     aliases: &["iosxr", "ios_xr"],
@@ -65,10 +69,10 @@ pub const XR: Spec = Spec {
     signature: r"Cisco IOS XR Software|\bIOS-XR\b|\bIOS XR\b",
     enable: None,
     parse: parse_xr,
-    ..IOS
+    ..IOS_FAMILY
 };
 
-pub const ASA: Spec = Spec {
+pub static ASA: Spec = Spec {
     platform: Platform::CiscoAsa,
     name: "cisco_asa",
     aliases: &["asa"],
@@ -85,7 +89,7 @@ pub const ASA: Spec = Spec {
         r"(?m)^\s*% Invalid input detected",
     ],
     parse: parse_asa,
-    ..IOS
+    ..IOS_FAMILY
 };
 use regex::Regex;
 use std::sync::LazyLock;

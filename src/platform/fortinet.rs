@@ -1,9 +1,9 @@
-//! Parser for FortiOS `get system status`.
+//! Fortinet FortiOS: its description and the parser of its `get system status`.
 
 use super::text::{facts_for, find_kv, normalise};
 use super::{ExecSupport, Facts, Platform, Spec};
 
-pub const FORTIOS: Spec = Spec {
+pub static FORTIOS: Spec = Spec {
     platform: Platform::Fortinet,
     name: "fortinet",
     aliases: &["fortios", "fortigate"],

@@ -1,9 +1,10 @@
-//! Parser for HP ProCurve / ArubaOS-Switch `show version` and `show system [information]`.
+//! HP ProCurve / ArubaOS-Switch: its description and the parser of its `show version` and
+//! `show system [information]`.
 
 use super::text::{capture, facts_for, normalise};
 use super::{Enable, ExecSupport, Facts, Platform, Spec, SHAPE_HOST};
 
-pub const PROCURVE: Spec = Spec {
+pub static PROCURVE: Spec = Spec {
     platform: Platform::HpProcurve,
     name: "hp_procurve",
     aliases: &["procurve", "aruba_os", "aruba_procurve"],

@@ -1,9 +1,9 @@
-//! Parser for Huawei VRP `display version` (S/CE switches, AR/NE routers, stacks).
+//! Huawei VRP (S/CE switches, AR/NE routers, stacks): its description and `display version` parser.
 
 use super::text::{facts_for, normalise, value};
 use super::{ExecSupport, Facts, Member, Platform, Spec};
 
-pub const VRP: Spec = Spec {
+pub static VRP: Spec = Spec {
     platform: Platform::Huawei,
     name: "huawei",
     aliases: &["huawei_vrp", "vrp"],

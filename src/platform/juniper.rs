@@ -1,9 +1,10 @@
-//! Parser for Junos `show version`: single RE, virtual chassis (`fpc0:`) and multi-RE (`re0:`).
+//! Juniper Junos: its description and the parser of its `show version` (single RE, virtual
+//! chassis `fpc0:`, multi-RE `re0:`).
 
 use super::text::{capture, facts_for, find_kv, normalise};
 use super::{ExecSupport, Facts, Member, Platform, Spec, SHAPE_USER_AT_HOST};
 
-pub const JUNOS: Spec = Spec {
+pub static JUNOS: Spec = Spec {
     platform: Platform::JuniperJunos,
     name: "juniper_junos",
     aliases: &["junos", "juniper"],

@@ -1,9 +1,10 @@
-//! Parser for the Linux version command: `uname -a`, /etc/os-release, `hostname`, `uptime`.
+//! Linux: its description and the parser of its version command (`uname -a`, /etc/os-release,
+//! `hostname`, `uptime`).
 
 use super::text::{capture, facts_for, normalise};
 use super::{ExecSupport, Facts, Platform, Spec};
 
-pub const LINUX: Spec = Spec {
+pub static LINUX: Spec = Spec {
     platform: Platform::Linux,
     name: "linux",
     aliases: &["linux_ssh"],

@@ -1,9 +1,10 @@
-//! Parser for RouterOS `/system resource print` and `/system routerboard print`, either or both.
+//! MikroTik RouterOS: its description and the parser of `/system resource print` and
+//! `/system routerboard print`, either or both.
 
 use super::text::{facts_for, find_kv, normalise};
 use super::{ExecSupport, Facts, Platform, Spec};
 
-pub const ROUTEROS: Spec = Spec {
+pub static ROUTEROS: Spec = Spec {
     platform: Platform::MikrotikRouteros,
     name: "mikrotik_routeros",
     aliases: &["routeros", "mikrotik"],

@@ -357,8 +357,9 @@ pub fn by_prompt(line: &str) -> Vec<Platform> {
             }
         }
     }
-    shapes.sort_by_key(|(_, ps)| ps.len());
-    for (shape, platforms) in &shapes {
+    let most = shapes.iter().map(|(_, ps)| ps.len()).max().unwrap_or(0);
+    let by_count = (1..=most).flat_map(|n| shapes.iter().filter(move |(_, ps)| ps.len() == n));
+    for (shape, platforms) in by_count {
         let owner = platforms[0];
         let at = owner.spec().prompt_shapes.iter().position(|s| s == shape);
         let matches = at.is_some_and(|i| owner.prompt_shapes()[i].is_match(line));

@@ -1,9 +1,9 @@
-//! Parser for PAN-OS `show system info`.
+//! Palo Alto PAN-OS: its description and the parser of its `show system info`.
 
 use super::text::{facts_for, find_kv, normalise};
 use super::{ExecSupport, Facts, Platform, Spec, SHAPE_USER_AT_HOST};
 
-pub const PANOS: Spec = Spec {
+pub static PANOS: Spec = Spec {
     platform: Platform::PaloaltoPanos,
     name: "paloalto_panos",
     aliases: &["panos", "paloalto"],
