@@ -7,6 +7,7 @@ use std::sync::{Condvar, Mutex};
 /// Output bytes allowed to wait between the workers and the main thread at once.
 pub const BACKLOG_BYTES: usize = 128 << 20;
 
+/// The bytes waiting between the workers and the main thread; workers wait past the bound.
 #[derive(Default)]
 pub struct Backlog {
     waiting: Mutex<usize>,

@@ -12,13 +12,16 @@ use std::time::Duration;
     long_about = None,
     propagate_version = true
 )]
+/// The command line: one subcommand and its arguments.
 pub struct Cli {
+    /// The subcommand to run.
     #[command(subcommand)]
     pub command: Command,
 }
 
 // One value per process, parsed once: its size does not matter, and boxing the collect
 // arguments would only add noise to every use.
+/// The subcommands.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -47,6 +50,7 @@ pub enum Command {
     Man(ManArgs),
 }
 
+/// Arguments of `netinv completions`.
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// The shell to complete for
@@ -54,6 +58,7 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+/// Arguments of `netinv man`.
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// Write netinv.1 and netinv-SUBCOMMAND.1 into this existing directory
@@ -61,6 +66,7 @@ pub struct ManArgs {
     pub out_dir: Option<PathBuf>,
 }
 
+/// How to run commands on a device: exec, the interactive shell, or exec falling back to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Mode {
     /// The platform's preferred way; falls back to the shell when exec is refused
@@ -71,6 +77,7 @@ pub enum Mode {
     Shell,
 }
 
+/// What to do with a device's host key: check it, learn it, or ignore it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum HostKeyPolicy {
     /// Only hosts already in known_hosts
@@ -81,12 +88,16 @@ pub enum HostKeyPolicy {
     Off,
 }
 
+/// The format of log lines on stderr: lines for people, or one JSON object per line.
+// Clap would print variant docs as help text, which `--log-format` never had.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
     Json,
 }
 
+/// Parses a duration such as `30s`, `500ms` or `2m`.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s.trim())
         .map_err(|e| format!("{e} (examples: 500ms, 30s, 2m)"))?;
@@ -96,6 +107,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// Parses a worker count (at least 1).
 pub fn parse_workers(s: &str) -> Result<usize, String> {
     let max = crate::sys::MAX_WORKERS;
     match s.parse::<usize>() {
@@ -106,6 +118,7 @@ pub fn parse_workers(s: &str) -> Result<usize, String> {
     }
 }
 
+/// Parses a TCP port (1-65535).
 pub fn parse_port(s: &str) -> Result<u16, String> {
     match s.parse::<u16>() {
         Ok(p) if p > 0 => Ok(p),
@@ -157,6 +170,7 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("'{s}' is too large"))
 }
 
+/// Arguments of `netinv collect`.
 #[derive(Debug, Args)]
 pub struct CollectArgs {
     /// Inventory CSV (`-` = stdin); `host` is the only required column
@@ -326,6 +340,7 @@ pub struct CollectArgs {
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
 
+    /// Logging options.
     #[command(flatten)]
     pub log: LogArgs,
 
@@ -333,6 +348,7 @@ pub struct CollectArgs {
     #[arg(long)]
     pub no_progress: bool,
 
+    /// NATS options (`--nats`).
     #[command(flatten)]
     pub nats: NatsArgs,
 
@@ -364,8 +380,10 @@ pub struct NatsArgs {
     pub nats_tls_ca: Option<PathBuf>,
 }
 
+/// Arguments of `netinv runners`.
 #[derive(Debug, Clone, Args)]
 pub struct RunnersArgs {
+    /// NATS options.
     #[command(flatten)]
     pub nats: NatsArgs,
 
@@ -380,6 +398,7 @@ pub struct RunnersArgs {
 /// deadline, come with each job from `collect`.
 #[derive(Debug, Clone, Args)]
 pub struct RunnerArgs {
+    /// NATS options.
     #[command(flatten)]
     pub nats: NatsArgs,
 
@@ -451,10 +470,12 @@ pub struct RunnerArgs {
     #[arg(long, value_name = "FILE|none", env = "NETINV_SSH_CONFIG")]
     pub ssh_config: Option<PathBuf>,
 
+    /// Logging options.
     #[command(flatten)]
     pub log: LogArgs,
 }
 
+/// Logging options shared by the subcommands.
 #[derive(Debug, Clone, Args)]
 pub struct LogArgs {
     /// Log line format
@@ -474,6 +495,7 @@ pub struct LogArgs {
     pub verbose: u8,
 }
 
+/// Arguments of `netinv audit`.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     /// The approved-software policy (YAML)
@@ -493,6 +515,7 @@ pub struct AuditArgs {
     pub csv: Option<String>,
 }
 
+/// Arguments of `netinv diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The earlier JSON report
@@ -512,6 +535,7 @@ pub struct DiffArgs {
     pub csv: Option<String>,
 }
 
+/// Arguments of `netinv check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Inventory CSV (`-` = stdin)
@@ -523,6 +547,7 @@ pub struct CheckArgs {
     pub columns: Option<String>,
 }
 
+/// Arguments of `netinv parse`.
 #[derive(Debug, Args)]
 pub struct ParseArgs {
     /// Platform of the output (a Netmiko device_type name, or `autodetect`)
@@ -533,6 +558,7 @@ pub struct ParseArgs {
     pub file: String,
 }
 
+/// Arguments of `netinv sim`.
 #[derive(Debug, Clone, Args)]
 pub struct SimArgs {
     /// Number of simulated devices, one per port
@@ -613,6 +639,7 @@ fn parse_share(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Arguments of `netinv demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Number of simulated devices

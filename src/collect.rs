@@ -31,10 +31,14 @@ pub enum Outcome {
     /// Output collected. Workers leave `facts` and `warning` empty; `facts::read` fills them in
     /// (with a `parse` warning when no facts could be read).
     Collected {
+        /// What each command printed.
         outputs: Vec<CommandOutput>,
+        /// The facts parsed from the version command's output.
         facts: Option<Box<Facts>>,
+        /// Collected, but with a problem worth saying (no facts, a rejected command).
         warning: Option<DeviceError>,
     },
+    /// Not collected, and why.
     Failed(DeviceError),
 }
 
@@ -48,6 +52,7 @@ pub enum Transport {
 }
 
 impl Transport {
+    /// The transport's name in reports: `exec` or `shell`.
     pub fn as_str(self) -> &'static str {
         match self {
             Transport::Exec => "exec",
@@ -66,14 +71,19 @@ impl Transport {
 /// One device's result. `index` is its position in the inventory.
 #[derive(Debug, Clone)]
 pub struct Record {
+    /// The device's position in the inventory.
     pub index: usize,
     /// The platform used: the inventory's, or the detected one.
     pub platform: Option<Platform>,
+    /// Whether the platform was detected rather than given.
     pub platform_detected: bool,
     /// How the output was collected; `None` when it was not.
     pub transport: Option<Transport>,
+    /// Connection attempts made (retries included).
     pub attempts: u32,
+    /// Time from the first attempt to the end.
     pub elapsed: Duration,
+    /// How it ended.
     pub outcome: Outcome,
     /// What the SSH handshake settled on, when it got that far.
     pub ssh: Option<Box<Negotiated>>,
@@ -97,6 +107,7 @@ impl Record {
         }
     }
 
+    /// The record of a device the run was stopped before reaching.
     pub fn cancelled(index: usize, platform: Option<Platform>) -> Record {
         Record {
             index,
@@ -138,6 +149,7 @@ impl Record {
         }
     }
 
+    /// Whether the device was collected.
     pub fn is_ok(&self) -> bool {
         matches!(self.outcome, Outcome::Collected { .. })
     }
@@ -185,7 +197,9 @@ impl Record {
 
 /// Shared, read-only context of a run handed to every job.
 pub struct Context {
+    /// The settings every device shares.
     pub settings: Settings,
+    /// The known host keys, checked and recorded.
     pub host_keys: HostKeyStore,
     /// The bastions of the run, shared by every device behind them.
     pub jumps: Jumps,
@@ -198,6 +212,7 @@ pub struct Context {
 }
 
 impl Context {
+    /// A collector for these settings and host keys; `stop` set means no new device starts.
     pub fn new(settings: Settings, host_keys: HostKeyStore, stop: Arc<AtomicBool>) -> Self {
         let rate = (settings.rate > 0.0).then(|| RateLimiter::new(settings.rate));
         Context {
@@ -234,6 +249,7 @@ struct Slot {
 /// Devices being worked on, at one moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InFlight {
+    /// How many devices are being collected.
     pub count: usize,
     /// Every device has started: the run only waits for the ones in flight.
     pub all_started: bool,
@@ -269,6 +285,7 @@ impl Activity {
         self.next.store(n, Ordering::Relaxed);
     }
 
+    /// How many devices are being collected now.
     pub fn in_flight(&self) -> InFlight {
         let now = self.t0.elapsed();
         let mut count = 0;

@@ -9,16 +9,19 @@ pub struct Deadline {
 }
 
 impl Deadline {
+    /// The deadline `budget` from now.
     pub fn after(budget: Duration) -> Self {
         Deadline {
             at: Instant::now() + budget,
         }
     }
 
+    /// The deadline at `at`.
     pub fn at(at: Instant) -> Self {
         Deadline { at }
     }
 
+    /// The instant the deadline falls at.
     pub fn instant(&self) -> Instant {
         self.at
     }
@@ -28,6 +31,7 @@ impl Deadline {
         self.at.saturating_duration_since(Instant::now())
     }
 
+    /// Whether the deadline has passed.
     pub fn expired(&self) -> bool {
         Instant::now() >= self.at
     }

@@ -17,6 +17,7 @@ use std::time::Duration;
 const DEMO_FAULTS: &str =
     "auth:2%,silent:2%,hang:2%,disconnect:2%,refuse-exec:5%,pager-stuck:5%,slow-banner:2%";
 
+/// Serves a simulated fleet, collects from it and writes the reports; returns the exit code.
 pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
     crate::logging::init(&LogArgs {
         log_format: LogFormat::Text,

@@ -15,22 +15,32 @@ use std::path::Path;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
+    /// The device is in the new report only.
     Added,
+    /// The device is in the old report only.
     Removed,
+    /// The version went up.
     Upgraded,
+    /// The version went down.
     Downgraded,
     /// The version changed in a way the version order cannot tell (different numbering).
     VersionChanged,
     /// The serial changed: the hardware was replaced (an RMA).
     Replaced,
+    /// The model changed.
     ModelChanged,
+    /// The hostname changed.
     HostnameChanged,
+    /// The image changed.
     ImageChanged,
+    /// Collected before, failed now.
     NewlyFailing,
+    /// Failed before, collected now.
     Recovered,
 }
 
 impl ChangeKind {
+    /// The change's stable string, as reports write it.
     pub fn as_str(self) -> &'static str {
         match self {
             ChangeKind::Added => "added",
@@ -51,11 +61,15 @@ impl ChangeKind {
 /// One change of one device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
+    /// The device's inventory name.
     pub device: String,
+    /// What changed.
     pub change: ChangeKind,
     /// The fact that changed (`version`, `serial` …), or null for a whole-device change.
     pub field: Option<&'static str>,
+    /// The value before, where there is one.
     pub old: Option<String>,
+    /// The value after, where there is one.
     pub new: Option<String>,
 }
 

@@ -8,14 +8,23 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
+    /// The name does not resolve.
     Dns,
+    /// The TCP connection was refused or the address is unreachable.
     Connect,
+    /// The device's deadline passed.
     Timeout,
+    /// The host key is unknown under a strict policy, or changed.
     HostKey,
+    /// The credentials or the enable secret were rejected.
     Auth,
+    /// SSH failed or the device hung up.
     Protocol,
+    /// The device rejected the command, or it exited non-zero.
     Command,
+    /// Collected, but no facts could be read (a warning).
     Parse,
+    /// The run was stopped before the device was reached.
     Cancelled,
     /// A jump host (bastion) on the way to the device failed: unreachable, login or host key.
     Jump,
@@ -27,6 +36,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in report order.
     pub const ALL: [ErrorKind; 12] = [
         ErrorKind::Dns,
         ErrorKind::Connect,
@@ -42,6 +52,7 @@ impl ErrorKind {
         ErrorKind::NoRunner,
     ];
 
+    /// The kind's stable string in reports.
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Dns => "dns",
@@ -78,11 +89,14 @@ impl fmt::Display for ErrorKind {
 /// One device's failure: a kind for machines and a message for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeviceError {
+    /// The failure's category.
     pub kind: ErrorKind,
+    /// What happened, for people (never a secret).
     pub message: String,
 }
 
 impl DeviceError {
+    /// An error of `kind` saying `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         DeviceError {
             kind,

@@ -23,11 +23,16 @@ const PREFIX: &str = "netinv-";
 pub enum HistoryError {
     /// Another run holds the lock.
     Locked {
+        /// The lock file.
         lock: PathBuf,
+        /// Who holds it, as the lock file says.
         holder: String,
     },
+    /// The history directory or a file in it cannot be read or written.
     Io {
+        /// What was being done.
         what: String,
+        /// The underlying error.
         error: std::io::Error,
     },
 }
@@ -51,6 +56,7 @@ impl std::error::Error for HistoryError {}
 /// What a device was last seen running, from the previous runs.
 #[derive(Debug, Clone)]
 pub struct LastKnown {
+    /// The facts last collected, if any.
     pub facts: Option<SavedFacts>,
     /// When those facts were collected (RFC 3339).
     pub seen: Option<String>,

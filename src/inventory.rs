@@ -45,9 +45,11 @@ pub struct Device {
     pub line: usize,
     /// Unique within the inventory; defaults to `host`.
     pub name: String,
+    /// The address to connect to (IP or DNS name).
     pub host: String,
     /// Row override of the shared port.
     pub port: Option<u16>,
+    /// The platform the row names, or detect it.
     pub platform: PlatformChoice,
     /// Row override of the shared username.
     pub username: Option<String>,
@@ -67,10 +69,13 @@ pub struct Device {
 /// A problem with one row (or the header), named the way compilers name them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// The inventory file.
     pub source: String,
+    /// The line the problem is on.
     pub line: usize,
     /// Column name, when the problem is in one field.
     pub column: Option<String>,
+    /// What is wrong and how to fix it.
     pub message: String,
     /// What to change so the problem goes away.
     pub fix: Option<String>,
@@ -95,7 +100,9 @@ impl fmt::Display for Problem {
 pub struct Inventory {
     /// The file name as given (`<stdin>` for `-`).
     pub source: String,
+    /// The usable rows, in file order.
     pub devices: Vec<Device>,
+    /// The rows that cannot be used, and why.
     pub problems: Vec<Problem>,
     /// The encoding the file was decoded from, when it was not UTF-8.
     pub encoding: Option<&'static str>,
@@ -106,7 +113,9 @@ pub struct Inventory {
 /// Reading failed before any row could be judged (file missing, unreadable).
 #[derive(Debug)]
 pub struct ReadError {
+    /// The inventory file.
     pub source: String,
+    /// The underlying error.
     pub error: std::io::Error,
 }
 

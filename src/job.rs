@@ -25,8 +25,11 @@ use tracing::Level;
 /// Where the results go.
 #[derive(Debug, Default, Clone)]
 pub struct Outputs {
+    /// Where the JSON report goes (`-` = stdout).
     pub json: Option<String>,
+    /// Where the CSV report goes (`-` = stdout).
     pub csv: Option<String>,
+    /// A directory for one output file per device.
     pub out_dir: Option<PathBuf>,
     /// node_exporter textfile.
     pub prometheus: Option<String>,
@@ -56,7 +59,9 @@ impl Outputs {
 /// What the operator sees.
 #[derive(Debug, Clone, Copy)]
 pub struct Ui {
+    /// Show the progress line.
     pub progress: bool,
+    /// When to print the summary.
     pub summary: SummaryWhen,
 }
 
@@ -64,6 +69,7 @@ pub struct Ui {
 /// run under cron mails one compact message instead of a line per device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SummaryWhen {
+    /// After every run.
     Always,
     /// `-q`: silence when everything went well; the summary still tells about what did not.
     IfNotClean,
@@ -71,7 +77,9 @@ pub enum SummaryWhen {
 
 /// Ctrl-C state: the first press stops new devices, the second aborts waiting.
 pub struct Signals {
+    /// Set by the first Ctrl-C: start no new device.
     pub stop: Arc<AtomicBool>,
+    /// Set by the second Ctrl-C: stop waiting for devices in flight.
     pub abort: Arc<AtomicBool>,
 }
 
@@ -113,9 +121,13 @@ fn no_version_anywhere(records: &[Record]) -> bool {
 
 /// The result of a run.
 pub struct Finished {
+    /// One record per inventory row, in inventory order.
     pub records: Vec<Record>,
+    /// Whether Ctrl-C or SIGTERM stopped the run.
     pub interrupted: bool,
+    /// How long the run took.
     pub elapsed: Duration,
+    /// Reports that could not be written, and why.
     pub report_errors: Vec<String>,
     /// Devices the policy found running an unapproved version.
     pub non_compliant: usize,
@@ -140,6 +152,7 @@ impl Finished {
     }
 }
 
+/// Collects from every device and writes the reports.
 pub fn run(
     devices: Vec<Device>,
     settings: Settings,
@@ -504,6 +517,7 @@ fn with_skipped_rows(
 /// An inventory row that was not valid, as the reports show it.
 #[derive(Debug, Clone)]
 pub struct SkippedRow {
+    /// The row's line in the inventory file.
     pub line: usize,
     /// What the reports call the row (`FILE:LINE`: it has no valid name of its own).
     pub name: String,

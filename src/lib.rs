@@ -1,6 +1,8 @@
 //! netinv: collect `show version` (or any show command) over SSH from a fleet of network
 //! devices listed in a CSV inventory, and report what was found and why anything failed.
 
+#![warn(missing_docs)]
+
 pub mod audit;
 pub mod backlog;
 pub mod cli;

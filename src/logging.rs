@@ -33,6 +33,7 @@ struct BarAwareStderrMaker;
 /// is a JSON object per line too, so that a log pipeline never meets a line of text.
 static JSON_STDERR: AtomicBool = AtomicBool::new(false);
 
+/// Whether log lines on stderr are JSON.
 pub fn json_stderr() -> bool {
     JSON_STDERR.load(Ordering::Relaxed)
 }

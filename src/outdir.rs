@@ -12,6 +12,7 @@ pub struct OutDir {
 }
 
 impl OutDir {
+    /// Creates `dir` and fixes every device's file name in it.
     pub fn create(dir: &Path, devices: &[Device]) -> std::io::Result<OutDir> {
         std::fs::create_dir_all(dir)?;
         let mut used = HashSet::new();

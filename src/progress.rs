@@ -19,13 +19,19 @@ const NAME_MAX: usize = 40;
 /// What the progress line says at one moment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
+    /// Devices finished.
     pub done: usize,
+    /// Devices in the run.
     pub total: usize,
+    /// Devices collected.
     pub ok: usize,
+    /// Devices failed.
     pub failed: usize,
+    /// Devices being collected now.
     pub in_flight: usize,
     /// Set once every device has started: the device in flight the longest, and for how long.
     pub waiting_on: Option<(String, Duration)>,
+    /// Time since the run started.
     pub elapsed: Duration,
 }
 
@@ -77,6 +83,7 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// A progress line for `total` devices; drawn only when `visible`.
     pub fn new(total: usize, visible: bool) -> Progress {
         let mut p = Progress {
             bar: None,
@@ -113,6 +120,7 @@ impl Progress {
         p
     }
 
+    /// Counts one finished device.
     pub fn record(&mut self, ok: bool) {
         if ok {
             self.line.ok += 1;
@@ -146,6 +154,7 @@ impl Progress {
         self.refresh();
     }
 
+    /// Prints a line above the progress line.
     pub fn note(&self, text: &str) {
         match &self.bar {
             Some(bar) => bar.println(text),
@@ -160,6 +169,7 @@ impl Progress {
         }
     }
 
+    /// Clears the progress line for good.
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();

@@ -15,13 +15,16 @@ use std::path::Path;
 
 /// Exit codes (README's table), a contract with scripts and cron.
 pub const EXIT_OK: i32 = 0;
+/// Some devices failed.
 pub const EXIT_SOME_FAILED: i32 = 1;
+/// The command line or a setting is unusable; nothing was contacted.
 pub const EXIT_USAGE: i32 = 2;
 /// The run is complete and every device collected, but some run versions the policy does not
 /// approve (1 wins when devices also failed).
 pub const EXIT_NON_COMPLIANT: i32 = 3;
 /// Another run holds the `--history` lock: this one did not start.
 pub const EXIT_HISTORY_LOCKED: i32 = 4;
+/// Stopped by Ctrl-C or SIGTERM.
 pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// Everything that stops netinv before or outside the per-device work.
@@ -29,13 +32,18 @@ pub const EXIT_INTERRUPTED: i32 = 130;
 pub enum AppError {
     /// Inventory problems; each already names file, line and column.
     Inventory(Vec<String>),
+    /// A usage error, with the fix.
     Usage(String),
     /// Another run is using the same history.
     HistoryLocked(String),
+    /// A file could not be read or written.
     Io {
+        /// What was being done.
         what: String,
+        /// The underlying error.
         error: std::io::Error,
     },
+    /// Anything else.
     Other(anyhow::Error),
 }
 

@@ -17,14 +17,19 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The environment variable holding the SSH password.
 pub const ENV_PASSWORD: &str = "NETINV_PASSWORD";
+/// The environment variable holding the key's passphrase.
 pub const ENV_KEY_PASSPHRASE: &str = "NETINV_KEY_PASSPHRASE";
+/// The environment variable holding the enable secret.
 pub const ENV_ENABLE_SECRET: &str = "NETINV_ENABLE_SECRET";
 
 /// A private key for public-key auth.
 #[derive(Debug, Clone)]
 pub struct KeyFile {
+    /// The private key file.
     pub path: PathBuf,
+    /// Its passphrase, if it is encrypted.
     pub passphrase: Option<Secret>,
 }
 
@@ -41,14 +46,18 @@ impl KeyFile {
 /// How, if at all, to enter privileged mode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EnableSetting {
+    /// Stay in the mode the login gives.
     Off,
+    /// Enter privileged mode, with this secret (`None`: an empty answer).
     On(Option<Secret>),
 }
 
 /// Where host keys are checked and recorded.
 #[derive(Debug, Clone)]
 pub struct HostKeys {
+    /// What to do with unknown and changed keys.
     pub policy: HostKeyPolicy,
+    /// The known_hosts file; `None` = the default.
     pub file: Option<PathBuf>,
     /// `--host-key-policy` was given: it wins over ssh_config's `StrictHostKeyChecking`.
     pub policy_given: bool,
@@ -59,17 +68,25 @@ pub struct HostKeys {
 /// Everything shared by all devices of a run. Built once; read-only afterwards.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The login name, unless each row has its own.
     pub username: Option<String>,
+    /// The SSH password.
     pub password: Option<Secret>,
+    /// The private key to log in with.
     pub key: Option<KeyFile>,
+    /// Offer the keys of a running ssh-agent.
     pub agent: bool,
     /// Answer banners that wait to be acknowledged (`--accept-banner`).
     pub accept_banner: bool,
+    /// Whether to enter privileged mode.
     pub enable: EnableSetting,
+    /// The SSH port for rows that name none.
     pub port: u16,
     /// `-p` was given (not only the config file's `port`): it wins over ssh_config's `Port`.
     pub port_given: bool,
+    /// Each device's whole budget, connection included.
     pub timeout: Duration,
+    /// The budget for the TCP connection and the SSH handshake.
     pub connect_timeout: Duration,
     /// `--connect-timeout` was given: it wins over ssh_config's `ConnectTimeout`.
     pub connect_timeout_given: bool,
@@ -79,12 +96,17 @@ pub struct Settings {
     pub key_given: bool,
     /// Empty: each device runs its platform's version command.
     pub commands: Vec<String>,
+    /// Exec, shell, or exec falling back to the shell.
     pub mode: Mode,
+    /// Extra attempts after a transient failure.
     pub retries: u32,
     /// New connections per second across all workers; 0 = unlimited.
     pub rate: f64,
+    /// Bytes kept per command's output.
     pub max_output: usize,
+    /// Where host keys are checked and recorded.
     pub host_keys: HostKeys,
+    /// Devices collected at once.
     pub workers: usize,
     /// The approved-software policy every collected version is judged against.
     pub policy: Option<std::sync::Arc<crate::audit::policy::Policy>>,
@@ -101,28 +123,43 @@ pub struct Settings {
 /// A setting that cannot be used; no device is contacted (exit 2).
 #[derive(Debug)]
 pub enum SettingsError {
+    /// The password file cannot be read.
     PasswordFile(PathBuf, std::io::Error),
+    /// The password prompt failed.
     PasswordPrompt(std::io::Error),
+    /// The commands file cannot be read.
     CommandsFile(PathBuf, std::io::Error),
+    /// A command given is empty.
     EmptyCommand,
+    /// The commands file holds no command.
     NoCommandsInFile(PathBuf),
+    /// The key file cannot be read.
     KeyFile(PathBuf, std::io::Error),
     /// The passphrase given does not decrypt the key: every device would refuse the login.
     KeyPassphrase(PathBuf),
     /// The key is encrypted and no passphrase was given.
     KeyEncrypted(PathBuf),
+    /// No username for a device that needs one.
     NoUsername {
+        /// The first such device.
         first_device: String,
+        /// Its inventory line.
         line: usize,
     },
     /// A password or secret that is there but empty; `what` says where it came from.
     EmptySecret(String),
+    /// No password, key or agent for a device.
     NoCredentials {
+        /// The first such device.
         first_device: String,
+        /// Its inventory line.
         line: usize,
     },
+    /// `--enable` without any enable secret for a device.
     EnableWithoutSecret {
+        /// The first such device.
         first_device: String,
+        /// Its inventory line.
         line: usize,
     },
     /// The ssh_config file cannot be read or parsed (the message names it).
@@ -544,7 +581,9 @@ impl Settings {
 pub struct Target<'a> {
     /// What to connect to: ssh_config's `HostName` for the inventory's host, or the host.
     pub host: Cow<'a, str>,
+    /// The port to connect to.
     pub port: u16,
+    /// The login name.
     pub username: Cow<'a, str>,
     /// Which algorithms to offer this device.
     pub algorithms: Choice,

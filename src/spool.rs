@@ -17,6 +17,7 @@ struct Span {
     len: usize,
 }
 
+/// The spool file and where each device's outputs lie in it.
 #[derive(Debug)]
 pub struct Spool {
     file: File,

@@ -21,8 +21,11 @@ use std::time::Duration;
 /// What ssh_config says about one host, as netinv uses it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HostConfig {
+    /// `HostName`: the address to connect to.
     pub host_name: Option<String>,
+    /// `User`: the login name.
     pub user: Option<String>,
+    /// `Port`: the port.
     pub port: Option<u16>,
     /// The first `IdentityFile` (netinv offers one key per device).
     pub identity_file: Option<PathBuf>,
@@ -31,6 +34,7 @@ pub struct HostConfig {
     /// `ProxyCommand`, tokens not yet expanded; never together with `proxy_jump` (ssh takes
     /// whichever of the two it reads first), and `ProxyCommand none` is no command.
     pub proxy_command: Option<String>,
+    /// `ConnectTimeout`: the connection budget.
     pub connect_timeout: Option<Duration>,
     /// `KexAlgorithms`, `HostKeyAlgorithms`, `Ciphers`, `MACs`, by `Category::index`.
     pub edits: [Option<Edit>; 4],
@@ -123,6 +127,7 @@ impl SshConfig {
         p.exists().then_some(p)
     }
 
+    /// Reads and parses an ssh_config file (with its `Include`s).
     pub fn load(path: &Path) -> Result<SshConfig, String> {
         // Parsed twice: once with only a marker as "the defaults", which tells `+` and `^`
         // lines from others, and once with every algorithm this build has after the marker,
@@ -200,6 +205,7 @@ impl SshConfig {
         )
     }
 
+    /// The file read.
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -41,6 +41,7 @@ pub fn tune_allocator() {
     }
 }
 
+/// Whether stderr is a terminal.
 pub fn stderr_is_terminal() -> bool {
     std::io::stderr().is_terminal()
 }

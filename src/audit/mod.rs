@@ -13,11 +13,17 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
+    /// The version is approved, or at or above the rule's minimum.
     Compliant,
+    /// The version is neither approved nor at the minimum.
     NonCompliant,
+    /// An exemption in force covers the device.
     Exempt,
+    /// No rule covers the device's platform and fields.
     NoRule,
+    /// The device was not collected, so its version is not known.
     NotCollected,
+    /// The version does not parse in the platform's version order.
     UnknownVersion,
 }
 
@@ -48,11 +54,13 @@ impl Verdict {
 /// One device's verdict, with the rule that decided it and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Compliance {
+    /// What the audit concluded.
     pub verdict: Verdict,
     /// The deciding rule's label, or null.
     pub rule: Option<String>,
     /// The version the rule prefers, when it names one.
     pub preferred: Option<String>,
+    /// Why, in words for the report.
     pub reason: String,
 }
 
@@ -87,11 +95,15 @@ pub fn verdict_cells<'a>(
 
 /// What the audit needs to know of one device, from a live run or a saved report.
 pub struct Subject<'a> {
+    /// The device's inventory name.
     pub name: &'a str,
+    /// The device's address.
     pub host: &'a str,
+    /// The Netmiko name of its platform, if known.
     pub platform: Option<&'a str>,
     /// False when the device failed (or was cancelled or skipped).
     pub collected: bool,
+    /// The version collected, if any.
     pub version: Option<&'a str>,
     /// Inventory columns and their values.
     pub fields: Vec<(&'a str, &'a str)>,

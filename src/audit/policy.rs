@@ -12,8 +12,10 @@ use std::path::Path;
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
+    /// The version rules, in file order.
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// Devices excused from the rules, and until when.
     #[serde(default)]
     pub exemptions: Vec<Exemption>,
 }
@@ -41,8 +43,10 @@ pub struct Rule {
     /// case-insensitive). `name`, `host` and `platform` may be used too.
     #[serde(default, rename = "where")]
     pub scope: BTreeMap<String, OneOrMany<String>>,
+    /// First day the rule is in force (inclusive); `None` = always was.
     #[serde(default)]
     pub from: Option<Date>,
+    /// Last day the rule is in force (inclusive); `None` = no end.
     #[serde(default)]
     pub until: Option<Date>,
 }
@@ -51,8 +55,11 @@ pub struct Rule {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exemption {
+    /// The inventory name of the device excused.
     pub device: String,
+    /// Why it is excused, shown in the report.
     pub reason: String,
+    /// Last day the exemption holds (inclusive); `None` = no end.
     #[serde(default)]
     pub until: Option<Date>,
 }
@@ -60,8 +67,11 @@ pub struct Exemption {
 /// A bad policy file, told as `FILE:LINE: message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyError {
+    /// The policy file.
     pub source: String,
+    /// The line the problem is on, where known.
     pub line: Option<usize>,
+    /// What is wrong and how to fix it.
     pub message: String,
 }
 
@@ -203,7 +213,9 @@ fn strip_location(message: &str) -> String {
 /// the real error (a misspelt platform) behind "did not match any variant".
 #[derive(Debug, Clone)]
 pub enum OneOrMany<T> {
+    /// A single value.
     One(T),
+    /// A list of values.
     Many(Vec<T>),
 }
 
@@ -232,6 +244,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
 }
 
 impl<T> OneOrMany<T> {
+    /// The value or values, as one slice.
     pub fn as_slice(&self) -> &[T] {
         match self {
             OneOrMany::One(t) => std::slice::from_ref(t),

@@ -14,30 +14,40 @@ use std::path::Path;
 /// The parts of a report that outlive the run that wrote it.
 #[derive(Debug, Deserialize)]
 pub struct SavedReport {
+    /// The netinv version that wrote the report.
     #[serde(default)]
     pub netinv_version: Option<String>,
+    /// When the run started (RFC 3339).
     #[serde(default)]
     pub started_at: Option<String>,
+    /// When the run finished (RFC 3339).
     #[serde(default)]
     pub finished_at: Option<String>,
+    /// Every device of the report, in its order.
     pub devices: Vec<SavedDevice>,
 }
 
 /// One device of a saved report.
 #[derive(Debug, Deserialize)]
 pub struct SavedDevice {
+    /// The device's inventory name.
     pub name: String,
+    /// The device's address.
     #[serde(default)]
     pub host: String,
+    /// The platform used, by its Netmiko name.
     #[serde(default)]
     pub platform: Option<String>,
     /// `ok`, `failed`, `skipped` (and whatever later versions add).
     #[serde(default)]
     pub status: String,
+    /// Why the device failed, if it did.
     #[serde(default)]
     pub error: Option<SavedError>,
+    /// The facts collected, if any.
     #[serde(default)]
     pub facts: Option<SavedFacts>,
+    /// The inventory's other columns, as written.
     #[serde(default)]
     pub fields: Map<String, Value>,
     /// When the facts were collected, in reports kept with `--history`.
@@ -48,8 +58,10 @@ pub struct SavedDevice {
 /// A device's failure as the report gave it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SavedError {
+    /// The error kind's stable string.
     #[serde(default)]
     pub kind: String,
+    /// The error message.
     #[serde(default)]
     pub message: String,
 }
@@ -58,16 +70,22 @@ pub struct SavedError {
 /// history can carry a device's last known facts forward unchanged.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 pub struct SavedFacts {
+    /// The software version.
     #[serde(default)]
     pub version: Option<String>,
+    /// The hardware model.
     #[serde(default)]
     pub model: Option<String>,
+    /// The chassis serial number.
     #[serde(default)]
     pub serial: Option<String>,
+    /// The hostname the device reported.
     #[serde(default)]
     pub hostname: Option<String>,
+    /// The software image file.
     #[serde(default)]
     pub image: Option<String>,
+    /// Facts this reader does not name, kept as written.
     #[serde(flatten)]
     pub rest: Map<String, Value>,
 }

@@ -23,19 +23,33 @@ use std::sync::OnceLock;
 /// The platforms netinv knows, named as Netmiko's `device_type` so inventories carry over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Platform {
+    /// Cisco IOS (classic).
     CiscoIos,
+    /// Cisco IOS-XE.
     CiscoXe,
+    /// Cisco NX-OS.
     CiscoNxos,
+    /// Cisco IOS-XR.
     CiscoXr,
+    /// Cisco ASA.
     CiscoAsa,
+    /// Arista EOS.
     AristaEos,
+    /// Juniper Junos.
     JuniperJunos,
+    /// HP ProCurve / ArubaOS-Switch.
     HpProcurve,
+    /// Huawei VRP.
     Huawei,
+    /// Palo Alto PAN-OS.
     PaloaltoPanos,
+    /// Fortinet FortiOS.
     Fortinet,
+    /// MikroTik RouterOS.
     MikrotikRouteros,
+    /// Linux (any distribution).
     Linux,
+    /// Aruba AOS-CX.
     ArubaAoscx,
 }
 
@@ -187,11 +201,14 @@ impl FromStr for Platform {
 /// Empty and `autodetect` both mean `Detect`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlatformChoice {
+    /// This platform.
     Known(Platform),
+    /// Detect it from what the device says.
     Detect,
 }
 
 impl PlatformChoice {
+    /// Reads an inventory's platform value; empty and `autodetect` mean `Detect`.
     pub fn parse(s: &str) -> Result<Self, UnknownPlatform> {
         let t = s.trim();
         if t.is_empty() || t.eq_ignore_ascii_case("autodetect") {
@@ -201,6 +218,7 @@ impl PlatformChoice {
         }
     }
 
+    /// The platform, when it is known.
     pub fn known(self) -> Option<Platform> {
         match self {
             PlatformChoice::Known(p) => Some(p),
@@ -223,12 +241,14 @@ pub enum ExecSupport {
 pub struct Enable {
     /// Regex a user-mode prompt matches (e.g. ends in `>`).
     pub user_prompt: &'static str,
+    /// The command that enters privileged mode.
     pub command: &'static str,
 }
 
 /// One platform's declarative description, in the spirit of Oxidized's model files. Every
 /// pattern is a regex, compiled once on first use (see `compiled`).
 pub struct Spec {
+    /// The platform this describes.
     pub platform: Platform,
     /// Netmiko device_type name.
     pub name: &'static str,
@@ -237,9 +257,13 @@ pub struct Spec {
     /// Vendor and tool spellings an imported inventory may use (NetBox platform names and
     /// slugs, NAPALM drivers, Scrapli and Ansible names), as lower-case letters and digits.
     pub spellings: &'static [&'static str],
+    /// The vendor, as reports name it.
     pub vendor: &'static str,
+    /// The operating system, as reports name it.
     pub os: &'static str,
+    /// The command whose output `parse` reads.
     pub version_command: &'static str,
+    /// Whether to use the exec channel.
     pub exec: ExecSupport,
     /// Regex matching the whole last line of the buffer when the device waits for input
     /// (after ANSI codes are stripped).
@@ -259,7 +283,9 @@ pub struct Spec {
     pub pager: &'static [&'static str],
     /// Regexes that mean the device rejected the command (→ `command` error).
     pub errors: &'static [&'static str],
+    /// How to enter privileged mode, for platforms that have one.
     pub enable: Option<Enable>,
+    /// Turns the version command's output into facts.
     pub parse: fn(&str) -> Facts,
 }
 
@@ -401,13 +427,21 @@ pub fn by_banner(banner: &str, candidates: &[Platform]) -> Option<Platform> {
 /// What a version command's output says about a device. Absent values stay `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Facts {
+    /// The vendor.
     pub vendor: Option<String>,
+    /// The operating system.
     pub os: Option<String>,
+    /// The software version, as the device prints it.
     pub version: Option<String>,
+    /// The hardware model.
     pub model: Option<String>,
+    /// The chassis serial number.
     pub serial: Option<String>,
+    /// The hostname the device reports.
     pub hostname: Option<String>,
+    /// The uptime, as the device prints it.
     pub uptime: Option<String>,
+    /// The software image file.
     pub image: Option<String>,
     /// Stack / virtual-chassis / multi-RE members, first one first; empty for a single unit.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -417,9 +451,13 @@ pub struct Facts {
 /// One unit of a stack or virtual chassis.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Member {
+    /// The member's number or slot.
     pub id: Option<String>,
+    /// The member's model.
     pub model: Option<String>,
+    /// The member's serial number.
     pub serial: Option<String>,
+    /// The member's software version.
     pub version: Option<String>,
 }
 

@@ -136,6 +136,7 @@ fn new_run_id() -> String {
 }
 
 impl Remote {
+    /// The run's id (`--run-id`, or the one made for it).
     pub fn run_id(&self) -> &str {
         &self.run
     }

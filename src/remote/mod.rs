@@ -31,6 +31,7 @@ pub const RUNNERS_BUCKET: &str = "netinv-runners";
 
 /// How often a runner writes its state; entries older than `RUNNER_EXPIRY` are gone.
 pub const HEARTBEAT: Duration = Duration::from_secs(2);
+/// Entries of the runners bucket expire after this.
 pub const RUNNER_EXPIRY: Duration = Duration::from_secs(10);
 /// A runner whose state was written longer ago than this is not counted as alive.
 pub const LIVE_WITHIN: Duration = Duration::from_secs(6);
@@ -40,6 +41,7 @@ pub const DEAD_AFTER: Duration = Duration::from_secs(4);
 /// A job neither acked nor reported in progress for this long goes to another runner of its
 /// region; runners report progress on every job in flight a few times per ack wait.
 pub const ACK_WAIT: Duration = Duration::from_secs(10);
+/// How often a runner reports progress on each job in flight.
 pub const PROGRESS_EVERY: Duration = Duration::from_secs(3);
 /// Deliveries of one job before the broker gives up on it (a device that kills runners).
 pub const MAX_DELIVER: i64 = 5;
@@ -53,30 +55,48 @@ pub const WIRE_VERSION: u32 = 1;
 /// anything secret. The runner adds its own credentials, keys and known_hosts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Spec {
+    /// The commands to run (empty: the platform's version command).
     pub commands: Vec<String>,
+    /// `auto`, `exec` or `shell`.
     pub mode: String,
+    /// Each device's deadline, in milliseconds.
     pub timeout_ms: u64,
     /// `--connect-timeout` when given (else the runner's ssh_config or default applies).
     pub connect_timeout_ms: Option<u64>,
+    /// Extra attempts after a transient failure.
     pub retries: u32,
+    /// Bytes kept per command's output.
     pub max_output: usize,
+    /// Enter privileged mode.
     pub enable: bool,
+    /// Acknowledge login banners that wait for it.
     pub accept_banner: bool,
 }
 
 /// One device to collect, as a runner needs it: no carried-through columns, no password.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Job {
+    /// The wire version (`WIRE_VERSION`).
     pub v: u32,
+    /// The run's id.
     pub run: String,
+    /// The device's position in the inventory.
     pub index: usize,
+    /// The device's inventory name.
     pub name: String,
+    /// The address to connect to.
     pub host: String,
+    /// The inventory's port, if it gives one.
     pub port: Option<u16>,
+    /// The platform's Netmiko name, or empty to detect it.
     pub platform: String,
+    /// The inventory's username, if it gives one.
     pub username: Option<String>,
+    /// The inventory's `legacy` value, if it gives one.
     pub legacy: Option<bool>,
+    /// The inventory's `jump` value, if it gives one.
     pub jump: Option<String>,
+    /// The run-wide part.
     pub spec: Spec,
     /// Queued by a collect that resumed its run: the result may be there already.
     #[serde(default)]
@@ -86,7 +106,9 @@ pub struct Job {
 /// A runner took a job (sent before it contacts the device).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Taken {
+    /// The device's position in the inventory.
     pub index: usize,
+    /// The runner that took it.
     pub runner: String,
     /// Which delivery of the job this is (1 = first).
     pub delivery: i64,
@@ -96,31 +118,49 @@ pub struct Taken {
 /// side reads them, as a local run's main thread does).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WireRecord {
+    /// The wire version (`WIRE_VERSION`).
     pub v: u32,
+    /// The device's position in the inventory.
     pub index: usize,
+    /// The device's inventory name.
     pub name: String,
+    /// The runner that collected it.
     pub runner: String,
+    /// The platform used, by its Netmiko name.
     pub platform: Option<String>,
+    /// `exec` or `shell`, where a session was made.
     pub transport: Option<String>,
+    /// Connection attempts made.
     pub attempts: u32,
+    /// Time the device took, in milliseconds.
     pub elapsed_ms: u64,
     /// `None`: failed with `error`.
     pub outputs: Option<Vec<WireOutput>>,
+    /// Why it failed, when it did.
     pub error: Option<WireError>,
+    /// The negotiated kex, host key, cipher and MAC.
     pub ssh: Option<[String; 4]>,
 }
 
+/// One command's output on the wire.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WireOutput {
+    /// The command as sent.
     pub command: String,
+    /// What it printed.
     pub output: String,
+    /// Whether output was dropped at the cap.
     pub truncated: bool,
+    /// The device rejected this command.
     pub error: Option<WireError>,
 }
 
+/// A device error on the wire.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WireError {
+    /// The error kind's stable string.
     pub kind: String,
+    /// The message.
     pub message: String,
 }
 
@@ -142,6 +182,7 @@ impl WireError {
 }
 
 impl WireRecord {
+    /// The wire form of `record`, for device `name`, collected by `runner`.
     pub fn of(record: &Record, name: &str, runner: &str) -> WireRecord {
         let (outputs, error) = match &record.outcome {
             Outcome::Collected { outputs, .. } => (
@@ -235,15 +276,25 @@ impl WireRecord {
 /// What a runner tells about itself every few seconds (`netinv runners`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunnerState {
+    /// The runner's name.
     pub runner: String,
+    /// The region it serves.
     pub region: String,
+    /// Its netinv version.
     pub version: String,
+    /// Its worker count.
     pub workers: usize,
+    /// Devices it is collecting now.
     pub in_flight: usize,
+    /// Devices it has finished.
     pub done: u64,
+    /// Devices of those that failed.
     pub failed: u64,
+    /// Its recent rate.
     pub devices_per_s: f64,
+    /// When it started (RFC 3339).
     pub started_at: String,
+    /// It takes no new jobs and stops when those in flight are done.
     pub draining: bool,
 }
 
@@ -265,14 +316,17 @@ pub fn token(s: &str) -> String {
     out
 }
 
+/// The subject a region's jobs of a run are published on.
 pub fn job_subject(run: &str, region: &str) -> String {
     format!("netinv.jobs.{}.{}", token(run), token(region))
 }
 
+/// The subject a device's result is published on.
 pub fn result_subject(run: &str, index: usize) -> String {
     format!("netinv.out.{}.result.{index}", token(run))
 }
 
+/// The subject a device's "taken" note is published on.
 pub fn taken_subject(run: &str, index: usize) -> String {
     format!("netinv.out.{}.taken.{index}", token(run))
 }
@@ -283,6 +337,7 @@ pub fn consumer_name(region: &str) -> String {
     format!("region-{}", token(region))
 }
 
+/// The runners bucket's key of a runner.
 pub fn runner_key(region: &str, runner: &str) -> String {
     format!("{}.{}", token(region), token(runner))
 }
@@ -347,6 +402,7 @@ pub async fn ensure_streams(js: &jetstream::Context) -> Result<(), String> {
     Ok(())
 }
 
+/// The runners bucket, created if it does not exist.
 pub async fn runners_bucket(js: &jetstream::Context) -> Result<kv::Store, String> {
     match js.get_key_value(RUNNERS_BUCKET).await {
         Ok(s) => Ok(s),

@@ -39,6 +39,7 @@ struct InFlight {
     name: String,
 }
 
+/// Runs `netinv runner`: serves its region's jobs until stopped; returns the exit code.
 pub fn run(args: &RunnerArgs, matches: Option<&clap::ArgMatches>) -> Result<i32, AppError> {
     crate::logging::init(&args.log).map_err(|error| AppError::Io {
         what: "cannot open the log file".into(),

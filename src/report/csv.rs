@@ -9,6 +9,7 @@ use std::io::Write;
 /// inventory cannot run a formula on the machine of whoever opens the report. `raw: true`
 /// keeps the bytes for pipelines that read CSV as data.
 pub struct CsvExporter {
+    /// Write values as collected, without spreadsheet-formula escaping.
     pub raw: bool,
 }
 

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::io::Write;
 use std::sync::Arc;
 
+/// The JSON report (`--json`).
 pub struct JsonExporter;
 
 #[derive(Serialize)]

@@ -25,14 +25,21 @@ use std::time::{Duration, SystemTime};
 
 /// Everything a run found, complete: one record per inventory row.
 pub struct Report<'a> {
+    /// The command(s) run, as the report names them.
     pub command: String,
+    /// When the run started.
     pub started_at: SystemTime,
+    /// When the run finished.
     pub finished_at: SystemTime,
+    /// How long the run took.
     pub elapsed: Duration,
+    /// The settings of the run (no secret is written).
     pub settings: &'a Settings,
+    /// The inventory's devices, in order.
     pub devices: &'a [Device],
     /// Same length and order as `devices`.
     pub records: Vec<Record>,
+    /// Whether Ctrl-C or SIGTERM stopped the run.
     pub interrupted: bool,
     /// Each record's verdict against the run's policy (same order as `records`), when it has one.
     pub compliance: Option<Vec<Compliance>>,
@@ -50,8 +57,11 @@ pub struct Report<'a> {
 /// Counts the operator and the JSON summary need.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Summary {
+    /// Devices in the report.
     pub total: usize,
+    /// Devices collected.
     pub ok: usize,
+    /// Devices failed.
     pub failed: usize,
     /// Not contacted: invalid rows under `--skip-invalid` (not counted in `failed`).
     pub skipped: usize,
@@ -144,6 +154,7 @@ impl<'a> Report<'a> {
         }
     }
 
+    /// The run's counts, by status, error kind and version.
     pub fn summary(&self) -> Summary {
         let mut s = Summary {
             total: self.records.len(),
@@ -215,6 +226,7 @@ impl<'a> Report<'a> {
         self.settings.target(d).port
     }
 
+    /// Every inventory row with its record, in inventory order.
     pub fn rows(&self) -> impl Iterator<Item = (&Device, &Record)> {
         self.devices.iter().zip(self.records.iter())
     }
@@ -243,6 +255,7 @@ fn subject<'a>(d: &'a Device, r: &'a Record) -> Subject<'a> {
 
 /// One report format.
 pub trait Exporter {
+    /// Writes the whole report to `out`.
     fn write(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()>;
 }
 

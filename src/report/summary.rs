@@ -18,6 +18,7 @@ pub fn endpoint(host: &str, port: u16) -> String {
     }
 }
 
+/// Prints the end-of-run summary for people.
 pub fn print_summary(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let s = report.summary();
     let secs = report.elapsed.as_secs_f64();

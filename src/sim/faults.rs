@@ -66,6 +66,7 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// Every fault and quirk, as `--faults` lists them.
     pub const ALL: [Fault; 23] = [
         Fault::Auth,
         Fault::Silent,
@@ -92,6 +93,7 @@ impl Fault {
         Fault::OddPrompt,
     ];
 
+    /// The fault's name in `--faults`.
     pub fn name(&self) -> &'static str {
         match self {
             Fault::Auth => "auth",

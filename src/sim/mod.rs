@@ -29,6 +29,7 @@ use std::time::Duration;
 /// What fleet to serve. `FleetConfig::new(n)` gives sensible defaults.
 #[derive(Debug, Clone)]
 pub struct FleetConfig {
+    /// How many devices to serve.
     pub devices: usize,
     /// Must be a loopback address.
     pub bind: IpAddr,
@@ -36,7 +37,9 @@ pub struct FleetConfig {
     pub base_port: u16,
     /// Assigned round-robin; empty = every platform.
     pub platforms: Vec<Platform>,
+    /// The login name every device accepts.
     pub username: String,
+    /// The password every device accepts.
     pub password: String,
     /// Secret for `enable`; `None` = `enable` needs no secret.
     pub enable_secret: Option<String>,
@@ -46,12 +49,14 @@ pub struct FleetConfig {
     pub jitter: Duration,
     /// Faults and their shares of the fleet (0..1).
     pub faults: Vec<(Fault, f64)>,
+    /// Seeds the devices' facts and which ones get faults.
     pub seed: u64,
     /// What changed since the run without a wave: upgrades, RMAs.
     pub wave: Wave,
 }
 
 impl FleetConfig {
+    /// A fleet of `devices` with the defaults: every platform, no latency, no faults.
     pub fn new(devices: usize) -> Self {
         FleetConfig {
             devices,
@@ -76,17 +81,29 @@ impl FleetConfig {
 /// `show version` has no hostname). `name` is the configured hostname shown in the prompt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimDevice {
+    /// The device's inventory name.
     pub name: String,
+    /// The address it listens on.
     pub host: IpAddr,
+    /// The port it listens on.
     pub port: u16,
+    /// The platform it simulates.
     pub platform: Platform,
+    /// Its fault, if it has one.
     pub fault: Option<Fault>,
+    /// The site column of the inventory.
     pub site: String,
+    /// The role column of the inventory.
     pub role: String,
+    /// The hostname its output shows.
     pub hostname: String,
+    /// The version its output shows.
     pub version: String,
+    /// The model its output shows ("" where none).
     pub model: String,
+    /// The serial its output shows ("" where none).
     pub serial: String,
+    /// The uptime its output shows ("" where none).
     pub uptime: String,
 }
 
@@ -112,6 +129,7 @@ impl std::fmt::Debug for Fleet {
     }
 }
 
+/// The columns of the inventory the simulator writes.
 pub const INVENTORY_HEADER: [&str; 13] = [
     "name",
     "host",
@@ -234,6 +252,7 @@ impl Fleet {
         })
     }
 
+    /// The devices served, in port order.
     pub fn devices(&self) -> &[SimDevice] {
         &self.devices
     }
@@ -271,6 +290,7 @@ impl Fleet {
         String::from_utf8(bytes).unwrap_or_default()
     }
 
+    /// Writes the fleet's inventory CSV to `path`.
     pub fn write_inventory(&self, path: &Path) -> std::io::Result<()> {
         std::fs::write(path, self.inventory_csv())
     }

@@ -14,13 +14,18 @@ use std::sync::OnceLock;
 /// The four negotiated things an audit cares about, named as OpenSSH names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Category {
+    /// Key exchange.
     Kex,
+    /// Host key type.
     HostKey,
+    /// Cipher.
     Cipher,
+    /// Message authentication code.
     Mac,
 }
 
 impl Category {
+    /// Every category, in the order SSH negotiates them.
     pub const ALL: [Category; 4] = [
         Category::Kex,
         Category::HostKey,
@@ -118,10 +123,12 @@ impl Supported {
         })
     }
 
+    /// The algorithms offered for `c`, preferred first.
     pub fn list(&self, c: Category) -> &[&'static str] {
         &self.lists[c.index()]
     }
 
+    /// Whether `name` is offered for `c`.
     pub fn has(&self, c: Category, name: &str) -> bool {
         self.list(c).contains(&name)
     }
@@ -140,13 +147,18 @@ impl Supported {
 /// (wildcards allowed), `^a,b` puts first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Edit {
+    /// Offer exactly these.
     Replace(Vec<String>),
+    /// Offer these after the defaults (`+`).
     Append(Vec<String>),
+    /// Offer the defaults but these (`-`).
     Remove(Vec<String>),
+    /// Offer these before the defaults (`^`).
     Prepend(Vec<String>),
 }
 
 impl Edit {
+    /// Reads an algorithm list as ssh_config writes it (`+a,b`, `-a`, `^a`, `a,b`).
     pub fn parse(text: &str) -> Result<Edit, String> {
         let text = text.trim();
         let (make, rest): (fn(Vec<String>) -> Edit, &str) = match text.as_bytes().first() {
@@ -178,6 +190,7 @@ pub struct Choice {
 }
 
 impl Choice {
+    /// The edit asked for `c`, if any.
     pub fn edit(&self, c: Category) -> Option<&Edit> {
         self.edits[c.index()].as_ref()
     }
@@ -305,13 +318,18 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
 /// What a session negotiated, for the device record.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Negotiated {
+    /// The key exchange agreed.
     pub kex: String,
+    /// The host key type agreed.
     pub host_key: String,
+    /// The cipher agreed.
     pub cipher: String,
+    /// The MAC agreed.
     pub mac: String,
 }
 
 impl Negotiated {
+    /// What `session` negotiated.
     pub fn of(session: &Session) -> Negotiated {
         let m = |t| session.methods(t).unwrap_or("").to_string();
         Negotiated {
@@ -326,10 +344,12 @@ impl Negotiated {
 /// The algorithm lists of a server's KEXINIT, per category (client-to-server for ciphers and MACs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offer {
+    /// What the device offered, per category.
     pub lists: [Vec<String>; 4],
 }
 
 impl Offer {
+    /// What the device offered for `c`.
     pub fn list(&self, c: Category) -> &[String] {
         &self.lists[c.index()]
     }
@@ -416,7 +436,9 @@ pub fn probe_offer(addr: SocketAddr, deadline: Deadline) -> Option<Offer> {
 /// A connection a probe can be sent over: TCP to the device, or a stream through a jump host
 /// or a ProxyCommand.
 pub trait ProbeStream: Read + Write {
+    /// Sets the socket's read timeout.
     fn set_read_timeout(&self, t: Option<std::time::Duration>) -> std::io::Result<()>;
+    /// Closes the socket both ways.
     fn shutdown(&self);
 }
 

@@ -11,8 +11,11 @@ use std::time::Duration;
 /// What one exec produced.
 #[derive(Debug, Default)]
 pub struct ExecOutput {
+    /// What the command wrote to stdout, up to the cap.
     pub stdout: Vec<u8>,
+    /// What the command wrote to stderr, up to the cap.
     pub stderr: Vec<u8>,
+    /// The exit status, if the device sent one.
     pub exit_status: Option<i32>,
     /// More than `max_output` bytes came; the rest was read and dropped.
     pub truncated: bool,
@@ -23,6 +26,7 @@ pub struct ExecOutput {
 pub enum ExecError {
     /// The device refused the exec request: a shell may still work.
     Refused(DeviceError),
+    /// Anything else that went wrong on the channel.
     Failed(DeviceError),
 }
 
@@ -40,6 +44,7 @@ const POLL_CAP: Duration = Duration::from_millis(250);
 /// Bytes taken from libssh2 per read call.
 const READ_CHUNK: usize = 4096;
 
+/// Runs `command` on an exec channel, keeping at most `max_output` bytes.
 pub fn run(
     conn: &Connection,
     command: &str,

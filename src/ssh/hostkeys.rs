@@ -25,12 +25,14 @@ use std::sync::{Arc, Mutex};
 pub struct PresentedKey<'a> {
     /// Key type name from the key blob, e.g. `ssh-ed25519`.
     pub kind: String,
+    /// The key as the server sent it.
     pub blob: &'a [u8],
     /// "SHA256:..." as OpenSSH prints it.
     pub fingerprint: String,
 }
 
 impl<'a> PresentedKey<'a> {
+    /// A host key from its blob and its SHA-256 digest, if the SSH library gave one.
     pub fn new(blob: &'a [u8], sha256: Option<&[u8]>) -> Self {
         PresentedKey {
             kind: key_type_of(blob).unwrap_or_else(|| "unknown".into()),

@@ -47,7 +47,9 @@ const CHUNK: usize = 32 * 1024;
 /// One jump host: `[user@]host[:port]`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Hop {
+    /// The login name, if the hop names one.
     pub user: Option<String>,
+    /// The jump host's address.
     pub host: String,
     /// As written; ssh_config's `Port` for the host, else 22, when not.
     pub port: Option<u16>,
@@ -87,10 +89,12 @@ impl JumpRoute {
         Ok(JumpRoute { hops })
     }
 
+    /// Whether there is no jump host.
     pub fn is_direct(&self) -> bool {
         self.hops.is_empty()
     }
 
+    /// The jump hosts, first one first.
     pub fn hops(&self) -> &[Hop] {
         &self.hops
     }
@@ -175,18 +179,25 @@ fn parse_hop(text: &str) -> Result<Hop, String> {
 /// user; a password only from `NETINV_JUMP_PASSWORD`.
 #[derive(Debug, Clone, Default)]
 pub struct JumpLogin {
+    /// The login name for the jump hosts.
     pub username: Option<String>,
+    /// The password for the jump hosts.
     pub password: Option<Secret>,
+    /// The private key for the jump hosts.
     pub key: Option<KeyFile>,
+    /// Offer the keys of a running ssh-agent.
     pub agent: bool,
     /// Bastions named by an ssh_config alias take its HostName, User, Port and IdentityFile
     /// (its User and IdentityFile only where `-u` and `--key` were not given).
     pub ssh_config: Option<Arc<crate::ssh_config::SshConfig>>,
+    /// `-u` was given: it wins over a bastion's ssh_config `User`.
     pub username_given: bool,
+    /// `--key` was given: it wins over a bastion's ssh_config `IdentityFile`.
     pub key_given: bool,
     /// `--host-key-policy` and `--known-hosts` were given: they win over a bastion's
     /// `StrictHostKeyChecking` and `UserKnownHostsFile` in ssh_config.
     pub host_key_policy_given: bool,
+    /// `--known-hosts` was given (see `host_key_policy_given`).
     pub known_hosts_given: bool,
 }
 
@@ -216,6 +227,7 @@ pub struct Jumps {
 }
 
 impl Jumps {
+    /// Jump connections that log in as `login` says.
     pub fn new(login: JumpLogin) -> Self {
         Jumps {
             login,

@@ -42,8 +42,11 @@ const LIBSSH2_ERROR_SOCKET_RECV: i32 = -43;
 /// The credentials a device may be tried with, borrowed from the settings.
 #[derive(Debug, Clone, Copy)]
 pub struct Credentials<'a> {
+    /// The password to offer.
     pub password: Option<&'a Secret>,
+    /// The private key to offer.
     pub key: Option<&'a KeyFile>,
+    /// Offer the keys of a running ssh-agent.
     pub agent: bool,
     /// Answer acknowledgement prompts in keyboard-interactive auth with "yes".
     pub accept_banner: bool,
@@ -236,6 +239,7 @@ impl Connection {
         Ok(conn)
     }
 
+    /// The SSH session.
     pub fn session(&self) -> &Session {
         &self.session
     }

@@ -29,6 +29,7 @@ const STDERR_QUOTED: usize = 400;
 pub struct Tokens<'a> {
     /// The host connected to (ssh_config's `HostName`, else the inventory host).
     pub host: &'a str,
+    /// The port of the device, for the command's `%p`.
     pub port: u16,
     /// The user logging in to the device.
     pub user: &'a str,

@@ -16,6 +16,7 @@ pub trait ShellIo {
     /// Read some bytes, waiting no later than `deadline`. Ok(0) = EOF. Err(kind TimedOut) when the
     /// deadline passes with nothing read. May return WouldBlock-free partial reads.
     fn read(&mut self, buf: &mut [u8], deadline: Deadline) -> io::Result<usize>;
+    /// Write all of `data`, waiting no later than `deadline`.
     fn write_all(&mut self, data: &[u8], deadline: Deadline) -> io::Result<()>;
 }
 
@@ -23,8 +24,10 @@ pub trait ShellIo {
 /// with an empty line).
 #[derive(Debug, Clone, Copy, Default)]
 pub enum Enable<'a> {
+    /// Stay in the mode the login gives.
     #[default]
     No,
+    /// Enter privileged mode, with this secret.
     Yes(Option<&'a Secret>),
 }
 
@@ -32,7 +35,9 @@ pub enum Enable<'a> {
 /// `Password:` after SSH auth already succeeded).
 #[derive(Debug, Clone, Copy)]
 pub struct Login<'a> {
+    /// The login name.
     pub username: &'a str,
+    /// The password.
     pub password: Option<&'a Secret>,
 }
 
@@ -43,6 +48,7 @@ pub struct ShellRequest<'a> {
     pub platform: Option<Platform>,
     /// Empty = the platform's version command.
     pub commands: &'a [String],
+    /// Whether to enter privileged mode.
     pub enable: Enable<'a>,
     /// Bytes kept per command; the rest is read (to find the prompt) but dropped.
     pub max_output: usize,
@@ -57,15 +63,20 @@ pub struct ShellRequest<'a> {
 /// way in may still work).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShellFailure {
+    /// What went wrong.
     pub error: DeviceError,
+    /// Whether the device's prompt had been seen.
     pub reached_prompt: bool,
 }
 
 /// One command's output, cleaned: no echo, no prompt, no pager debris, LF line ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandOutput {
+    /// The command as sent.
     pub command: String,
+    /// What it printed.
     pub output: String,
+    /// Whether output was dropped at the cap.
     pub truncated: bool,
     /// The device rejected this command (`output` is what it answered). One rejected command
     /// does not end the session: the others' outputs are kept.
@@ -77,6 +88,7 @@ pub struct CommandOutput {
 pub struct ShellOutcome {
     /// The platform used: the one given, or the one detected.
     pub platform: Option<Platform>,
+    /// Each command's output, in order.
     pub outputs: Vec<CommandOutput>,
 }
 

@@ -8,7 +8,9 @@ use std::time::Duration;
 /// Outcome of one wait.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Waited {
+    /// The socket is ready.
     Ready,
+    /// The deadline passed first.
     DeadlinePassed,
 }
 
