@@ -300,7 +300,7 @@ pub struct CollectArgs {
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
 
-    /// known_hosts file (default ~/.ssh/known_hosts)
+    /// known_hosts file (default: ssh_config's UserKnownHostsFile, else ~/.ssh/known_hosts)
     #[arg(long, value_name = "FILE")]
     pub known_hosts: Option<PathBuf>,
 
@@ -322,13 +322,15 @@ pub struct CollectArgs {
     pub jump: Option<crate::ssh::jump::JumpRoute>,
 
     /// OpenSSH client configuration to take HostName, User, Port, IdentityFile, ProxyJump,
-    /// ConnectTimeout and the algorithm lists from, per host (default ~/.ssh/config when it
-    /// exists; `none` for no file). The command line and inventory columns win over it
+    /// ProxyCommand, ConnectTimeout, the algorithm lists, StrictHostKeyChecking and
+    /// UserKnownHostsFile from, per host (default ~/.ssh/config when it exists; `none` for no
+    /// file). The command line and inventory columns win over it
     #[arg(long, value_name = "FILE|none", env = "NETINV_SSH_CONFIG")]
     pub ssh_config: Option<PathBuf>,
 
     /// The options (long names) whose value came from the config file: those that ssh_config
-    /// can also set (username, port, connect-timeout, key) rank below ssh_config.
+    /// can also set (username, port, connect-timeout, key, known-hosts, host-key-policy) rank
+    /// below ssh_config.
     #[arg(skip)]
     pub from_config: Vec<String>,
 
