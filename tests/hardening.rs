@@ -498,6 +498,34 @@ fn a_fleet_of_large_outputs_waits_on_disk_not_in_memory() {
         );
     }
     assert!(m.peak_rss_mb < 500.0, "peak RSS {:.0} MB", m.peak_rss_mb);
+
+    // Reading such a report back (diff, audit, the history's previous run) keeps one device
+    // at a time in memory, not the file: twice 320 MB here.
+    let policy = dir.join("policy.yaml");
+    std::fs::write(
+        &policy,
+        "rules:\n  - platform: cisco_ios\n    minimum: \"12.0\"\n",
+    )
+    .unwrap();
+    for (what, args) in [
+        ("diff", vec!["diff".into(), json.clone(), json.clone()]),
+        (
+            "audit",
+            vec!["audit".into(), "--policy".into(), policy, json.clone()],
+        ),
+    ] {
+        let m = run_measured(netinv().args(&args));
+        assert!(matches!(m.code, Some(0 | 3)), "{what}: {}", m.stderr);
+        eprintln!(
+            "{what} of the 320 MB report: peak RSS {:.0} MB",
+            m.peak_rss_mb
+        );
+        assert!(
+            m.peak_rss_mb < 120.0,
+            "{what}: peak RSS {:.0} MB",
+            m.peak_rss_mb
+        );
+    }
 }
 
 /// A small tmpfs of its own, unmounted (lazily, by path) and removed when dropped, also when

@@ -1,6 +1,7 @@
 //! The version audit: each device judged against the approved-software policy, and the counts
 //! of those verdicts per platform.
 
+mod members;
 pub mod policy;
 pub mod saved;
 pub mod version;

@@ -1,11 +1,13 @@
 //! A saved JSON report read back, whatever netinv version wrote it: the few fields the audit
 //! and `diff` need, with every other field ignored; and `netinv audit` on top of it.
 
+use super::members::{self, ScanError, Scanned, Value as Member};
 use super::policy::{Date, Policy};
 use super::{Compliance, Subject, Verdict};
 use crate::cli::AuditArgs;
 use crate::run::{AppError, EXIT_NON_COMPLIANT, EXIT_OK};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -27,7 +29,8 @@ pub struct SavedReport {
     pub devices: Vec<SavedDevice>,
 }
 
-/// One device of a saved report.
+/// One device of a saved report. Outputs, settings and everything else a report carries are
+/// skipped while reading, not kept: a 100,000-device report is mostly outputs.
 #[derive(Debug, Deserialize)]
 pub struct SavedDevice {
     /// The device's inventory name.
@@ -47,9 +50,9 @@ pub struct SavedDevice {
     /// The facts collected, if any.
     #[serde(default)]
     pub facts: Option<SavedFacts>,
-    /// The inventory's other columns, as written.
+    /// The inventory columns as the report wrote them; read only when a policy asks for one.
     #[serde(default)]
-    pub fields: Map<String, Value>,
+    pub(crate) fields: Option<Box<RawValue>>,
     /// When the facts were collected, in reports kept with `--history`.
     #[serde(default)]
     pub last_seen: Option<String>,
@@ -66,44 +69,169 @@ pub struct SavedError {
     pub message: String,
 }
 
-/// The facts `diff` compares; the rest of the facts object is kept as it was, so that a
-/// history can carry a device's last known facts forward unchanged.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+/// The facts `diff` compares, and the whole facts object as the report had it, so that a
+/// history can carry a device's last known facts forward unchanged (one allocation per device
+/// instead of a map of values).
+#[derive(Debug, Clone, Default)]
 pub struct SavedFacts {
     /// The software version.
-    #[serde(default)]
     pub version: Option<String>,
     /// The hardware model.
-    #[serde(default)]
     pub model: Option<String>,
     /// The chassis serial number.
-    #[serde(default)]
     pub serial: Option<String>,
     /// The hostname the device reported.
-    #[serde(default)]
     pub hostname: Option<String>,
     /// The software image file.
-    #[serde(default)]
     pub image: Option<String>,
-    /// Facts this reader does not name, kept as written.
-    #[serde(flatten)]
-    pub rest: Map<String, Value>,
+    /// The facts object as the report wrote it, when it came from a report.
+    raw: Option<Box<RawValue>>,
+}
+
+/// The facts `diff` and the audit read, out of a facts object.
+#[derive(Default, Deserialize, Serialize)]
+struct KnownFacts {
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    serial: Option<String>,
+    #[serde(default)]
+    hostname: Option<String>,
+    #[serde(default)]
+    image: Option<String>,
+}
+
+impl SavedFacts {
+    /// Facts of this run, for comparing with a saved report.
+    pub fn new(
+        version: Option<String>,
+        model: Option<String>,
+        serial: Option<String>,
+        hostname: Option<String>,
+        image: Option<String>,
+    ) -> SavedFacts {
+        SavedFacts {
+            version,
+            model,
+            serial,
+            hostname,
+            image,
+            raw: None,
+        }
+    }
+}
+
+impl PartialEq for SavedFacts {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            &self.version,
+            &self.model,
+            &self.serial,
+            &self.hostname,
+            &self.image,
+        ) == (
+            &other.version,
+            &other.model,
+            &other.serial,
+            &other.hostname,
+            &other.image,
+        ) && self.raw.as_ref().map(|r| r.get()) == other.raw.as_ref().map(|r| r.get())
+    }
+}
+
+impl<'de> Deserialize<'de> for SavedFacts {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(de)?;
+        let known: KnownFacts =
+            serde_json::from_str(raw.get()).map_err(serde::de::Error::custom)?;
+        Ok(SavedFacts {
+            version: known.version,
+            model: known.model,
+            serial: known.serial,
+            hostname: known.hostname,
+            image: known.image,
+            raw: Some(raw),
+        })
+    }
+}
+
+impl Serialize for SavedFacts {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        match &self.raw {
+            Some(raw) => raw.serialize(ser),
+            None => KnownFacts {
+                version: self.version.clone(),
+                model: self.model.clone(),
+                serial: self.serial.clone(),
+                hostname: self.hostname.clone(),
+                image: self.image.clone(),
+            }
+            .serialize(ser),
+        }
+    }
 }
 
 impl SavedReport {
     /// Read a report file; the error says what is wrong with it and that nothing was judged.
+    /// Read device by device: the report's bytes (mostly outputs, skipped) are never all in
+    /// memory at once.
     pub fn load(path: &Path) -> Result<SavedReport, AppError> {
-        let bytes = std::fs::read(path).map_err(|error| AppError::Io {
+        let cannot_read = |error| AppError::Io {
             what: format!("cannot read the report {}", path.display()),
             error,
-        })?;
-        serde_json::from_slice(&bytes).map_err(|e| {
+        };
+        let not_a_report = |line: usize, why: &str| {
             AppError::Usage(format!(
-                "{}:{}: not a netinv JSON report ({e}); give a file written by `netinv collect --json`",
-                path.display(),
-                e.line()
+                "{}:{line}: not a netinv JSON report ({why}); give a file written by `netinv collect --json`",
+                path.display()
             ))
-        })
+        };
+        // serde_json's messages end with a position in the piece it was given, not in the file.
+        let why = |e: &serde_json::Error| {
+            let text = e.to_string();
+            match text.rsplit_once(" at line ") {
+                Some((why, _)) => why.to_string(),
+                None => text,
+            }
+        };
+        let file = std::fs::File::open(path).map_err(cannot_read)?;
+        let mut report = SavedReport {
+            netinv_version: None,
+            started_at: None,
+            finished_at: None,
+            devices: Vec::new(),
+        };
+        let scanned = members::scan(file, "devices", |value| match value {
+            Member::Element(text, line) => {
+                let device = serde_json::from_slice(text)
+                    .map_err(|e| not_a_report(line + e.line() - 1, &why(&e)))?;
+                report.devices.push(device);
+                Ok(())
+            }
+            Member::Member(key, text, line) => {
+                let slot = match key {
+                    "netinv_version" => &mut report.netinv_version,
+                    "started_at" => &mut report.started_at,
+                    "finished_at" => &mut report.finished_at,
+                    "devices" => return Err(not_a_report(line, "`devices` is not a list")),
+                    _ => return Ok(()),
+                };
+                *slot = serde_json::from_slice(text)
+                    .map_err(|e| not_a_report(line + e.line() - 1, &why(&e)))?;
+                Ok(())
+            }
+        });
+        match scanned {
+            Ok(true) => Ok(report),
+            Ok(false) => Err(not_a_report(1, "it has no `devices` list")),
+            Err(Scanned::Caller(e)) => Err(e),
+            Err(Scanned::Document(ScanError::Io(e))) => Err(cannot_read(e)),
+            Err(Scanned::Document(ScanError::Syntax { line, message })) => {
+                Err(not_a_report(line, &message))
+            }
+        }
     }
 }
 
@@ -113,22 +241,32 @@ impl SavedDevice {
         self.status == "ok"
     }
 
-    /// A field's value as text (reports keep inventory columns as strings; older ones may not).
-    fn field_texts(&self) -> Vec<(&str, &str)> {
-        self.fields
-            .iter()
-            .filter_map(|(k, v)| v.as_str().map(|s| (k.as_str(), s)))
+    /// The inventory columns whose values are text (reports keep them as strings; older ones
+    /// may not).
+    fn field_texts(&self) -> Vec<(String, String)> {
+        let Some(raw) = &self.fields else {
+            return Vec::new();
+        };
+        let map: Map<String, Value> = serde_json::from_str(raw.get()).unwrap_or_default();
+        map.into_iter()
+            .filter_map(|(k, v)| match v {
+                Value::String(s) => Some((k, s)),
+                _ => None,
+            })
             .collect()
     }
 
-    fn subject(&self) -> Subject<'_> {
+    fn subject<'a>(&'a self, fields: &'a [(String, String)]) -> Subject<'a> {
         Subject {
             name: &self.name,
             host: &self.host,
             platform: self.platform.as_deref(),
             collected: self.collected(),
             version: self.facts.as_ref().and_then(|f| f.version.as_deref()),
-            fields: self.field_texts(),
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
         }
     }
 }
@@ -152,7 +290,7 @@ pub fn audit(args: &AuditArgs) -> Result<i32, AppError> {
     let verdicts: Vec<Compliance> = report
         .devices
         .iter()
-        .map(|d| super::judge(&policy, &d.subject(), &today))
+        .map(|d| super::judge(&policy, &d.subject(&d.field_texts()), &today))
         .collect();
     let rows: Vec<Judged> = report
         .devices

@@ -199,14 +199,13 @@ impl<'a> Report<'a> {
                     message: e.message.clone(),
                 }),
                 facts: match &r.outcome {
-                    Outcome::Collected { facts: Some(f), .. } => Some(SavedFacts {
-                        version: f.version.clone(),
-                        model: f.model.clone(),
-                        serial: f.serial.clone(),
-                        hostname: f.hostname.clone(),
-                        image: f.image.clone(),
-                        rest: Default::default(),
-                    }),
+                    Outcome::Collected { facts: Some(f), .. } => Some(SavedFacts::new(
+                        f.version.clone(),
+                        f.model.clone(),
+                        f.serial.clone(),
+                        f.hostname.clone(),
+                        f.image.clone(),
+                    )),
                     _ => None,
                 },
                 fields: Default::default(),
