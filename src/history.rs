@@ -2,7 +2,7 @@
 //! atomically, the changes since the previous run saved beside it, `--keep N` retention, and
 //! one lock so that two runs on the same history never overlap.
 
-use crate::audit::saved::{SavedFacts, SavedReport};
+use crate::audit::saved::{SavedDevice, SavedFacts, SavedReport};
 use crate::diff;
 use crate::files;
 use std::collections::HashMap;
@@ -53,13 +53,14 @@ impl fmt::Display for HistoryError {
 
 impl std::error::Error for HistoryError {}
 
-/// What a device was last seen running, from the previous runs.
-#[derive(Debug, Clone)]
-pub struct LastKnown {
+/// What a device was last seen running, from the previous runs (borrowed from the previous
+/// report, which the history holds for the whole run).
+#[derive(Debug, Clone, Copy)]
+pub struct LastKnown<'h> {
     /// The facts last collected, if any.
-    pub facts: Option<SavedFacts>,
+    pub facts: Option<&'h SavedFacts>,
     /// When those facts were collected (RFC 3339).
-    pub seen: Option<String>,
+    pub seen: Option<&'h str>,
 }
 
 /// An open, locked history directory.
@@ -157,27 +158,28 @@ impl History {
         &self.dir
     }
 
-    /// What each named device was last seen running: from the previous report, its facts when
-    /// it was collected then, or what that report itself carried forward.
-    pub fn last_known(&self) -> HashMap<String, LastKnown> {
+    /// What each of `names` was last seen running, in their order: from the previous report,
+    /// its facts when it was collected then, or what that report itself carried forward.
+    pub fn last_known<'n>(
+        &self,
+        names: impl Iterator<Item = &'n str>,
+    ) -> Vec<Option<LastKnown<'_>>> {
         let Some(prev) = &self.previous else {
-            return HashMap::new();
+            return names.map(|_| None).collect();
         };
-        prev.devices
-            .iter()
-            .map(|d| {
-                let seen = if d.collected() {
-                    d.last_seen.clone().or_else(|| prev.started_at.clone())
-                } else {
-                    d.last_seen.clone()
+        let by_name: HashMap<&str, &SavedDevice> =
+            prev.devices.iter().map(|d| (d.name.as_str(), d)).collect();
+        names
+            .map(|name| {
+                let d = by_name.get(name)?;
+                let seen = match d.last_seen.as_deref() {
+                    None if d.collected() => prev.started_at.as_deref(),
+                    seen => seen,
                 };
-                (
-                    d.name.clone(),
-                    LastKnown {
-                        facts: d.facts.clone(),
-                        seen,
-                    },
-                )
+                Some(LastKnown {
+                    facts: d.facts.as_ref(),
+                    seen,
+                })
             })
             .collect()
     }

@@ -284,6 +284,7 @@ pub fn run_from(
     let elapsed = started.elapsed();
     let interrupted = sig.stop.load(Ordering::SeqCst);
 
+    let began = Instant::now();
     let (devices, slots, spool_keys) = with_skipped_rows(&devices, slots, skipped);
     let mut report = Report::new(
         &devices,
@@ -295,18 +296,16 @@ pub fn run_from(
         spool.as_ref(),
     );
     if let Some(h) = &outputs.history {
-        let known = h.last_known();
-        report.last_known = Some(
-            devices
-                .iter()
-                .map(|d| known.get(&d.name).cloned())
-                .collect(),
-        );
+        report.last_known = Some(h.last_known(devices.iter().map(|d| d.name.as_str())));
     }
     report.spool_keys = spool_keys;
     if let Some(h) = outputs.history.as_ref().filter(|_| !report.interrupted) {
         report.changes = h.changes_since_previous(&report.saved());
     }
+    tracing::debug!(
+        elapsed_ms = began.elapsed().as_millis() as u64,
+        "report assembled (verdicts, last known facts, changes)"
+    );
     // A Ctrl-C (or SIGTERM) while the reports are being written still ends the run as
     // interrupted: the file reports are written again, saying so. Writing to stdout cannot be
     // taken back; there only the exit code tells.
@@ -322,6 +321,7 @@ pub fn run_from(
     }
     let interrupted = report.interrupted;
     let mut changes = None;
+    let began = Instant::now();
     match &outputs.history {
         // A partial run would make every device it did not reach look newly failing next time.
         Some(h) if interrupted => crate::logging::say(
@@ -347,6 +347,12 @@ pub fn run_from(
             Err(e) => report_errors.push(format!("history: {e}")),
         },
         None => {}
+    }
+    if outputs.history.is_some() {
+        tracing::debug!(
+            elapsed_ms = began.elapsed().as_millis() as u64,
+            "history kept"
+        );
     }
     if let (Some(first), Some(dir)) = (raw_failures.first(), &outputs.out_dir) {
         report_errors.push(format!(
@@ -581,10 +587,15 @@ fn write_reports(
         if watch.is_some_and(|c| c.load(Ordering::SeqCst)) {
             continue;
         }
+        let began = Instant::now();
         let result = match watch {
             Some(flag) => report::write_to(&Cancellable(exporter, flag), report, dest),
             None => report::write_to(exporter, report, dest),
         };
+        tracing::debug!(
+            elapsed_ms = began.elapsed().as_millis() as u64,
+            "{what} report to {dest}"
+        );
         match result {
             Ok(()) => {}
             Err(_) if watch.is_some_and(|c| c.load(Ordering::SeqCst)) => continue,

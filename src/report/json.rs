@@ -119,12 +119,12 @@ impl Serialize for Devices<'_> {
                 elapsed_ms: r.elapsed.as_millis() as u64,
                 facts: match (facts, last_known) {
                     (Some(f), _) => Some(FactsView::Collected(f)),
-                    (None, Some(k)) => k.facts.as_ref().map(FactsView::LastKnown),
+                    (None, Some(k)) => k.facts.map(FactsView::LastKnown),
                     (None, None) => None,
                 },
                 last_seen: match (facts, last_known) {
                     (Some(_), _) if report.last_known.is_some() => Some(Cow::Borrowed(&started)),
-                    (None, Some(k)) => k.seen.as_deref().map(Cow::Borrowed),
+                    (None, Some(k)) => k.seen.map(Cow::Borrowed),
                     _ => None,
                 },
                 output: match outputs.first() {

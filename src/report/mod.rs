@@ -44,7 +44,7 @@ pub struct Report<'a> {
     /// Each record's verdict against the run's policy (same order as `records`), when it has one.
     pub compliance: Option<Vec<Compliance>>,
     /// With a history: what each device was last seen running (same order as `records`).
-    pub last_known: Option<Vec<Option<crate::history::LastKnown>>>,
+    pub last_known: Option<Vec<Option<crate::history::LastKnown<'a>>>>,
     /// What changed since the previous run kept in the history (`--history`), when there was one.
     pub changes: Option<Vec<crate::diff::Change>>,
     /// Where outputs parked during the run are read back from.

@@ -89,6 +89,9 @@ impl<'w> Sheet<'w> {
 
 fn build(report: &Report) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
+    // Compressing the sheets' XML is most of the time a workbook takes: the fastest level
+    // takes half the time of the default for a workbook a few per cent bigger.
+    wb.set_zip_compression_level(1);
     let bold = Format::new().set_bold();
 
     let header = header(report);
