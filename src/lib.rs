@@ -17,6 +17,7 @@ pub mod files;
 pub mod history;
 pub mod inventory;
 pub mod job;
+pub mod keyfile;
 pub mod logging;
 pub mod outdir;
 pub mod platform;

@@ -605,9 +605,9 @@ pub struct Target<'a> {
 /// A wrong passphrase is the operator's mistake, the same for every device: found here, once,
 /// instead of as a refused login on each device (libssh2 reports it as a failed
 /// authentication). Only what is certain refuses the run: an OpenSSH-format key (what
-/// ssh-keygen writes) whose check values do not match after decryption, or an encrypted key
-/// with no passphrase and no agent to fall back on. Formats the check cannot read are left to
-/// libssh2.
+/// ssh-keygen writes) whose check values do not match after decryption, a PEM or PKCS#8 key
+/// that the passphrase does not decrypt, or an encrypted key with no passphrase and no agent to
+/// fall back on. Formats and ciphers the check cannot read are left to libssh2.
 fn check_key_decrypts(
     path: &std::path::Path,
     passphrase: Option<&Secret>,
@@ -644,7 +644,14 @@ fn check_key_decrypts(
         Err(_) if legacy_encrypted && passphrase.is_none() && !agent => {
             return Err(SettingsError::KeyEncrypted(path.into()))
         }
-        Err(_) => return Ok(()),
+        Err(_) => {
+            let fits = passphrase
+                .and_then(|p| crate::keyfile::pem_passphrase_fits(&text, p.expose().as_bytes()));
+            return match fits {
+                Some(false) => Err(SettingsError::KeyPassphrase(path.into())),
+                _ => Ok(()),
+            };
+        }
     };
     if !key.is_encrypted() {
         return Ok(());

@@ -820,22 +820,25 @@ fn a_huge_header_is_checked_in_linear_time_and_huge_values_are_refused() {
 /// A new key pair at `path` encrypted with `passphrase` (ssh-keygen's default format), allowed
 /// to log in to `sshd`.
 fn encrypted_key(sshd: &Sshd, path: &Path, key_type: &str, passphrase: &str) {
-    let ok = Command::new("ssh-keygen")
-        .args([
-            "-q",
-            "-t",
-            key_type,
-            "-N",
-            passphrase,
-            "-C",
-            "netinv-test",
-            "-f",
-        ])
-        .arg(path)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "ssh-keygen -t {key_type}");
+    encrypted_key_as(sshd, path, key_type, None, passphrase)
+}
+
+/// The same in the key file format `format` (ssh-keygen's `-m`: `PEM` for OpenSSL's
+/// traditional format, `PKCS8`), or ssh-keygen's own when `None`.
+fn encrypted_key_as(
+    sshd: &Sshd,
+    path: &Path,
+    key_type: &str,
+    format: Option<&str>,
+    passphrase: &str,
+) {
+    let mut keygen = Command::new("ssh-keygen");
+    keygen.args(["-q", "-t", key_type, "-N", passphrase, "-C", "netinv-test"]);
+    if let Some(format) = format {
+        keygen.args(["-m", format]);
+    }
+    let ok = keygen.arg("-f").arg(path).status().unwrap().success();
+    assert!(ok, "ssh-keygen -t {key_type} -m {format:?}");
     let public = std::fs::read_to_string(path.with_extension("pub")).unwrap();
     let mut keys = std::fs::OpenOptions::new()
         .append(true)
@@ -868,9 +871,20 @@ fn a_wrong_key_passphrase_is_found_once_before_any_device_is_contacted() {
     let sshd_only = dir.join("sshd-only.csv");
     std::fs::write(&sshd_only, &rows).unwrap();
     let json = dir.join("report.json");
-    for key_type in ["ed25519", "rsa", "ecdsa"] {
-        let key = dir.join(&format!("id_{key_type}"));
-        encrypted_key(&sshd, &key, key_type, "the right one");
+    for (key_type, format) in [
+        ("ed25519", None),
+        ("rsa", None),
+        ("ecdsa", None),
+        // OpenSSL's traditional PEM (`Proc-Type: 4,ENCRYPTED`, AES-128-CBC), which older
+        // ssh-keygen wrote by default, and PKCS#8 (PBES2).
+        ("rsa", Some("PEM")),
+        ("ecdsa", Some("PEM")),
+        ("rsa", Some("PKCS8")),
+        ("ecdsa", Some("PKCS8")),
+    ] {
+        let label = format!("{key_type} {}", format.unwrap_or("openssh"));
+        let key = dir.join(&label.replace(" ", "-"));
+        encrypted_key_as(&sshd, &key, key_type, format, "the right one");
         let collect = |inv: &Path, passphrase: Option<&str>| {
             let mut cmd = netinv();
             cmd.args([
@@ -895,21 +909,17 @@ fn a_wrong_key_passphrase_is_found_once_before_any_device_is_contacted() {
         };
 
         let (code, err) = collect(&with_bystander, Some("a wrong one"));
-        assert_eq!(code, Some(2), "{key_type}: {err}");
+        assert_eq!(code, Some(2), "{label}: {err}");
         let said = format!(
             "the passphrase in NETINV_KEY_PASSPHRASE does not decrypt key file {}",
             key.display()
         );
-        assert_eq!(
-            err.matches(&said).count(),
-            1,
-            "{key_type}: said once: {err}"
-        );
+        assert_eq!(err.matches(&said).count(), 1, "{label}: said once: {err}");
         assert!(!err.contains("a wrong one"), "{err}");
         assert!(!json.exists(), "no run, no report");
 
         let (code, err) = collect(&with_bystander, None);
-        assert_eq!(code, Some(2), "{key_type}: {err}");
+        assert_eq!(code, Some(2), "{label}: {err}");
         assert!(
             err.contains("is encrypted and no passphrase was given"),
             "{err}"
@@ -917,9 +927,9 @@ fn a_wrong_key_passphrase_is_found_once_before_any_device_is_contacted() {
 
         // The right passphrase: the check does not stand in the way of a key that works.
         let (code, err) = collect(&sshd_only, Some("the right one"));
-        assert_eq!(code, Some(0), "{key_type}: {err}");
+        assert_eq!(code, Some(0), "{label}: {err}");
         let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-        assert_eq!(report["summary"]["ok"], 3, "{key_type}: {err}");
+        assert_eq!(report["summary"]["ok"], 3, "{label}: {err}");
         std::fs::remove_file(&json).unwrap();
     }
     assert!(
