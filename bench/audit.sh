@@ -7,7 +7,8 @@
 # Serves the fleet from several simulators (one loopback address each: a process may hold only
 # so many sockets), collects it twice into a history (--history) with an upgrade wave and some
 # RMAs in between, the second time with --policy, --html, --xlsx and --json. The report phase is
-# timed from outside: from the report's `finished_at` (all devices done) to the process's exit.
+# timed from outside: from the report's `finished_at` (all devices done) to the process's exit,
+# and each of its steps from the times netinv logs at -vv.
 # Then `netinv audit` and `netinv diff` on the two saved 100,000-device reports, under GNU time.
 # Needs: bash, python3, /usr/bin/time (GNU time).
 set -euo pipefail
@@ -110,7 +111,7 @@ collect() {
     local name=$1
     shift
     /usr/bin/time -f '%e %M' -o "$work/$name.time" "$netinv" collect -i "$work/fleet.csv" \
-        -w "$workers" --host-key-policy off --no-progress -q -t 60s \
+        -w "$workers" --host-key-policy off --no-progress -vv -t 60s \
         --history "$work/history" --json "$work/$name.json" "$@" \
         >"$work/$name.stdout" 2>"$work/$name.stderr" || true
     local ended
@@ -131,6 +132,7 @@ start_fleet
 write_policy
 echo "bench: first run ($devices devices)" >&2
 collect first
+first_report_s=$report_s first_rss=$rss_mb
 echo "bench: first run ${wall}s, report phase ${report_s}s" >&2
 stop_sims
 
@@ -139,22 +141,39 @@ echo "bench: second run, with --policy --html --xlsx" >&2
 collect second --policy "$work/policy.yaml" --html "$work/report.html" --xlsx "$work/report.xlsx"
 stop_sims
 
+# step NAME PATTERN: the elapsed_ms netinv logged at -vv for a report step of the second run.
+step() {
+    local ms
+    ms=$(grep -E "DEBUG $2" "$work/second.stderr" | tail -n 1 | sed -E 's/.*elapsed_ms=([0-9]+).*/\1/')
+    printf '| %s | %.2f | |\n' "$1" "$(echo "${ms:-0} / 1000" | bc -l)"
+}
+
+# timed CMD...: sets t_wall, t_cpu (user + system: what the work cost, however loaded the
+# machine is) and t_rss (MB).
 timed() {
-    /usr/bin/time -f '%e %M' -o "$work/t" "$@" >/dev/null 2>&1 || true
-    read -r t_wall t_rss < <(tail -n 1 "$work/t")
+    /usr/bin/time -f '%e %U %S %M' -o "$work/t" "$@" >/dev/null 2>&1 || true
+    read -r t_wall t_user t_sys t_rss < <(tail -n 1 "$work/t")
+    t_cpu=$(echo "$t_user + $t_sys" | bc -l)
     t_rss=$(echo "$t_rss / 1024" | bc -l)
 }
 timed "$netinv" audit --policy "$work/policy.yaml" "$work/second.json" --json "$work/audit.json"
-audit_wall=$t_wall audit_rss=$t_rss
+audit_wall=$t_wall audit_cpu=$t_cpu audit_rss=$t_rss
 timed "$netinv" diff "$work/first.json" "$work/second.json" --json "$work/diff.json"
-diff_wall=$t_wall diff_rss=$t_rss
+diff_wall=$t_wall diff_cpu=$t_cpu diff_rss=$t_rss
 
 changes=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['changes']))" "$work/diff.json")
 printf '%s\n' \
     "| what, on $devices devices | wall s | peak RSS MB |" \
     "|---|---:|---:|" \
+    "$(printf '| first run, --json --history (nothing to compare with): report phase | %.2f | %.0f (whole run) |' "$first_report_s" "$first_rss")" \
     "$(printf '| collect with --policy --html --xlsx --json --history: report phase (all devices done → exit) | %.2f | %.0f (whole run) |' "$report_s" "$rss_mb")" \
+    "$(step '… verdicts, last known facts and changes since the previous run' 'report assembled')" \
+    "$(step '… JSON (outputs read back from the spool, fsynced)' 'JSON report')" \
+    "$(step '… HTML' 'HTML report')" \
+    "$(step '… XLSX' 'XLSX report')" \
+    "$(step '… history: dated copy, changes, latest.json' 'history kept')" \
     "$(printf '| the same run from start to exit | %.2f | |' "$wall")" \
-    "$(printf '| netinv audit --policy on the saved report | %.2f | %.0f |' "$audit_wall" "$audit_rss")" \
-    "$(printf '| netinv diff of the two saved reports (%s changes) | %.2f | %.0f |' "$changes" "$diff_wall" "$diff_rss")"
+    "$(printf '| netinv audit --policy on the saved report (CPU %.2f s) | %.2f | %.0f |' "$audit_cpu" "$audit_wall" "$audit_rss")" \
+    "$(printf '| netinv diff of the two saved reports, %s changes (CPU %.2f s) | %.2f | %.0f |' "$changes" "$diff_cpu" "$diff_wall" "$diff_rss")"
+echo "bench: load average while it ran: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 ls -l "$work/report.html" "$work/report.xlsx" "$work/second.json" | awk '{print "bench: " $5 " bytes " $NF}' >&2

@@ -354,6 +354,11 @@ pub fn run_from(
             "history kept"
         );
     }
+    if let Some((n, why)) = crate::logging::lost_lines() {
+        report_errors.push(format!(
+            "the log file lost {n} line(s): {why}; the reports are complete, the log is not"
+        ));
+    }
     if let (Some(first), Some(dir)) = (raw_failures.first(), &outputs.out_dir) {
         report_errors.push(format!(
             "{} raw output file(s) could not be written to {} (first: {first})",

@@ -29,6 +29,32 @@ impl<'a> MakeWriter<'a> for BarAwareStderrMaker {
 
 struct BarAwareStderrMaker;
 
+/// `--log-file`: a line that could not be written (a full disk) is counted, not dropped in
+/// silence, so that the run can say its log is incomplete.
+struct LogFile(std::fs::File);
+
+static LOST_LINES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static FIRST_LOSS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+impl Write for LogFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Err(e) = self.0.write_all(buf) {
+            LOST_LINES.fetch_add(1, Ordering::Relaxed);
+            let _ = FIRST_LOSS.set(e.to_string());
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// How many lines the log file lost, and why the first was lost; `None` when it lost none.
+pub fn lost_lines() -> Option<(usize, String)> {
+    let n = LOST_LINES.load(Ordering::Relaxed);
+    (n > 0).then(|| (n, FIRST_LOSS.get().cloned().unwrap_or_default()))
+}
+
 /// `--log-format json`: everything netinv itself writes to stderr (errors, notes, the summary)
 /// is a JSON object per line too, so that a log pipeline never meets a line of text.
 static JSON_STDERR: AtomicBool = AtomicBool::new(false);
@@ -82,7 +108,7 @@ pub fn init(args: &LogArgs) -> std::io::Result<()> {
     let result = match (&args.log_file, args.log_format) {
         (Some(path), format) => {
             let file = crate::files::open_log(path)?;
-            let writer = std::sync::Mutex::new(file);
+            let writer = std::sync::Mutex::new(LogFile(file));
             let b = builder.with_ansi(false).with_writer(writer);
             match format {
                 LogFormat::Text => b.try_init(),

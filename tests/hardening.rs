@@ -719,18 +719,44 @@ fn a_full_disk_in_any_phase_leaves_reports_complete_or_absent_and_said_so() {
     assert!(temp_files_in(&history).is_empty());
     std::fs::remove_dir_all(&history).unwrap();
 
-    // A disk already full when the run starts: even a small CSV cannot be written.
+    // A disk already full when the run starts: not even a small CSV, page, workbook or
+    // textfile fits, nor a log line; each is said, and the JSON elsewhere is whole.
     let filler = small.join("filler");
     let _ = std::fs::write(&filler, vec![0u8; 4 << 20]);
-    let csv_small = small.join("report.csv");
-    let out = run(collect_cmd(&fleet, work.path())
-        .arg("--csv")
-        .arg(&csv_small));
+    let on_small =
+        ["report.csv", "report.html", "report.xlsx", "netinv.prom"].map(|f| small.join(f));
+    let log = small.join("netinv.log");
+    let elsewhere = work.join("whole.json");
+    let mut cmd = collect_cmd(&fleet, work.path());
+    base(&mut cmd);
+    for (flag, path) in ["--csv", "--html", "--xlsx", "--prometheus"]
+        .iter()
+        .zip(&on_small)
+    {
+        cmd.arg(flag).arg(path);
+    }
+    let out = run(cmd
+        .arg("--json")
+        .arg(&elsewhere)
+        .arg("-v")
+        .arg("--log-file")
+        .arg(&log));
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("cannot write the CSV report"), "{err}");
-    assert!(!csv_small.exists());
+    for what in ["CSV", "HTML", "XLSX", "Prometheus"] {
+        assert!(
+            err.contains(&format!("cannot write the {what} report")),
+            "{what}: {err}"
+        );
+    }
+    assert!(err.contains("the log file lost"), "{err}");
+    for path in &on_small {
+        assert!(!path.exists(), "{path:?}");
+    }
     assert!(temp_files_in(&small.0).is_empty());
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&elsewhere).unwrap()).unwrap();
+    assert_eq!(report["summary"]["ok"], 4, "{err}");
 }
 
 #[test]
