@@ -303,6 +303,7 @@ pub fn run_from(
         report.changes = h.changes_since_previous(&report.saved());
     }
     tracing::debug!(
+        report_step = "assemble",
         elapsed_ms = began.elapsed().as_millis() as u64,
         "report assembled (verdicts, last known facts, changes)"
     );
@@ -350,6 +351,7 @@ pub fn run_from(
     }
     if outputs.history.is_some() {
         tracing::debug!(
+            report_step = "history",
             elapsed_ms = began.elapsed().as_millis() as u64,
             "history kept"
         );
@@ -598,6 +600,7 @@ fn write_reports(
             None => report::write_to(exporter, report, dest),
         };
         tracing::debug!(
+            report_step = "write",
             elapsed_ms = began.elapsed().as_millis() as u64,
             "{what} report to {dest}"
         );
