@@ -515,6 +515,9 @@ pub struct AuditArgs {
     /// Write every device's verdict as CSV here (`-` = stdout)
     #[arg(long, value_name = "FILE")]
     pub csv: Option<String>,
+    /// Permission bits (octal) of the files written (600; e.g. 640 to share with the group; the umask still applies)
+    #[arg(long, value_name = "MODE", default_value = "600", value_parser = parse_file_mode)]
+    pub file_mode: u32,
 }
 
 /// Arguments of `netinv diff`.
@@ -535,6 +538,9 @@ pub struct DiffArgs {
     /// Write the changes as CSV here (`-` = stdout), one row per change
     #[arg(long, value_name = "FILE")]
     pub csv: Option<String>,
+    /// Permission bits (octal) of the files written (600; e.g. 640 to share with the group; the umask still applies)
+    #[arg(long, value_name = "MODE", default_value = "600", value_parser = parse_file_mode)]
+    pub file_mode: u32,
 }
 
 /// Arguments of `netinv check`.

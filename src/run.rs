@@ -122,8 +122,14 @@ fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> Result<i32, AppError> {
             .map(|()| EXIT_OK)
             .map_err(|e| AppError::Usage(format!("{e:#}"))),
         Command::Demo(args) => crate::demo::run(&args).map_err(AppError::Other),
-        Command::Audit(args) => crate::audit::saved::audit(&args),
-        Command::Diff(args) => crate::diff::run(&args),
+        Command::Audit(args) => {
+            crate::files::set_file_mode(args.file_mode);
+            crate::audit::saved::audit(&args)
+        }
+        Command::Diff(args) => {
+            crate::files::set_file_mode(args.file_mode);
+            crate::diff::run(&args)
+        }
         Command::Completions(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(args.shell, &mut cmd, "netinv", &mut std::io::stdout());

@@ -1133,10 +1133,46 @@ fn file_mode_opens_the_files_to_the_group_only_when_asked() {
             dir.join("report.csv"),
             dir.join("run.log"),
         ];
+        // audit and diff write their reports the same way.
+        let policy = dir.join("policy.yaml");
+        std::fs::write(&policy, "rules: []\n").unwrap();
+        let report = dir.join("report.json");
+        for (what, args) in [
+            (
+                "audit",
+                vec!["--policy".as_ref(), policy.as_os_str(), report.as_os_str()],
+            ),
+            ("diff", vec![report.as_os_str(), report.as_os_str()]),
+        ] {
+            let (json, csv) = (
+                dir.join(&format!("{what}.json")),
+                dir.join(&format!("{what}.csv")),
+            );
+            let mut cmd = netinv();
+            cmd.arg(what)
+                .args(args)
+                .arg("--json")
+                .arg(&json)
+                .arg("--csv")
+                .arg(&csv);
+            if let Some(mode) = asked {
+                cmd.args(["--file-mode", mode]);
+            }
+            // SAFETY: as above.
+            unsafe {
+                cmd.pre_exec(|| {
+                    libc::umask(0o022);
+                    Ok(())
+                })
+            };
+            let out = run(&mut cmd);
+            assert_eq!(out.status.code(), Some(0), "{what}: {}", text(&out.stderr));
+            created.extend([json, csv]);
+        }
         for d in [&raw, &history] {
             created.extend(std::fs::read_dir(d).unwrap().flatten().map(|e| e.path()));
         }
-        assert!(created.len() >= 7, "{created:?}");
+        assert!(created.len() >= 11, "{created:?}");
         for path in created.iter().filter(|p| p.is_file()) {
             assert_eq!(mode_of(path), expected, "{asked:?}: {path:?}");
         }
