@@ -19,8 +19,8 @@ enum Want {
 struct Case {
     name: &'static str,
     /// known_hosts text; `{port}`, `{key}` (the server's "type base64"), `{other}` (a foreign
-    /// key of the same type) and `{hashed}` (`[127.0.0.1]:port` hashed as OpenSSH hashes
-    /// names) are filled in.
+    /// key of the same type), `{rsa}` (a foreign RSA key) and `{hashed}` (`[127.0.0.1]:port`
+    /// hashed as OpenSSH hashes names) are filled in.
     file: &'static [u8],
     strict: Want,
     accept_new: Want,
@@ -88,6 +88,16 @@ const CASES: &[Case] = &[
         accept_new: Want::HostKey("HOST KEY CHANGED"),
     },
     Case {
+        // Known, but only under a type the device no longer offers: a host_key failure that
+        // says so (not a protocol error, not retried). Stricter than OpenSSH's accept-new,
+        // which would add the new key: a device whose key type changed is exactly the case an
+        // audit wants verified by a person.
+        name: "only a key of another type",
+        file: b"[127.0.0.1]:{port} {rsa}\n",
+        strict: Want::HostKey("only of types the device no longer offers"),
+        accept_new: Want::HostKey("only of types the device no longer offers"),
+    },
+    Case {
         name: "cert-authority only",
         file: b"@cert-authority [127.0.0.1]:* {other}\n",
         strict: Want::HostKey("@cert-authority"),
@@ -115,7 +125,7 @@ fn hashed(name: &str) -> String {
     )
 }
 
-fn fill(template: &[u8], port: &str, key: &str, other: &str) -> Vec<u8> {
+fn fill(template: &[u8], port: &str, key: &str, other: &str, rsa: &str) -> Vec<u8> {
     // Byte-wise, so the non-UTF-8 bytes of a case survive.
     let hashed = hashed(&format!("[127.0.0.1]:{port}"));
     let mut out = Vec::new();
@@ -127,6 +137,8 @@ fn fill(template: &[u8], port: &str, key: &str, other: &str) -> Vec<u8> {
             (b"{key}", key)
         } else if rest.starts_with(b"{other}") {
             (b"{other}", other)
+        } else if rest.starts_with(b"{rsa}") {
+            (b"{rsa}", rsa)
         } else if rest.starts_with(b"{hashed}") {
             (b"{hashed}", &hashed)
         } else {
@@ -155,6 +167,9 @@ fn every_known_hosts_case_under_strict_accept_new_and_off() {
     let other_key = dir.join("other");
     keygen(&other_key);
     let other = pubkey_fields(&other_key.with_extension("pub"));
+    let rsa_key = dir.join("rsa");
+    keygen_type(&rsa_key, "rsa");
+    let rsa = pubkey_fields(&rsa_key.with_extension("pub"));
     let inv = dir.join("inv.csv");
     std::fs::write(
         &inv,
@@ -166,7 +181,7 @@ fn every_known_hosts_case_under_strict_accept_new_and_off() {
 
     let mut failures = Vec::new();
     for case in CASES {
-        let file = fill(case.file, &sshd.port.to_string(), &key, &other);
+        let file = fill(case.file, &sshd.port.to_string(), &key, &other, &rsa);
         for (policy, want) in [
             ("strict", case.strict),
             ("accept-new", case.accept_new),
