@@ -42,7 +42,7 @@ F_WORKERS=${F_WORKERS:-100}
 G_DEVICES=${G_DEVICES:-$(scale 10000)}
 G_WORKERS=${G_WORKERS:-500}
 G_LATENCY=${G_LATENCY:-1s}
-BENCH_NATS_VENV=${BENCH_NATS_VENV:-/tmp/netinv-nats-venv}
+BENCH_NATS_VENV=${BENCH_NATS_VENV:-${TMPDIR:-/tmp}/netinv-nats-venv}
 BENCH_VENV=${BENCH_VENV:-/tmp/netinv-bench-venv}
 runs=${BENCH_RUNS:-3}
 

@@ -44,6 +44,8 @@ struct Broker<'a> {
     child: Option<Child>,
     /// The network namespace it runs in (the host's when None).
     netns: Option<&'a Netns>,
+    /// More nats-server options (TLS).
+    extra: Vec<String>,
     _dir: TempDir,
 }
 
@@ -53,6 +55,10 @@ impl<'a> Broker<'a> {
     }
 
     fn start_in(netns: Option<&'a Netns>) -> Broker<'a> {
+        Broker::start_with(netns, Vec::new())
+    }
+
+    fn start_with(netns: Option<&'a Netns>, extra: Vec<String>) -> Broker<'a> {
         let dir = TempDir::new("nats");
         let mut b = Broker {
             port: match netns {
@@ -62,6 +68,7 @@ impl<'a> Broker<'a> {
             store: dir.join("js"),
             child: None,
             netns,
+            extra,
             _dir: dir,
         };
         b.spawn();
@@ -84,6 +91,7 @@ impl<'a> Broker<'a> {
                 "-sd",
             ])
             .arg(&self.store)
+            .args(&self.extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -729,4 +737,129 @@ fn two_regions_in_network_namespaces_each_collected_by_its_own_runner_into_one_r
         assert_eq!(d["fields"]["site"], region, "{d}");
     }
     assert_eq!(report["summary"]["ok"], 12);
+}
+
+#[test]
+fn ctrl_c_on_collect_withdraws_the_jobs_not_taken_and_writes_partial_reports() {
+    let broker = Broker::start();
+    let url = broker.url();
+    let fleet = fleet(30, Duration::from_millis(300));
+    let inv = inventory(&fleet, |_| "dc".into(), |i| fleet.devices()[i].port);
+    let _runner = Runner::start(&url, "dc", "r-dc", &["-w", "2"]);
+    wait_for_runners(&url, &["r-dc"]);
+    let dir = TempDir::new("nats-ctrl-c");
+    let mut collect = collect_cmd(&dir, &url, &inv, &[])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until(Duration::from_secs(30), "some devices are done", || {
+        runner_state(&url, "r-dc").is_some_and(|s| s["done"].as_u64() >= Some(2))
+    });
+    unsafe { libc::kill(collect.id() as i32, libc::SIGINT) };
+    assert_eq!(collect.wait().unwrap().code(), Some(130));
+    let report = report(&dir);
+    assert_eq!(report["interrupted"], true);
+    rows_once(&report, &fleet);
+    let kinds: Vec<&str> = report["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["error"]["kind"].as_str().unwrap_or("ok"))
+        .collect();
+    let ok = kinds.iter().filter(|k| **k == "ok").count();
+    let cancelled = kinds.iter().filter(|k| **k == "cancelled").count();
+    assert!(
+        ok >= 2 && cancelled > 0 && ok + cancelled == 30,
+        "{kinds:?}"
+    );
+    // Withdrawn means withdrawn: the runner goes idle instead of working through them.
+    wait_until(Duration::from_secs(30), "the runner is idle", || {
+        runner_state(&url, "r-dc").is_some_and(|s| s["in_flight"] == 0)
+    });
+    let done = runner_state(&url, "r-dc").unwrap()["done"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        done < 30,
+        "the runner collected {done} of 30 after the Ctrl-C"
+    );
+}
+
+/// A CA and a certificate for 127.0.0.1 signed by it, made with openssl: (ca.pem, cert, key).
+fn tls_files(dir: &TempDir) -> (PathBuf, PathBuf, PathBuf) {
+    let sh = |script: &str| {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .current_dir(dir.path())
+            .output()
+            .expect("openssl");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    };
+    sh("openssl ecparam -genkey -name prime256v1 -out ca.key \
+        && openssl req -x509 -new -key ca.key -subj /CN=netinv-test-ca -days 1 -out ca.pem \
+        && openssl ecparam -genkey -name prime256v1 -out server.key \
+        && openssl req -new -key server.key -subj /CN=127.0.0.1 -out server.csr \
+        && printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' > ext \
+        && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 \
+           -extfile ext -out server.pem");
+    (
+        dir.join("ca.pem"),
+        dir.join("server.pem"),
+        dir.join("server.key"),
+    )
+}
+
+#[test]
+fn runners_and_collect_reach_a_tls_broker_with_the_ca_given_by_nats_tls_ca() {
+    let certs = TempDir::new("nats-tls");
+    let (ca, cert, key) = tls_files(&certs);
+    let path = |p: &PathBuf| p.to_str().unwrap().to_string();
+    let broker = Broker::start_with(
+        None,
+        vec![
+            "--tls".into(),
+            "--tlscert".into(),
+            path(&cert),
+            "--tlskey".into(),
+            path(&key),
+        ],
+    );
+    let url = broker.url();
+    // Without the CA the broker's certificate is not trusted.
+    let out = run(netinv()
+        .args(["runners", "--nats", &url, "--nats-tls-ca"])
+        .arg(certs.join("server.key")));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let out = run(netinv().args(["runners", "--nats", &url]));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+
+    let fleet = fleet(4, Duration::ZERO);
+    let inv = inventory(&fleet, |_| "dc".into(), |i| fleet.devices()[i].port);
+    let _runner = Runner::start(&url, "dc", "r-tls", &["--nats-tls-ca", &path(&ca)]);
+    let listed = || {
+        let out = run(netinv()
+            .args(["runners", "--json", "--nats", &url, "--nats-tls-ca"])
+            .arg(&ca));
+        serde_json::from_slice::<Value>(&out.stdout)
+            .ok()
+            .and_then(|v| v.as_array().cloned())
+            .is_some_and(|a| a.iter().any(|r| r["runner"] == "r-tls"))
+    };
+    wait_until(
+        Duration::from_secs(30),
+        "the runner heart-beats over TLS",
+        listed,
+    );
+    let dir = TempDir::new("nats-tls-collect");
+    let out = run(&mut collect_cmd(
+        &dir,
+        &url,
+        &inv,
+        &["--nats-tls-ca", &path(&ca)],
+    ));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = report(&dir);
+    rows_once(&report, &fleet);
+    all_ok(&report);
 }
