@@ -577,6 +577,8 @@ fn mask_secrets(text: &mut String, device: &Device, s: &Settings) {
         device.secret.as_ref(),
         enable,
         passphrase,
+        // Never sent to a device, but a password reused on the bastion is one a device knows.
+        s.jump_password.as_ref(),
     ];
     for secret in secrets.into_iter().flatten().map(|p| p.expose()) {
         if !secret.is_empty() && text.contains(secret) {

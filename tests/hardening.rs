@@ -972,8 +972,11 @@ fn secrets_a_device_prints_back_are_masked_in_reports_logs_and_the_summary() {
     require_sshd();
     let enable_secret = "Enable-Secret-8e1f";
     let passphrase = "Key-Passphrase-77c2";
+    // A bastion's password: a device has no business knowing it, but one that does (the same
+    // password reused, printed back) must not show it either.
+    let jump_password = "Jump-Password-3d9a";
     let echo = format!(
-        "printf 'login %s enable %s key %s\\n' '{}' '{enable_secret}' '{passphrase}'",
+        "printf 'login %s enable %s key %s jump %s\\n' '{}' '{enable_secret}' '{passphrase}' '{jump_password}'",
         password()
     );
     let second_fails = format!(
@@ -1020,7 +1023,8 @@ fn secrets_a_device_prints_back_are_masked_in_reports_logs_and_the_summary() {
             .args(commands)
             .env("NETINV_PASSWORD", password())
             .env("NETINV_ENABLE_SECRET", enable_secret)
-            .env("NETINV_KEY_PASSPHRASE", passphrase));
+            .env("NETINV_KEY_PASSPHRASE", passphrase)
+            .env("NETINV_JUMP_PASSWORD", jump_password));
         let summary = text(&out.stderr);
         assert_eq!(
             out.status.code(),
@@ -1029,7 +1033,7 @@ fn secrets_a_device_prints_back_are_masked_in_reports_logs_and_the_summary() {
         );
         let report = std::fs::read_to_string(&json).unwrap();
         assert!(
-            report.contains("login *** enable *** key ***"),
+            report.contains("login *** enable *** key *** jump ***"),
             "{mode} {commands:?}: the device's words reached the report, masked: {report}"
         );
         let everything = [
@@ -1039,7 +1043,7 @@ fn secrets_a_device_prints_back_are_masked_in_reports_logs_and_the_summary() {
             ("summary", summary),
         ];
         for (what, shown) in &everything {
-            for secret in [password(), enable_secret, passphrase] {
+            for secret in [password(), enable_secret, passphrase, jump_password] {
                 assert!(
                     !shown.contains(secret),
                     "{mode}: {what} shows a secret: {shown}"
