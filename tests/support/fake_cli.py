@@ -13,7 +13,8 @@ Options: --hostname NAME (R1), --secret S (enable secret, default "cisco"),
          --page-lines N (24), --ignore-terminal-length (keep paging: a pager that cannot be
          turned off), --prompt P (the user-mode prompt as shown, instead of NAME>),
          --login USER:PASSWORD (ask Username:/Password: inside the session first),
-         --ack (wait for 'a' at "(Press 'a' to accept):"), --expired (ask "Change now? [Y/N]:"
+         --ack (wait for 'a' at "(Press 'a' to accept):"; Enter is passed over, any other key
+         closes), --expired (ask "Change now? [Y/N]:"
          and stop if the answer is not N), --deny (print "% Authorization failed." and close),
          --cr-only (Enter is CR only, as on some device CLIs: LF is not a line end).
 """
@@ -214,8 +215,15 @@ def main():
     if args.ack:
         write("WARNING: authorised use only. All activity is logged.\n(Press 'a' to accept):")
         with Mode(keys=True):
-            if inp.key() not in (b"a", b"A"):
-                return 1
+            while True:
+                k = inp.key()
+                # Enter is no answer, so it is passed over: a client may press it to wake a
+                # device that is slow to speak, before the question is even on the screen.
+                if k in (b"\r", b"\n"):
+                    continue
+                if k not in (b"a", b"A"):
+                    return 1
+                break
         write("\n")
     if args.expired:
         write("Your password has expired.\nThe password needs to be changed. Change now? [Y/N]:")
