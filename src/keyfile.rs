@@ -35,32 +35,33 @@ pub fn pem_passphrase_fits(text: &str, passphrase: &[u8]) -> Option<bool> {
     }
     let mut data = der;
     let plain = match cipher {
-        "AES-128-CBC" => cbc::Decryptor::<aes::Aes128>::new_from_slices(
-            &bytes_to_key(passphrase, &iv[..8], 16),
-            &iv,
-        )
-        .ok()?
-        .decrypt_padded::<Pkcs7>(&mut data)
-        .ok(),
-        "AES-192-CBC" => cbc::Decryptor::<aes::Aes192>::new_from_slices(
-            &bytes_to_key(passphrase, &iv[..8], 24),
-            &iv,
-        )
-        .ok()?
-        .decrypt_padded::<Pkcs7>(&mut data)
-        .ok(),
-        "AES-256-CBC" => cbc::Decryptor::<aes::Aes256>::new_from_slices(
-            &bytes_to_key(passphrase, &iv[..8], 32),
-            &iv,
-        )
-        .ok()?
-        .decrypt_padded::<Pkcs7>(&mut data)
-        .ok(),
+        "AES-128-CBC" => decrypt::<aes::Aes128>(passphrase, &iv, 16, &mut data),
+        "AES-192-CBC" => decrypt::<aes::Aes192>(passphrase, &iv, 24, &mut data),
+        "AES-256-CBC" => decrypt::<aes::Aes256>(passphrase, &iv, 32, &mut data),
         _ => return None,
     };
     // The right passphrase gives a DER SEQUENCE (the key) exactly filling the plaintext; a
     // wrong one passes the padding check about once in 256 tries, and this test almost never.
     Some(plain.is_some_and(is_one_der_sequence))
+}
+
+/// `data` decrypted in place with cipher `C` in CBC mode, the key derived from `passphrase`
+/// as OpenSSL does; `None` when the padding does not check.
+fn decrypt<'d, C>(
+    passphrase: &[u8],
+    iv: &[u8],
+    key_len: usize,
+    data: &'d mut [u8],
+) -> Option<&'d [u8]>
+where
+    C: aes::cipher::BlockCipherDecrypt,
+    cbc::Decryptor<C>: KeyIvInit + BlockModeDecrypt,
+{
+    let key = bytes_to_key(passphrase, &iv[..8], key_len);
+    cbc::Decryptor::<C>::new_from_slices(&key, iv)
+        .ok()?
+        .decrypt_padded::<Pkcs7>(data)
+        .ok()
 }
 
 /// The label, headers and base64 body of the first PEM block in `text`.

@@ -1108,9 +1108,24 @@ fn exec_max_output_caps_stdout_and_stderr_together_on_a_real_sshd() {
     );
 }
 
+/// `cmd` with `--file-mode` when one is asked for, run under the usual umask whatever the test
+/// runner's is.
+fn with_mode<'c>(cmd: &'c mut Command, asked: Option<&str>) -> &'c mut Command {
+    use std::os::unix::process::CommandExt;
+    if let Some(mode) = asked {
+        cmd.args(["--file-mode", mode]);
+    }
+    // SAFETY: umask is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::umask(0o022);
+            Ok(())
+        })
+    }
+}
+
 #[test]
 fn file_mode_opens_the_files_to_the_group_only_when_asked() {
-    use std::os::unix::process::CommandExt;
     let fleet = fleet(2, "");
     for (asked, expected) in [(None, 0o600), (Some("640"), 0o640)] {
         let dir = TempDir::new("file-mode");
@@ -1120,17 +1135,7 @@ fn file_mode_opens_the_files_to_the_group_only_when_asked() {
         every_kind_of_file(&mut cmd, dir.path())
             .arg("--history")
             .arg(&history);
-        if let Some(mode) = asked {
-            cmd.args(["--file-mode", mode]);
-        }
-        // SAFETY: umask is async-signal-safe; the usual umask, whatever the test runner's is.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::umask(0o022);
-                Ok(())
-            })
-        };
-        let out = run(&mut cmd);
+        let out = run(with_mode(&mut cmd, asked));
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         let mut created = vec![
             dir.join("report.json"),
@@ -1159,17 +1164,7 @@ fn file_mode_opens_the_files_to_the_group_only_when_asked() {
                 .arg(&json)
                 .arg("--csv")
                 .arg(&csv);
-            if let Some(mode) = asked {
-                cmd.args(["--file-mode", mode]);
-            }
-            // SAFETY: as above.
-            unsafe {
-                cmd.pre_exec(|| {
-                    libc::umask(0o022);
-                    Ok(())
-                })
-            };
-            let out = run(&mut cmd);
+            let out = run(with_mode(&mut cmd, asked));
             assert_eq!(out.status.code(), Some(0), "{what}: {}", text(&out.stderr));
             created.extend([json, csv]);
         }
