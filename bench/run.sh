@@ -246,11 +246,12 @@ start_nats() {
     exit 1
 }
 
+# The runners first (they drain and leave), then the broker.
 stop_nats() {
-    local pid
-    for pid in "${nats_pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
+    local i
+    for ((i = ${#nats_pids[@]} - 1; i >= 0; i--)); do
+        kill "${nats_pids[$i]}" 2>/dev/null || true
+        wait "${nats_pids[$i]}" 2>/dev/null || true
     done
     nats_pids=()
 }

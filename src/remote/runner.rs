@@ -373,8 +373,13 @@ async fn serve(args: &RunnerArgs, name: &str, base: Settings) -> Result<i32, App
         }
     }
     fetcher.abort();
-    let _ = store.delete(&key).await;
-    let _ = client.flush().await;
+    // Off the list of live runners at once (it would expire anyway): not worth waiting for a
+    // broker that is away.
+    let leave = async {
+        let _ = store.delete(&key).await;
+        let _ = client.flush().await;
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(5), leave).await;
     tracing::warn!(done, failed, "runner stopped");
     Ok(if signals > 1 {
         crate::run::EXIT_INTERRUPTED
