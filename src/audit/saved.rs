@@ -123,24 +123,6 @@ impl SavedFacts {
     }
 }
 
-impl PartialEq for SavedFacts {
-    fn eq(&self, other: &Self) -> bool {
-        (
-            &self.version,
-            &self.model,
-            &self.serial,
-            &self.hostname,
-            &self.image,
-        ) == (
-            &other.version,
-            &other.model,
-            &other.serial,
-            &other.hostname,
-            &other.image,
-        ) && self.raw.as_ref().map(|r| r.get()) == other.raw.as_ref().map(|r| r.get())
-    }
-}
-
 impl<'de> Deserialize<'de> for SavedFacts {
     fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
         let raw = Box::<RawValue>::deserialize(de)?;
@@ -287,10 +269,15 @@ pub fn audit(args: &AuditArgs) -> Result<i32, AppError> {
     distinct_outputs(&args.json, &args.csv)?;
     let report = SavedReport::load(&args.report)?;
     let today = Date::today();
+    // The columns are parsed out of each device only when a rule is scoped on one.
+    let scoped = policy.rules.iter().any(|r| !r.scope.is_empty());
     let verdicts: Vec<Compliance> = report
         .devices
         .iter()
-        .map(|d| super::judge(&policy, &d.subject(&d.field_texts()), &today))
+        .map(|d| {
+            let fields = if scoped { d.field_texts() } else { Vec::new() };
+            super::judge(&policy, &d.subject(&fields), &today)
+        })
         .collect();
     let rows: Vec<Judged> = report
         .devices
