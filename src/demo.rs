@@ -8,9 +8,9 @@ use crate::inventory::Device;
 use crate::job::{self, Outputs, Ui};
 use crate::secret::Secret;
 use crate::settings::{EnableSetting, HostKeys, Settings};
-use crate::sim::{parse_faults, Fleet, FleetConfig};
 use crate::ssh::hostkeys::HostKeyStore;
 use anyhow::Context as _;
+use netinv_sim::{parse_faults, Fleet, FleetConfig};
 use std::time::Duration;
 
 /// A few of every fault a real fleet has, so the demo shows failures reported honestly.

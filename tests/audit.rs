@@ -4,8 +4,7 @@
 
 mod support;
 
-use netinv::platform::Platform;
-use netinv::sim::{Fleet, FleetConfig, SimDevice, Wave};
+use netinv_sim::{Fleet, FleetConfig, Platform, SimDevice, Wave};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use support::*;

@@ -337,10 +337,10 @@ fn quiet_still_prints_the_summary_when_something_failed() {
 
 #[test]
 fn quiet_prints_nothing_at_all_when_every_device_was_collected() {
-    let mut cfg = netinv::sim::FleetConfig::new(3);
+    let mut cfg = netinv_sim::FleetConfig::new(3);
     cfg.username = "netops".into();
     cfg.password = "pw".into();
-    let fleet = netinv::sim::Fleet::start(cfg).expect("fleet starts");
+    let fleet = netinv_sim::Fleet::start(cfg).expect("fleet starts");
     let inv = fleet.inventory_csv();
     let (code, err, _dir) = collect_as_cron(&inv, &["-q"]);
     assert_eq!(code, Some(0), "{err}");

@@ -3,7 +3,7 @@
 
 mod support;
 
-use netinv::sim::{Fleet, FleetConfig};
+use netinv_sim::{Fleet, FleetConfig};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Output;

@@ -4,7 +4,7 @@
 
 mod support;
 
-use netinv::sim::{parse_faults, Fleet, FleetConfig};
+use netinv_sim::{parse_faults, Fleet, FleetConfig};
 use serde_json::Value;
 use std::time::Instant;
 use support::*;
@@ -500,7 +500,7 @@ fn on_a_terminal_the_progress_line_names_the_device_the_run_is_waiting_on() {
     let hung = fleet
         .devices()
         .iter()
-        .find(|d| d.fault == Some(netinv::sim::Fault::Hang))
+        .find(|d| d.fault == Some(netinv_sim::Fault::Hang))
         .expect("one device hangs")
         .name
         .clone();
@@ -580,7 +580,7 @@ fn with_log_format_json_every_line_on_stderr_is_a_json_object() {
     let refused = fleet
         .devices()
         .iter()
-        .find(|d| d.fault == Some(netinv::sim::Fault::Auth))
+        .find(|d| d.fault == Some(netinv_sim::Fault::Auth))
         .expect("one device refuses the login")
         .name
         .clone();

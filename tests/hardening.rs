@@ -4,7 +4,7 @@
 
 mod support;
 
-use netinv::sim::{parse_faults, Fault, Fleet, FleetConfig};
+use netinv_sim::{parse_faults, Fault, Fleet, FleetConfig};
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 
 mod support;
 
-use netinv::sim::{parse_faults, Fleet, FleetConfig};
+use netinv_sim::{parse_faults, Fleet, FleetConfig};
 use serde_json::Value;
 use std::path::Path;
 use support::*;

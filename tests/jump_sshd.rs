@@ -5,7 +5,7 @@
 
 mod support;
 
-use netinv::sim::{Fleet, FleetConfig};
+use netinv_sim::{Fleet, FleetConfig};
 use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
@@ -306,11 +306,11 @@ fn a_thousand_devices_behind_one_bastion_take_a_handful_of_bastion_logins() {
         cfg.password = FLEET_PASSWORD.into();
         // Not RouterOS: its huge fault times out at the pager in shell mode with or without a
         // bastion, a shell-driver matter that is not what this test is about.
-        cfg.platforms = netinv::platform::Platform::ALL
+        cfg.platforms = netinv_sim::Platform::ALL
             .into_iter()
             .filter(|p| p.name() != "mikrotik_routeros")
             .collect();
-        cfg.faults = netinv::sim::parse_faults(
+        cfg.faults = netinv_sim::parse_faults(
             "auth:1%,silent:0.5%,hang:0.5%,drip:0.5%,disconnect:1%,huge:0.3%,refuse-exec:3%",
         )
         .unwrap();

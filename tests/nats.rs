@@ -6,7 +6,7 @@
 
 mod support;
 
-use netinv::sim::{Fleet, FleetConfig};
+use netinv_sim::{Fleet, FleetConfig};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

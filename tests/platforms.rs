@@ -58,7 +58,11 @@ fn every_registered_platform_has_a_signature_and_version_command() {
 fn every_registered_platform_is_simulated_and_the_client_reads_the_simulation() {
     for spec in REGISTRY {
         for index in 0..8 {
-            let (output, version) = netinv::sim::version_output(spec.platform, index, 7);
+            // The simulator has its own platform list: the same Netmiko names.
+            let simulated: netinv_sim::Platform = spec.name.parse().unwrap_or_else(|e| {
+                panic!("{}: no simulated platform of that name: {e}", spec.name)
+            });
+            let (output, version) = netinv_sim::version_output(simulated, index, 7);
             assert_eq!(
                 detect(&output),
                 Some(spec.platform),
@@ -74,4 +78,15 @@ fn every_registered_platform_is_simulated_and_the_client_reads_the_simulation() 
             );
         }
     }
+}
+
+#[test]
+fn the_simulator_simulates_exactly_the_registered_platforms() {
+    let simulated: Vec<&str> = netinv_sim::Platform::ALL.iter().map(|p| p.name()).collect();
+    let registered: Vec<&str> = REGISTRY.iter().map(|s| s.name).collect();
+    let mut a = simulated.clone();
+    let mut b = registered.clone();
+    a.sort_unstable();
+    b.sort_unstable();
+    assert_eq!(a, b, "simulated and registered platforms differ");
 }

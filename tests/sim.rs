@@ -1,8 +1,7 @@
 //! The simulated fleet seen from outside, through the ssh2 crate (and plain TCP, and the
 //! OpenSSH client when installed): platforms, shell, paging, errors, faults, inventory, stop.
 
-use netinv::platform::Platform;
-use netinv::sim::{parse_faults, Fault, Fleet, FleetConfig, SimDevice};
+use netinv_sim::{parse_faults, Fault, Fleet, FleetConfig, Platform, SimDevice};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -106,8 +105,10 @@ fn at_prompt(buf: &str, name: &str) -> bool {
     last.contains(name) && (t.ends_with('#') || t.ends_with('>') || t.ends_with('$'))
 }
 
+/// What netinv sends for the simulated platform of the same Netmiko name.
 fn version_command(p: Platform) -> &'static str {
-    p.spec().version_command
+    let client: netinv::platform::Platform = p.name().parse().expect("netinv knows the platform");
+    client.spec().version_command
 }
 
 /// The vendors' own paging-off commands.

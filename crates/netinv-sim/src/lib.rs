@@ -1,18 +1,21 @@
 //! The simulated fleet: an SSH server (russh) emulating network platforms, latency and faults,
 //! served on consecutive loopback ports from one tokio runtime (`netinv sim`, tests, demo).
+//! It knows nothing of the netinv client: it is the oracle the client is tested against.
+
+#![warn(missing_docs)]
 
 mod console;
 mod devices;
 mod faults;
+mod platform;
 mod rng;
 mod server;
 mod wave;
 
 pub use faults::{parse_faults, Fault};
+pub use platform::{Platform, UnknownPlatform};
 pub use wave::Wave;
 
-use crate::cli::SimArgs;
-use crate::platform::Platform;
 use anyhow::{bail, Context as _};
 use devices::Identity;
 use russh::keys::ssh_key::private::Ed25519Keypair;
@@ -20,7 +23,6 @@ use russh::keys::PrivateKey;
 use russh::{MethodKind, MethodSet, SshId};
 use server::DeviceRt;
 use std::borrow::Cow;
-use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
@@ -301,7 +303,7 @@ impl Fleet {
     }
 
     /// Block until SIGINT or SIGTERM.
-    fn wait_for_signal(&self) -> anyhow::Result<()> {
+    pub fn wait_for_signal(&self) -> anyhow::Result<()> {
         let Some(rt) = &self.rt else { return Ok(()) };
         rt.block_on(async {
             let mut term =
@@ -468,79 +470,4 @@ fn bind_range(bind: IpAddr, base: u16, n: usize) -> anyhow::Result<Vec<std::net:
 pub fn version_output(platform: Platform, index: usize, seed: u64) -> (String, String) {
     let (identity, _, _) = Identity::generate(platform, index, seed);
     (identity.version_output(), identity.expect_version())
-}
-
-/// `netinv sim`: serve a fleet until SIGINT/SIGTERM.
-pub fn run(args: &SimArgs) -> anyhow::Result<()> {
-    if !args.bind.is_loopback() {
-        bail!(
-            "--bind {} is not a loopback address: the simulator serves 127.0.0.0/8 and ::1 only",
-            args.bind
-        );
-    }
-    let password = std::env::var(&args.password_env).map_err(|_| {
-        anyhow::anyhow!(
-            "the environment variable {} (named by --password-env) is not set: it holds the password the devices accept",
-            args.password_env
-        )
-    })?;
-    let enable_secret = match &args.enable_secret_env {
-        Some(var) => Some(std::env::var(var).map_err(|_| {
-            anyhow::anyhow!(
-                "the environment variable {var} (named by --enable-secret-env) is not set"
-            )
-        })?),
-        None => None,
-    };
-    let platforms = args
-        .platforms
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<Platform>())
-        .collect::<Result<Vec<_>, _>>()
-        .context("--platforms")?;
-    let faults = parse_faults(&args.faults).map_err(|e| anyhow::anyhow!("--faults: {e}"))?;
-    let cfg = FleetConfig {
-        devices: args.devices,
-        bind: args.bind,
-        base_port: args.base_port,
-        platforms,
-        username: args.username.clone(),
-        password,
-        enable_secret,
-        latency: args.latency.unwrap_or_default(),
-        jitter: args.jitter.unwrap_or_default(),
-        faults,
-        seed: args.seed,
-        wave: Wave {
-            upgrade: args.upgrade.unwrap_or(0.0),
-            rma: args.rma.unwrap_or(0.0),
-            seed: args.wave_seed,
-        },
-    };
-    let fleet = Fleet::start(cfg)?;
-    if let Some(path) = &args.write_inventory {
-        fleet
-            .write_inventory(path)
-            .with_context(|| format!("cannot write the inventory to {}", path.display()))?;
-    }
-    let first = fleet.devices.first().map(|d| d.port).unwrap_or(0);
-    let last = fleet.devices.last().map(|d| d.port).unwrap_or(0);
-    let host = match args.bind {
-        IpAddr::V6(a) => format!("[{a}]"),
-        IpAddr::V4(a) => a.to_string(),
-    };
-    {
-        let mut out = std::io::stdout().lock();
-        writeln!(
-            out,
-            "ready {} devices on {host}:{first}-{last}",
-            fleet.devices.len()
-        )?;
-        out.flush()?;
-    }
-    fleet.wait_for_signal()?;
-    fleet.stop();
-    Ok(())
 }

@@ -487,16 +487,12 @@ impl Console {
         };
         let words: Vec<&str> = trimmed.split_whitespace().collect();
         let abbreviate = devices::behaviour(self.id.platform).abbreviations;
-        let version_cmd = self.id.platform.spec().version_command;
         let mut found = None;
         for (pattern, cmd) in table(self.id.platform) {
             if let Some(n) = matches(&words, pattern, abbreviate) {
                 found = Some((*cmd, n));
                 break;
             }
-        }
-        if found.is_none() && trimmed.eq_ignore_ascii_case(version_cmd) {
-            found = Some((Cmd::Version, None));
         }
         let Some((cmd, number)) = found else {
             return Reply::say(self.unknown(trimmed, true));
@@ -981,7 +977,8 @@ mod tests {
     #[test]
     fn linux_runs_the_version_command_itself() {
         let mut c = console(Platform::Linux);
-        let (out, status, output) = c.exec(Platform::Linux.spec().version_command);
+        let (out, status, output) =
+            c.exec("uname -a; cat /etc/os-release 2>/dev/null; hostname; uptime");
         assert_eq!(status, 0);
         assert!(output);
         assert!(out.starts_with("Linux "));
