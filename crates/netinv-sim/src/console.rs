@@ -4,6 +4,7 @@
 use super::devices::{self, Identity};
 use super::faults::Fault;
 use crate::platform::Platform;
+use crate::platforms::linux;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -353,7 +354,7 @@ impl Console {
             Linux => format!(
                 "Welcome to {} (GNU/Linux {} x86_64)\n\n * Documentation:  https://help.example.net\n\n\
                  Last login: Mon Mar  6 10:11:12 2023 from 10.0.0.5\n",
-                d.platform_pretty_linux(),
+                linux::pretty_name(d),
                 d.version
             ),
         }
@@ -805,18 +806,18 @@ impl Console {
             let d = &*self.id;
             match cmd {
                 "exit" | "logout" => return Reply::Close,
-                "uname -a" => out.push_str(&devices::linux_uname(d)),
+                "uname -a" => out.push_str(&linux::uname(d)),
                 "uname -r" => {
                     out.push_str(&d.version);
                     out.push('\n');
                 }
                 "uname" => out.push_str("Linux\n"),
-                "cat /etc/os-release" => out.push_str(&devices::linux_os_release(d)),
+                "cat /etc/os-release" => out.push_str(&linux::os_release(d)),
                 "hostname" => {
                     out.push_str(&d.hostname);
                     out.push('\n');
                 }
-                "uptime" => out.push_str(&devices::linux_uptime(d)),
+                "uptime" => out.push_str(&linux::uptime_line(d)),
                 "true" | ":" => {}
                 c if c.starts_with("export ")
                     || c.starts_with("unset ")
@@ -898,17 +899,6 @@ fn hash_banner(hostname: &str) -> String {
         "Disconnect now if you are not an authorised user.",
         ""
     )
-}
-
-impl Identity {
-    fn platform_pretty_linux(&self) -> String {
-        devices::linux_os_release(self)
-            .lines()
-            .next()
-            .and_then(|l| l.strip_prefix("PRETTY_NAME=\""))
-            .map(|l| l.trim_end_matches('"').to_string())
-            .unwrap_or_else(|| "Linux".into())
-    }
 }
 
 #[cfg(test)]

@@ -7,9 +7,13 @@
 mod console;
 mod devices;
 mod faults;
+#[cfg(test)]
+mod old_devices;
 mod platform;
+mod platforms;
 mod rng;
 mod server;
+mod template;
 mod wave;
 
 pub use faults::{parse_faults, Fault};
