@@ -7,8 +7,6 @@
 mod console;
 mod devices;
 mod faults;
-#[cfg(test)]
-mod old_devices;
 mod platform;
 mod platforms;
 mod rng;
