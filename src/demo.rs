@@ -4,6 +4,7 @@
 
 use crate::cli::{DemoArgs, HostKeyPolicy, LogArgs, LogFormat, Mode};
 use crate::collect::{Outcome, Record};
+use crate::exit::Exit;
 use crate::inventory::Device;
 use crate::job::{self, Outputs, Ui};
 use crate::secret::Secret;
@@ -18,7 +19,7 @@ const DEMO_FAULTS: &str =
     "auth:2%,silent:2%,hang:2%,disconnect:2%,refuse-exec:5%,pager-stuck:5%,slow-banner:2%";
 
 /// Serves a simulated fleet, collects from it and writes the reports; returns the exit code.
-pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
+pub fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
     crate::logging::init(&LogArgs {
         log_format: LogFormat::Text,
         log_file: None,
@@ -106,7 +107,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
     let finished = job::run(inv.devices, settings, host_keys, &outputs, ui, Vec::new())?;
     fleet.stop();
     if finished.interrupted {
-        return Ok(crate::run::EXIT_INTERRUPTED);
+        return Ok(Exit::Interrupted);
     }
 
     let surprises: Vec<String> = devices
@@ -123,7 +124,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
             args.out.display(),
             args.out.display()
         );
-        Ok(crate::run::EXIT_OK)
+        Ok(Exit::Ok)
     } else {
         eprintln!(
             "\nnetinv demo: {} device(s) did not behave as expected:",
@@ -132,7 +133,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         for s in &surprises {
             eprintln!("  {s}");
         }
-        Ok(crate::run::EXIT_SOME_FAILED)
+        Ok(Exit::SomeFailed)
     }
 }
 

@@ -4,7 +4,8 @@
 use crate::audit::saved::{distinct_outputs, write_out, SavedDevice, SavedFacts, SavedReport};
 use crate::audit::version;
 use crate::cli::DiffArgs;
-use crate::run::{AppError, EXIT_OK};
+use crate::exit::Exit;
+use crate::run::AppError;
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
@@ -282,7 +283,7 @@ pub fn write_csv(out: &mut dyn Write, changes: &[Change]) -> std::io::Result<()>
 
 /// `netinv diff`: text on stdout, or JSON/CSV where asked; exit 0 whether or not anything
 /// changed (1 would read as "devices failed" to scripts that know netinv's codes).
-pub fn run(args: &DiffArgs) -> Result<i32, AppError> {
+pub fn run(args: &DiffArgs) -> Result<Exit, AppError> {
     distinct_outputs(&args.json, &args.csv)?;
     let old = SavedReport::load(&args.old)?;
     let new = SavedReport::load(&args.new)?;
@@ -303,7 +304,7 @@ pub fn run(args: &DiffArgs) -> Result<i32, AppError> {
     } else {
         write_out("-", |w| write_text(w, &args.old, &args.new, &all))?;
     }
-    Ok(EXIT_OK)
+    Ok(Exit::Ok)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use crate::collect::{self, Activity, Context, Outcome, Record};
 use crate::error::ErrorKind;
+use crate::exit::Exit;
 use crate::facts;
 use crate::inventory::Device;
 use crate::outdir::OutDir;
@@ -134,20 +135,20 @@ pub struct Finished {
 }
 
 impl Finished {
-    /// 0 all collected, 1 some failed (or a report could not be written), 3 all collected but
-    /// some device is non-compliant, 130 interrupted.
-    pub fn exit_code(&self) -> i32 {
+    /// Ok: all collected; SomeFailed: some failed (or a report could not be written);
+    /// NonCompliant: all collected but some device is non-compliant; Interrupted.
+    pub fn exit_code(&self) -> Exit {
         if self.interrupted {
-            130
+            Exit::Interrupted
         } else if !self.report_errors.is_empty()
             || self.records.iter().any(|r| !r.is_ok())
             || no_version_anywhere(&self.records)
         {
-            1
+            Exit::SomeFailed
         } else if self.non_compliant > 0 {
-            crate::run::EXIT_NON_COMPLIANT
+            Exit::NonCompliant
         } else {
-            0
+            Exit::Ok
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod deadline;
 pub mod demo;
 pub mod diff;
 pub mod error;
+pub mod exit;
 pub mod facts;
 pub mod files;
 pub mod history;

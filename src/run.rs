@@ -2,6 +2,7 @@
 
 use crate::audit::policy::Policy;
 use crate::cli::{CheckArgs, Cli, CollectArgs, Command, HostKeyPolicy, ManArgs, ParseArgs};
+use crate::exit::Exit;
 use crate::history::{History, HistoryError};
 use crate::inventory::{self, Inventory};
 use crate::job::{self, Outputs, SummaryWhen, Ui};
@@ -12,20 +13,6 @@ use clap::FromArgMatches;
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
-
-/// Exit codes (README's table), a contract with scripts and cron.
-pub const EXIT_OK: i32 = 0;
-/// Some devices failed.
-pub const EXIT_SOME_FAILED: i32 = 1;
-/// The command line or a setting is unusable; nothing was contacted.
-pub const EXIT_USAGE: i32 = 2;
-/// The run is complete and every device collected, but some run versions the policy does not
-/// approve (1 wins when devices also failed).
-pub const EXIT_NON_COMPLIANT: i32 = 3;
-/// Another run holds the `--history` lock: this one did not start.
-pub const EXIT_HISTORY_LOCKED: i32 = 4;
-/// Stopped by Ctrl-C or SIGTERM.
-pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// Everything that stops netinv before or outside the per-device work.
 #[derive(Debug)]
@@ -78,11 +65,11 @@ impl std::error::Error for AppError {
 }
 
 impl AppError {
-    fn exit_code(&self) -> i32 {
+    fn exit_code(&self) -> Exit {
         match self {
-            AppError::Inventory(_) | AppError::Usage(_) | AppError::Io { .. } => EXIT_USAGE,
-            AppError::HistoryLocked(_) => EXIT_HISTORY_LOCKED,
-            AppError::Other(_) => EXIT_SOME_FAILED,
+            AppError::Inventory(_) | AppError::Usage(_) | AppError::Io { .. } => Exit::Usage,
+            AppError::HistoryLocked(_) => Exit::HistoryLocked,
+            AppError::Other(_) => Exit::SomeFailed,
         }
     }
 }
@@ -97,19 +84,24 @@ pub fn main() -> i32 {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            return if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Ok
+            }
+            .code();
         }
     };
     match dispatch(cli, &matches) {
-        Ok(code) => code,
+        Ok(exit) => exit.code(),
         Err(e) => {
             crate::logging::say(tracing::Level::ERROR, &format!("netinv: error: {e}"));
-            e.exit_code()
+            e.exit_code().code()
         }
     }
 }
 
-fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> Result<i32, AppError> {
+fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> Result<Exit, AppError> {
     match cli.command {
         Command::Collect(mut args) => {
             crate::config::apply(&mut args, matches.subcommand_matches("collect"))
@@ -119,7 +111,7 @@ fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> Result<i32, AppError> {
         Command::Check(args) => check(&args),
         Command::Parse(args) => parse(&args),
         Command::Sim(args) => crate::sim::run(&args)
-            .map(|()| EXIT_OK)
+            .map(|()| Exit::Ok)
             .map_err(|e| AppError::Usage(format!("{e:#}"))),
         Command::Demo(args) => crate::demo::run(&args).map_err(AppError::Other),
         Command::Audit(args) => {
@@ -133,7 +125,7 @@ fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> Result<i32, AppError> {
         Command::Completions(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(args.shell, &mut cmd, "netinv", &mut std::io::stdout());
-            Ok(EXIT_OK)
+            Ok(Exit::Ok)
         }
         Command::Man(args) => man(&args),
         Command::Runner(args) => {
@@ -144,7 +136,7 @@ fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> Result<i32, AppError> {
 }
 
 /// The man pages, generated from the same clap definitions as `--help`, so they cannot drift.
-fn man(args: &ManArgs) -> Result<i32, AppError> {
+fn man(args: &ManArgs) -> Result<Exit, AppError> {
     let cmd = <Cli as clap::CommandFactory>::command();
     let written = match &args.out_dir {
         Some(dir) => clap_mangen::generate_to(cmd, dir).map_err(|error| AppError::Io {
@@ -158,7 +150,7 @@ fn man(args: &ManArgs) -> Result<i32, AppError> {
                 error,
             }),
     };
-    written.map(|()| EXIT_OK)
+    written.map(|()| Exit::Ok)
 }
 
 fn load_inventory(path: &str, columns: Option<&str>) -> Result<Inventory, AppError> {
@@ -167,7 +159,7 @@ fn load_inventory(path: &str, columns: Option<&str>) -> Result<Inventory, AppErr
     inventory::read_path_with(path, &options).map_err(|e| AppError::Usage(e.to_string()))
 }
 
-fn collect(args: &CollectArgs) -> Result<i32, AppError> {
+fn collect(args: &CollectArgs) -> Result<Exit, AppError> {
     crate::files::set_file_mode(args.file_mode);
     crate::logging::init(&args.log).map_err(|error| AppError::Io {
         what: "cannot open the log file".into(),
@@ -426,7 +418,7 @@ fn probe_directory(dir: &Path, what: &str) -> Result<(), AppError> {
     })
 }
 
-fn check(args: &CheckArgs) -> Result<i32, AppError> {
+fn check(args: &CheckArgs) -> Result<Exit, AppError> {
     let inv = load_inventory(&args.inventory, args.columns.as_deref())?;
     for p in &inv.problems {
         println!("{p}");
@@ -454,13 +446,13 @@ fn check(args: &CheckArgs) -> Result<i32, AppError> {
         inv.problems.len()
     );
     Ok(if inv.problems.is_empty() {
-        EXIT_OK
+        Exit::Ok
     } else {
-        EXIT_USAGE
+        Exit::Usage
     })
 }
 
-fn parse(args: &ParseArgs) -> Result<i32, AppError> {
+fn parse(args: &ParseArgs) -> Result<Exit, AppError> {
     let choice =
         PlatformChoice::parse(&args.platform).map_err(|e| AppError::Usage(e.to_string()))?;
     let mut raw = Vec::new();
@@ -498,5 +490,5 @@ fn parse(args: &ParseArgs) -> Result<i32, AppError> {
             args.file
         );
     }
-    Ok(EXIT_OK)
+    Ok(Exit::Ok)
 }

@@ -5,7 +5,8 @@ use super::members::{self, ScanError, Scanned, Value as Member};
 use super::policy::{Date, Policy};
 use super::{Compliance, Subject, Verdict};
 use crate::cli::AuditArgs;
-use crate::run::{AppError, EXIT_NON_COMPLIANT, EXIT_OK};
+use crate::exit::Exit;
+use crate::run::AppError;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -264,7 +265,7 @@ struct Judged<'a> {
 }
 
 /// `netinv audit --policy FILE REPORT.json`: judge a saved report; contacts nothing.
-pub fn audit(args: &AuditArgs) -> Result<i32, AppError> {
+pub fn audit(args: &AuditArgs) -> Result<Exit, AppError> {
     let policy = Policy::load(&args.policy).map_err(|e| AppError::Usage(e.to_string()))?;
     distinct_outputs(&args.json, &args.csv)?;
     let report = SavedReport::load(&args.report)?;
@@ -306,7 +307,11 @@ pub fn audit(args: &AuditArgs) -> Result<i32, AppError> {
         .iter()
         .filter(|c| c.verdict == Verdict::NonCompliant)
         .count();
-    Ok(if off > 0 { EXIT_NON_COMPLIANT } else { EXIT_OK })
+    Ok(if off > 0 {
+        Exit::NonCompliant
+    } else {
+        Exit::Ok
+    })
 }
 
 /// `--json` and `--csv` of `audit` and `diff` must not name the same file.

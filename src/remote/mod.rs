@@ -483,7 +483,7 @@ pub async fn live_runners(store: &kv::Store) -> Result<Vec<(String, RunnerState,
 }
 
 /// `netinv runners --nats URL`: one line per live runner.
-pub fn list(args: &crate::cli::RunnersArgs) -> Result<i32, crate::run::AppError> {
+pub fn list(args: &crate::cli::RunnersArgs) -> Result<crate::exit::Exit, crate::run::AppError> {
     let rt = runtime()?;
     let rows = rt
         .block_on(async {
@@ -506,7 +506,7 @@ pub fn list(args: &crate::cli::RunnersArgs) -> Result<i32, crate::run::AppError>
             "{}",
             serde_json::to_string_pretty(&states).unwrap_or_default()
         );
-        return Ok(crate::run::EXIT_OK);
+        return Ok(crate::exit::Exit::Ok);
     }
     println!(
         "{:<24} {:<16} {:>7} {:>9} {:>8} {:>7} {:>9}  {:<8} state",
@@ -529,7 +529,7 @@ pub fn list(args: &crate::cli::RunnersArgs) -> Result<i32, crate::run::AppError>
         );
     }
     eprintln!("{} live runner(s)", rows.len());
-    Ok(crate::run::EXIT_OK)
+    Ok(crate::exit::Exit::Ok)
 }
 
 /// Publish until the broker has it (it may be restarting), for a minute at most. The message

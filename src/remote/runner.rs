@@ -9,6 +9,7 @@ use super::{
 };
 use crate::cli::{CollectArgs, Mode, RunnerArgs};
 use crate::collect::{self, Context, Record};
+use crate::exit::Exit;
 use crate::inventory::Device;
 use crate::platform::PlatformChoice;
 use crate::run::AppError;
@@ -40,7 +41,7 @@ struct InFlight {
 }
 
 /// Runs `netinv runner`: serves its region's jobs until stopped; returns the exit code.
-pub fn run(args: &RunnerArgs, matches: Option<&clap::ArgMatches>) -> Result<i32, AppError> {
+pub fn run(args: &RunnerArgs, matches: Option<&clap::ArgMatches>) -> Result<Exit, AppError> {
     crate::logging::init(&args.log).map_err(|error| AppError::Io {
         what: "cannot open the log file".into(),
         error,
@@ -193,7 +194,7 @@ fn start_workers(
     Ok(tx)
 }
 
-async fn serve(args: &RunnerArgs, name: &str, base: Settings) -> Result<i32, AppError> {
+async fn serve(args: &RunnerArgs, name: &str, base: Settings) -> Result<Exit, AppError> {
     use tokio::signal::unix::{signal, SignalKind};
     let region = args.region.as_str();
     let usage = AppError::Usage;
@@ -382,9 +383,9 @@ async fn serve(args: &RunnerArgs, name: &str, base: Settings) -> Result<i32, App
     let _ = tokio::time::timeout(Duration::from_secs(5), leave).await;
     tracing::warn!(done, failed, "runner stopped");
     Ok(if signals > 1 {
-        crate::run::EXIT_INTERRUPTED
+        Exit::Interrupted
     } else {
-        crate::run::EXIT_OK
+        Exit::Ok
     })
 }
 
