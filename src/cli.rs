@@ -1,5 +1,8 @@
 //! Command-line interface: the clap definitions of every subcommand and option.
 
+use crate::settings::Mode;
+use crate::ssh::hostkeys::HostKeyPolicy;
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -66,26 +69,38 @@ pub struct ManArgs {
     pub out_dir: Option<PathBuf>,
 }
 
-/// How to run commands on a device: exec, the interactive shell, or exec falling back to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Mode {
-    /// The platform's preferred way; falls back to the shell when exec is refused
-    Auto,
-    /// The SSH exec channel only
-    Exec,
-    /// An interactive shell with prompt detection and paging disabled
-    Shell,
+// The run's own types, with the values and help `--mode` and `--host-key-policy` show: the
+// names are the domain's (reports carry them too), the help is the command line's.
+impl ValueEnum for Mode {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Mode::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let help = match self {
+            Mode::Auto => {
+                "The platform's preferred way; falls back to the shell when exec is refused"
+            }
+            Mode::Exec => "The SSH exec channel only",
+            Mode::Shell => "An interactive shell with prompt detection and paging disabled",
+        };
+        Some(PossibleValue::new(self.as_str()).help(help))
+    }
 }
 
-/// What to do with a device's host key: check it, learn it, or ignore it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HostKeyPolicy {
-    /// Only hosts already in known_hosts
-    Strict,
-    /// Record unknown hosts; a changed key always fails
-    AcceptNew,
-    /// No checking at all (lab use)
-    Off,
+impl ValueEnum for HostKeyPolicy {
+    fn value_variants<'a>() -> &'a [Self] {
+        &HostKeyPolicy::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let help = match self {
+            HostKeyPolicy::Strict => "Only hosts already in known_hosts",
+            HostKeyPolicy::AcceptNew => "Record unknown hosts; a changed key always fails",
+            HostKeyPolicy::Off => "No checking at all (lab use)",
+        };
+        Some(PossibleValue::new(self.as_str()).help(help))
+    }
 }
 
 /// The format of log lines on stderr: lines for people, or one JSON object per line.

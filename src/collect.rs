@@ -2,12 +2,11 @@
 //! with retries for transient failures, a connection-rate limit and cooperative cancellation.
 
 use crate::backlog::Backlog;
-use crate::cli::Mode;
 use crate::deadline::Deadline;
 use crate::error::{DeviceError, ErrorKind};
 use crate::inventory::Device;
 use crate::platform::{ExecSupport, Facts, Platform, PlatformChoice};
-use crate::settings::{EnableSetting, Settings};
+use crate::settings::{EnableSetting, Mode, Settings};
 use crate::ssh::algorithms::Negotiated;
 use crate::ssh::channel_io::ChannelIo;
 use crate::ssh::exec::{self, ExecError};

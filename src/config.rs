@@ -4,9 +4,10 @@
 //! password file or a key.
 
 use crate::cli::{
-    parse_duration, parse_port, parse_rate, parse_size, parse_workers, CollectArgs, HostKeyPolicy,
-    LogFormat, Mode,
+    parse_duration, parse_port, parse_rate, parse_size, parse_workers, CollectArgs, LogFormat,
 };
+use crate::settings::Mode;
+use crate::ssh::hostkeys::HostKeyPolicy;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, ValueEnum};
 use std::path::{Path, PathBuf};

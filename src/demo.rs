@@ -2,14 +2,14 @@
 //! (inventory reader, settings, pool, SSH, reports), then checked against what the simulator
 //! says each device should have produced.
 
-use crate::cli::{DemoArgs, HostKeyPolicy, LogArgs, LogFormat, Mode};
+use crate::cli::{DemoArgs, LogArgs, LogFormat};
 use crate::collect::{Outcome, Record};
 use crate::exit::Exit;
 use crate::inventory::Device;
 use crate::job::{self, Outputs, Ui};
 use crate::secret::Secret;
-use crate::settings::{EnableSetting, HostKeys, Settings};
-use crate::ssh::hostkeys::HostKeyStore;
+use crate::settings::{EnableSetting, HostKeys, Mode, Settings};
+use crate::ssh::hostkeys::{HostKeyPolicy, HostKeyStore};
 use anyhow::Context as _;
 use netinv_sim::{parse_faults, Fleet, FleetConfig};
 use std::time::Duration;

@@ -1,14 +1,14 @@
 //! Subcommand dispatch, and the one place where errors become messages and exit codes.
 
 use crate::audit::policy::Policy;
-use crate::cli::{CheckArgs, Cli, CollectArgs, Command, HostKeyPolicy, ManArgs, ParseArgs};
+use crate::cli::{CheckArgs, Cli, CollectArgs, Command, ManArgs, ParseArgs};
 use crate::exit::Exit;
 use crate::history::{History, HistoryError};
 use crate::inventory::{self, Inventory};
 use crate::job::{self, Outputs, SummaryWhen, Ui};
 use crate::platform::{self, PlatformChoice};
 use crate::settings::Settings;
-use crate::ssh::hostkeys::HostKeyStore;
+use crate::ssh::hostkeys::{HostKeyPolicy, HostKeyStore};
 use clap::FromArgMatches;
 use std::fmt;
 use std::io::Read;

@@ -3,11 +3,11 @@
 //! Like `functools.partial`, everything that is the same for every device is resolved here, before
 //! any connection; a worker only adds the device.
 
-use crate::cli::{CollectArgs, HostKeyPolicy, Mode};
+use crate::cli::CollectArgs;
 use crate::inventory::Device;
 use crate::secret::Secret;
 use crate::ssh::algorithms::Choice;
-use crate::ssh::hostkeys::HostKeyRule;
+use crate::ssh::hostkeys::{HostKeyPolicy, HostKeyRule};
 use crate::ssh::jump::{JumpLogin, JumpRoute, ENV_JUMP_PASSWORD};
 use crate::ssh::proxy::{expand, Tokens};
 use crate::ssh_config::{HostConfig, SshConfig};
@@ -23,6 +23,31 @@ pub const ENV_PASSWORD: &str = "NETINV_PASSWORD";
 pub const ENV_KEY_PASSPHRASE: &str = "NETINV_KEY_PASSPHRASE";
 /// The environment variable holding the enable secret.
 pub const ENV_ENABLE_SECRET: &str = "NETINV_ENABLE_SECRET";
+
+/// How to run commands on a device: exec, the interactive shell, or exec falling back to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The platform's preferred way; falls back to the shell when exec is refused.
+    Auto,
+    /// The SSH exec channel only.
+    Exec,
+    /// An interactive shell with prompt detection and paging disabled.
+    Shell,
+}
+
+impl Mode {
+    /// Every mode, in the order `--help` lists them.
+    pub const ALL: [Mode; 3] = [Mode::Auto, Mode::Exec, Mode::Shell];
+
+    /// Its name on the command line, in the config file, in reports and on the wire to runners.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Auto => "auto",
+            Mode::Exec => "exec",
+            Mode::Shell => "shell",
+        }
+    }
+}
 
 /// A private key for public-key auth.
 #[derive(Debug, Clone)]

@@ -6,8 +6,8 @@
 //! `UserKnownHostsFile`; each only where neither the command line nor the inventory row says
 //! otherwise.
 
-use crate::cli::HostKeyPolicy;
 use crate::ssh::algorithms::{Category, Edit, Supported};
+use crate::ssh::hostkeys::HostKeyPolicy;
 use crate::ssh::hostkeys::HostKeyRule;
 use crate::ssh::jump::JumpRoute;
 use crate::ssh::proxy::{expand_with, Tokens};

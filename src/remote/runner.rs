@@ -7,13 +7,13 @@ use super::{
     runners_bucket, runtime, taken_subject, Job, RunnerState, Spec, Taken, WireRecord, HEARTBEAT,
     OUT_STREAM, PROGRESS_EVERY, WIRE_VERSION,
 };
-use crate::cli::{CollectArgs, Mode, RunnerArgs};
+use crate::cli::{CollectArgs, RunnerArgs};
 use crate::collect::{self, Context, Record};
 use crate::exit::Exit;
 use crate::inventory::Device;
 use crate::platform::PlatformChoice;
 use crate::run::AppError;
-use crate::settings::{EnableSetting, Settings};
+use crate::settings::{EnableSetting, Mode, Settings};
 use crate::ssh::hostkeys::HostKeyStore;
 use crate::ssh::jump::JumpRoute;
 use async_nats::jetstream::{self, AckKind};
@@ -104,7 +104,7 @@ fn base_settings(
     crate::config::apply(&mut c, matches).map_err(AppError::Usage)?;
     c.enable = true;
     let settings = Settings::from_args(&c).map_err(|e| AppError::Usage(e.to_string()))?;
-    if settings.host_keys.policy != crate::cli::HostKeyPolicy::Off
+    if settings.host_keys.policy != crate::ssh::hostkeys::HostKeyPolicy::Off
         && settings.host_keys.file.is_none()
     {
         return Err(AppError::Usage(

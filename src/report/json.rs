@@ -242,20 +242,12 @@ impl Exporter for JsonExporter {
                 workers: s.workers,
                 timeout_ms: s.timeout.as_millis() as u64,
                 connect_timeout_ms: s.connect_timeout.as_millis() as u64,
-                mode: match s.mode {
-                    crate::cli::Mode::Auto => "auto",
-                    crate::cli::Mode::Exec => "exec",
-                    crate::cli::Mode::Shell => "shell",
-                },
+                mode: s.mode.as_str(),
                 retries: s.retries,
                 port: s.port,
                 username: s.username.as_deref(),
                 auth,
-                host_key_policy: match s.host_keys.policy {
-                    crate::cli::HostKeyPolicy::Strict => "strict",
-                    crate::cli::HostKeyPolicy::AcceptNew => "accept-new",
-                    crate::cli::HostKeyPolicy::Off => "off",
-                },
+                host_key_policy: s.host_keys.policy.as_str(),
                 max_output: s.max_output,
             },
             summary: SummaryView {

@@ -8,7 +8,6 @@
 //! verify host certificates) and says so rather than ignoring them.
 
 use super::algorithms::wildcard_match;
-use crate::cli::HostKeyPolicy;
 use crate::error::{DeviceError, ErrorKind};
 use base64ct::{Base64Unpadded, Encoding};
 use hmac::{Hmac, KeyInit, Mac};
@@ -20,6 +19,35 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+
+/// What to do with a device's host key: check it, learn it, or ignore it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostKeyPolicy {
+    /// Only hosts already in known_hosts.
+    Strict,
+    /// Record unknown hosts; a changed key always fails.
+    AcceptNew,
+    /// No checking at all (lab use).
+    Off,
+}
+
+impl HostKeyPolicy {
+    /// Every policy, in the order `--help` lists them.
+    pub const ALL: [HostKeyPolicy; 3] = [
+        HostKeyPolicy::Strict,
+        HostKeyPolicy::AcceptNew,
+        HostKeyPolicy::Off,
+    ];
+
+    /// Its name on the command line, in the config file and in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HostKeyPolicy::Strict => "strict",
+            HostKeyPolicy::AcceptNew => "accept-new",
+            HostKeyPolicy::Off => "off",
+        }
+    }
+}
 
 /// A host key as the server presented it.
 pub struct PresentedKey<'a> {
