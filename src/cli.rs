@@ -380,6 +380,20 @@ pub struct CollectArgs {
     pub run_id: Option<String>,
 }
 
+impl CollectArgs {
+    /// `collect`'s arguments from words as a user would type them after `netinv collect`
+    /// (nothing from the config file), for the runs netinv sets up itself.
+    pub fn from_words<S: AsRef<str>>(words: &[S]) -> Result<CollectArgs, clap::Error> {
+        #[derive(Parser)]
+        struct Wrap {
+            #[command(flatten)]
+            args: CollectArgs,
+        }
+        let argv = std::iter::once("netinv collect").chain(words.iter().map(AsRef::as_ref));
+        Wrap::try_parse_from(argv).map(|w| w.args)
+    }
+}
+
 /// Where the NATS JetStream broker is, and how to log in to it.
 #[derive(Debug, Clone, Args)]
 pub struct NatsArgs {

@@ -6,7 +6,7 @@ use crate::deadline::Deadline;
 use crate::error::{DeviceError, ErrorKind};
 use crate::inventory::Device;
 use crate::platform::{ExecSupport, Facts, Platform, PlatformChoice};
-use crate::settings::{EnableSetting, Mode, Settings};
+use crate::settings::{EnableSetting, Mode, Settings, Target};
 use crate::ssh::algorithms::Negotiated;
 use crate::ssh::channel_io::ChannelIo;
 use crate::ssh::exec::{self, ExecError};
@@ -450,6 +450,8 @@ fn collect_device(index: usize, device: &Device, ctx: &Context) -> Record {
         return Record::cancelled(index, device.platform.known());
     }
     let started = Instant::now();
+    // What to connect to is the same for every attempt and both ways in: resolved once.
+    let target = ctx.settings.target(device);
     let mut attempts = 0;
     loop {
         if let Some(rate) = &ctx.rate {
@@ -458,7 +460,7 @@ fn collect_device(index: usize, device: &Device, ctx: &Context) -> Record {
             }
         }
         attempts += 1;
-        let result = attempt(device, ctx);
+        let result = attempt(device, &target, ctx);
         let retry = match &result {
             Err(e) => e.kind.is_transient() && attempts <= ctx.settings.retries,
             Ok(_) => false,
@@ -541,9 +543,9 @@ enum PathError {
 /// (exec refused, the connection dropped after exec, a shell that closes or shows no prompt)
 /// is followed by the other one on a FRESH connection: a second channel on a connection whose
 /// exec was refused may never be answered, and some devices end the connection with the exec.
-fn attempt(device: &Device, ctx: &Context) -> Result<Collected, DeviceError> {
+fn attempt(device: &Device, target: &Target, ctx: &Context) -> Result<Collected, DeviceError> {
     let s = &ctx.settings;
-    let mut collected = attempt_once(device, ctx).map_err(|e| redact(e, device, s))?;
+    let mut collected = attempt_once(device, target, ctx).map_err(|e| redact(e, device, s))?;
     // A rejected command's message quotes the device, and its output is what the device said
     // instead of an answer. The outputs of the commands that worked are the data asked for
     // and stay as the device sent them: a short secret (`cisco`) would garble them.
@@ -586,7 +588,7 @@ fn mask_secrets(text: &mut String, device: &Device, s: &Settings) {
     }
 }
 
-fn attempt_once(device: &Device, ctx: &Context) -> Result<Collected, DeviceError> {
+fn attempt_once(device: &Device, target: &Target, ctx: &Context) -> Result<Collected, DeviceError> {
     let s = &ctx.settings;
     let deadline = Deadline::after(s.timeout);
     let creds = Credentials {
@@ -598,7 +600,7 @@ fn attempt_once(device: &Device, ctx: &Context) -> Result<Collected, DeviceError
     };
     let open = || {
         Connection::open(
-            s.target(device),
+            target.clone(),
             creds,
             &ctx.host_keys,
             &ctx.jumps,
@@ -627,7 +629,7 @@ fn attempt_once(device: &Device, ctx: &Context) -> Result<Collected, DeviceError
         }),
     };
     let fallback = s.mode == Mode::Auto;
-    let first_error = match run_path(first, &conn, device, s, deadline, fallback) {
+    let first_error = match run_path(first, &conn, device, target, s, deadline, fallback) {
         Ok(c) => return Ok(c),
         Err(PathError::Final(e)) => return Err(e),
         Err(PathError::TryOther(e)) => redact(e, device, s),
@@ -649,7 +651,7 @@ fn attempt_once(device: &Device, ctx: &Context) -> Result<Collected, DeviceError
         )
     };
     let conn = open().map_err(tried)?;
-    match run_path(second, &conn, device, s, deadline, false) {
+    match run_path(second, &conn, device, target, s, deadline, false) {
         Ok(c) => {
             let why = match first {
                 Transport::Exec => "exec turned down",
@@ -667,6 +669,7 @@ fn run_path(
     transport: Transport,
     conn: &Connection,
     device: &Device,
+    target: &Target,
     s: &Settings,
     deadline: Deadline,
     fallback: bool,
@@ -689,7 +692,15 @@ fn run_path(
             } else {
                 deadline
             };
-            match run_shell(conn, device, known, s, deadline, prompt_by) {
+            match run_shell(
+                conn,
+                device,
+                &target.username,
+                known,
+                s,
+                deadline,
+                prompt_by,
+            ) {
                 Ok(found) => found,
                 Err(f) => {
                     let turned_down = !f.reached_prompt
@@ -776,6 +787,7 @@ fn run_exec(
 fn run_shell(
     conn: &Connection,
     device: &Device,
+    username: &str,
     platform: Option<Platform>,
     s: &Settings,
     deadline: Deadline,
@@ -786,7 +798,6 @@ fn run_shell(
         reached_prompt: false,
     };
     let mut io = ChannelIo::open(conn, deadline).map_err(before_prompt)?;
-    let target = s.target(device);
     let request = ShellRequest {
         platform,
         commands: &s.commands,
@@ -796,7 +807,7 @@ fn run_shell(
         },
         max_output: s.max_output,
         login: Some(Login {
-            username: &target.username,
+            username,
             password: device.password.as_ref().or(s.password.as_ref()),
         }),
         accept_banner: s.accept_banner,

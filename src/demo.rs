@@ -2,17 +2,14 @@
 //! (inventory reader, settings, pool, SSH, reports), then checked against what the simulator
 //! says each device should have produced.
 
-use crate::cli::{DemoArgs, LogArgs, LogFormat};
+use crate::cli::{CollectArgs, DemoArgs, LogArgs, LogFormat};
 use crate::collect::{Outcome, Record};
 use crate::exit::Exit;
 use crate::inventory::Device;
-use crate::job::{self, Outputs, Ui};
-use crate::secret::Secret;
-use crate::settings::{EnableSetting, HostKeys, Mode, Settings};
-use crate::ssh::hostkeys::{HostKeyPolicy, HostKeyStore};
+use crate::job;
+use crate::plan::{prepare_process, Plan};
 use anyhow::Context as _;
 use netinv_sim::{parse_faults, Fleet, FleetConfig};
-use std::time::Duration;
 
 /// A few of every fault a real fleet has, so the demo shows failures reported honestly.
 const DEMO_FAULTS: &str =
@@ -20,13 +17,12 @@ const DEMO_FAULTS: &str =
 
 /// Serves a simulated fleet, collects from it and writes the reports; returns the exit code.
 pub fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
-    crate::logging::init(&LogArgs {
+    prepare_process(&LogArgs {
         log_format: LogFormat::Text,
         log_file: None,
         quiet: true,
         verbose: 0,
     })?;
-    crate::sys::raise_nofile_limit();
     let password = demo_password();
     let mut cfg = FleetConfig::new(args.devices);
     cfg.password = password.clone();
@@ -41,70 +37,57 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
         .write_inventory(&inventory_path)
         .with_context(|| format!("writing {}", inventory_path.display()))?;
     let inventory_name = inventory_path.display().to_string();
-    let inv = crate::inventory::read_path(&inventory_name)?;
-    anyhow::ensure!(
-        inv.problems.is_empty(),
-        "the simulator wrote an inventory with problems: {:?}",
-        inv.problems
-    );
+    // The same plan as `collect` builds, from the options a user would give: the fleet is on
+    // loopback with a new host key every run (nothing to verify, nothing in the user's
+    // ssh_config or config file about it), and its password is this run's only.
+    let password_file = tempfile::NamedTempFile::new().context("creating the password file")?;
+    std::fs::write(password_file.path(), &password).context("writing the password file")?;
+    let out = |name: &str| args.out.join(name).display().to_string();
+    let mut words: Vec<String> = [
+        "-i",
+        &inventory_name,
+        "--config",
+        "none",
+        "--ssh-config",
+        "none",
+        "-u",
+        "admin",
+        "--no-agent",
+        "--host-key-policy",
+        "off",
+        "-t",
+        "4s",
+        "--connect-timeout",
+        "2s",
+        "-w",
+        &args.workers.to_string(),
+        "--json",
+        &out("report.json"),
+        "--csv",
+        &out("report.csv"),
+        "--out-dir",
+        &out("raw"),
+    ]
+    .map(String::from)
+    .into();
+    words.push("--password-file".into());
+    words.push(password_file.path().display().to_string());
+    if args.no_progress {
+        words.push("--no-progress".into());
+    }
+    let mut collect_args = CollectArgs::from_words(&words)?;
+    // NETINV_NATS may be set for the user's real runs: the demo's fleet is here.
+    collect_args.nats.url = None;
+    let plan = Plan::build(&collect_args)?;
+    drop(password_file);
     eprintln!(
         "netinv demo: {} simulated devices of {} platforms on 127.0.0.1 (inventory: {})",
-        inv.devices.len(),
+        plan.devices.len(),
         crate::platform::Platform::ALL.len(),
         inventory_name
     );
-
-    let settings = Settings {
-        username: Some("admin".into()),
-        password: Some(Secret::new(password)),
-        key: None,
-        agent: false,
-        accept_banner: false,
-        enable: EnableSetting::Off,
-        port: 22,
-        port_given: false,
-        timeout: Duration::from_secs(4),
-        connect_timeout: Duration::from_secs(2),
-        connect_timeout_given: true,
-        username_given: true,
-        key_given: false,
-        commands: Vec::new(),
-        mode: Mode::Auto,
-        retries: 0,
-        rate: 0.0,
-        max_output: 16 << 20,
-        // The fleet makes a new host key every run: nothing to verify in a lab.
-        host_keys: HostKeys {
-            policy: HostKeyPolicy::Off,
-            file: None,
-            policy_given: true,
-            file_given: true,
-        },
-        workers: args.workers,
-        policy: None,
-        legacy_algorithms: false,
-        jump: None,
-        jump_password: None,
-        // The demo fleet is on loopback: nothing in the user's ssh_config is about it.
-        ssh_config: None,
-    };
-    let host_keys = HostKeyStore::load(HostKeyPolicy::Off, None)?;
-    let outputs = Outputs {
-        json: Some(args.out.join("report.json").display().to_string()),
-        csv: Some(args.out.join("report.csv").display().to_string()),
-        out_dir: Some(args.out.join("raw")),
-        prometheus: None,
-        html: None,
-        xlsx: None,
-        history: None,
-        csv_raw: false,
-    };
-    let ui = Ui {
-        progress: !args.no_progress && crate::sys::stderr_is_terminal(),
-        summary: crate::job::SummaryWhen::Always,
-    };
-    let devices = inv.devices.clone();
-    let finished = job::run(inv.devices, settings, host_keys, &outputs, ui, Vec::new())?;
+    let devices = plan.devices.clone();
+    let finished = job::run(plan, crate::collect::start)?;
     fleet.stop();
     if finished.interrupted {
         return Ok(Exit::Interrupted);

@@ -1,80 +1,26 @@
 //! One collection run, end to end on the main thread: start the pool, receive records as they
 //! complete (facts, progress, logs, raw files), then build the report, export it and summarise.
 
-use crate::collect::{self, Activity, Context, Outcome, Record};
+use crate::collect::{Activity, Context, Outcome, Record};
 use crate::error::ErrorKind;
 use crate::exit::Exit;
 use crate::facts;
 use crate::inventory::Device;
 use crate::outdir::OutDir;
+use crate::plan::{Outputs, Plan, SkippedRow, SummaryWhen};
 use crate::progress::Progress;
 use crate::report::{
     self, CsvExporter, Exporter, HtmlExporter, JsonExporter, PrometheusExporter, Report,
     XlsxExporter,
 };
-use crate::settings::Settings;
 use crate::spool::Spool;
-use crate::ssh::hostkeys::HostKeyStore;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 use tracing::Level;
-
-/// Where the results go.
-#[derive(Debug, Default, Clone)]
-pub struct Outputs {
-    /// Where the JSON report goes (`-` = stdout).
-    pub json: Option<String>,
-    /// Where the CSV report goes (`-` = stdout).
-    pub csv: Option<String>,
-    /// A directory for one output file per device.
-    pub out_dir: Option<PathBuf>,
-    /// node_exporter textfile.
-    pub prometheus: Option<String>,
-    /// A page for people.
-    pub html: Option<String>,
-    /// A workbook for people who use spreadsheets.
-    pub xlsx: Option<String>,
-    /// Every run's report kept, with the changes since the previous run.
-    pub history: Option<Arc<crate::history::History>>,
-    /// CSV cells exactly as collected, without the spreadsheet-formula guard.
-    pub csv_raw: bool,
-}
-
-impl Outputs {
-    /// Every report file asked for, with what the summary calls it.
-    fn reports(&self) -> [(&Option<String>, &'static str); 5] {
-        [
-            (&self.json, "json"),
-            (&self.csv, "csv"),
-            (&self.prometheus, "prometheus"),
-            (&self.html, "html"),
-            (&self.xlsx, "xlsx"),
-        ]
-    }
-}
-
-/// What the operator sees.
-#[derive(Debug, Clone, Copy)]
-pub struct Ui {
-    /// Show the progress line.
-    pub progress: bool,
-    /// When to print the summary.
-    pub summary: SummaryWhen,
-}
-
-/// When the end-of-run summary goes to stderr. It is the one place failures are listed, so a
-/// run under cron mails one compact message instead of a line per device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SummaryWhen {
-    /// After every run.
-    Always,
-    /// `-q`: silence when everything went well; the summary still tells about what did not.
-    IfNotClean,
-}
 
 /// Ctrl-C state: the first press stops new devices, the second aborts waiting.
 pub struct Signals {
@@ -153,38 +99,24 @@ impl Finished {
     }
 }
 
-/// Collects from every device and writes the reports.
+/// Executes a plan: collects from every device and writes the reports. The records come
+/// from `start`: this machine's worker pool (`collect::start`), or the runners behind a
+/// broker. Either way every device gets at most one record on the channel, and the channel
+/// closes after the last.
 pub fn run(
-    devices: Vec<Device>,
-    settings: Settings,
-    host_keys: HostKeyStore,
-    outputs: &Outputs,
-    ui: Ui,
-    skipped: Vec<SkippedRow>,
+    plan: Plan,
+    start: impl FnOnce(Arc<Vec<Device>>, Arc<Context>) -> (Receiver<Record>, Arc<Activity>),
 ) -> std::io::Result<Finished> {
-    run_from(
+    let Plan {
         devices,
+        skipped,
         settings,
         host_keys,
         outputs,
         ui,
-        skipped,
-        collect::start,
-    )
-}
-
-/// `run`, with the records coming from `start`: this machine's worker pool (`collect::start`),
-/// or the runners behind a broker. Either way every device gets at most one record on the
-/// channel, and the channel closes after the last.
-pub fn run_from(
-    devices: Vec<Device>,
-    settings: Settings,
-    host_keys: HostKeyStore,
-    outputs: &Outputs,
-    ui: Ui,
-    skipped: Vec<SkippedRow>,
-    start: impl FnOnce(Arc<Vec<Device>>, Arc<Context>) -> (Receiver<Record>, Arc<Activity>),
-) -> std::io::Result<Finished> {
+        remote: _,
+    } = plan;
+    let outputs = &outputs;
     let sig = signals();
     remove_stale_temp_files(outputs);
     let out_dir = match &outputs.out_dir {
@@ -526,17 +458,6 @@ fn with_skipped_rows(
         }
     }
     (merged_devices, merged_slots, Some(keys))
-}
-
-/// An inventory row that was not valid, as the reports show it.
-#[derive(Debug, Clone)]
-pub struct SkippedRow {
-    /// The row's line in the inventory file.
-    pub line: usize,
-    /// What the reports call the row (`FILE:LINE`: it has no valid name of its own).
-    pub name: String,
-    /// Every problem of the row.
-    pub reason: String,
 }
 
 /// Temp files that killed runs left where this run writes (see `files`).

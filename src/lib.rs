@@ -21,6 +21,7 @@ pub mod job;
 pub mod keyfile;
 pub mod logging;
 pub mod outdir;
+pub mod plan;
 pub mod platform;
 pub mod progress;
 pub mod remote;

@@ -1,18 +1,15 @@
 //! Subcommand dispatch, and the one place where errors become messages and exit codes.
 
-use crate::audit::policy::Policy;
 use crate::cli::{CheckArgs, Cli, CollectArgs, Command, ManArgs, ParseArgs};
 use crate::exit::Exit;
-use crate::history::{History, HistoryError};
-use crate::inventory::{self, Inventory};
-use crate::job::{self, Outputs, SummaryWhen, Ui};
+use crate::history::HistoryError;
+use crate::job;
+use crate::plan::{load_inventory, prepare_process, Plan};
 use crate::platform::{self, PlatformChoice};
-use crate::settings::Settings;
-use crate::ssh::hostkeys::{HostKeyPolicy, HostKeyStore};
+use crate::settings::SettingsError;
 use clap::FromArgMatches;
 use std::fmt;
 use std::io::Read;
-use std::path::Path;
 
 /// Everything that stops netinv before or outside the per-device work.
 #[derive(Debug)]
@@ -21,8 +18,10 @@ pub enum AppError {
     Inventory(Vec<String>),
     /// A usage error, with the fix.
     Usage(String),
-    /// Another run is using the same history.
-    HistoryLocked(String),
+    /// A setting cannot be used (a file, a secret, a missing login for a device).
+    Settings(SettingsError),
+    /// The history cannot be used: another run holds it, or it cannot be read or written.
+    History(HistoryError),
     /// A file could not be read or written.
     Io {
         /// What was being done.
@@ -47,7 +46,9 @@ impl fmt::Display for AppError {
                     problems.len()
                 )
             }
-            AppError::Usage(m) | AppError::HistoryLocked(m) => f.write_str(m),
+            AppError::Usage(m) => f.write_str(m),
+            AppError::Settings(e) => write!(f, "{e}"),
+            AppError::History(e) => write!(f, "{e}"),
             AppError::Io { what, error } => write!(f, "{what}: {error}"),
             AppError::Other(e) => write!(f, "{e:#}"),
         }
@@ -58,6 +59,9 @@ impl std::error::Error for AppError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             AppError::Io { error, .. } => Some(error),
+            // Their messages are these variants' own: what is under them is theirs.
+            AppError::Settings(e) => e.source(),
+            AppError::History(e) => e.source(),
             AppError::Other(e) => Some(e.as_ref()),
             _ => None,
         }
@@ -67,10 +71,26 @@ impl std::error::Error for AppError {
 impl AppError {
     fn exit_code(&self) -> Exit {
         match self {
-            AppError::Inventory(_) | AppError::Usage(_) | AppError::Io { .. } => Exit::Usage,
-            AppError::HistoryLocked(_) => Exit::HistoryLocked,
+            AppError::Inventory(_)
+            | AppError::Usage(_)
+            | AppError::Io { .. }
+            | AppError::Settings(_)
+            | AppError::History(HistoryError::Io { .. }) => Exit::Usage,
+            AppError::History(HistoryError::Locked { .. }) => Exit::HistoryLocked,
             AppError::Other(_) => Exit::SomeFailed,
         }
+    }
+}
+
+impl From<SettingsError> for AppError {
+    fn from(e: SettingsError) -> Self {
+        AppError::Settings(e)
+    }
+}
+
+impl From<HistoryError> for AppError {
+    fn from(e: HistoryError) -> Self {
+        AppError::History(e)
     }
 }
 
@@ -153,126 +173,12 @@ fn man(args: &ManArgs) -> Result<Exit, AppError> {
     written.map(|()| Exit::Ok)
 }
 
-fn load_inventory(path: &str, columns: Option<&str>) -> Result<Inventory, AppError> {
-    let options =
-        inventory::Options::with_columns(columns.unwrap_or("")).map_err(AppError::Usage)?;
-    inventory::read_path_with(path, &options).map_err(|e| AppError::Usage(e.to_string()))
-}
-
 fn collect(args: &CollectArgs) -> Result<Exit, AppError> {
+    // Before the log file is created: it is one of the files --file-mode is for.
     crate::files::set_file_mode(args.file_mode);
-    crate::logging::init(&args.log).map_err(|error| AppError::Io {
-        what: "cannot open the log file".into(),
-        error,
-    })?;
-    crate::sys::raise_nofile_limit();
-    crate::sys::tune_allocator();
-    let inv = load_inventory(&args.inventory, args.columns.as_deref())?;
-    let mut skipped = Vec::new();
-    if !inv.problems.is_empty() {
-        let problems: Vec<String> = inv.problems.iter().map(|p| p.to_string()).collect();
-        if !args.skip_invalid {
-            return Err(AppError::Inventory(problems));
-        }
-        if inv.devices.is_empty() {
-            return Err(AppError::Inventory(problems));
-        }
-        skipped = skipped_rows(&inv);
-        // Listed once, in the summary and the reports, with their reasons.
-        crate::logging::say(
-            tracing::Level::WARN,
-            &format!(
-                "netinv: skipping {} invalid inventory row(s); the reports list them as skipped",
-                skipped.len()
-            ),
-        );
-    }
-    if inv.devices.is_empty() && inv.problems.is_empty() {
-        return Err(AppError::Usage(format!(
-            "{}: no device rows, only a header: nothing to collect (add one row per device)",
-            inv.source
-        )));
-    }
-    check_destinations(args)?;
-    let mut settings = Settings::from_args(args).map_err(|e| AppError::Usage(e.to_string()))?;
-    // On runners, the runners log in with their own credentials and workers.
-    let remote = match args.nats.url {
-        Some(_) => Some(crate::remote::collect::prepare(args, &inv)?),
-        None => None,
-    };
-    let threads = settings.workers.min(inv.devices.len().max(1));
-    if let Some(why) = crate::sys::workers_unavailable(threads).filter(|_| remote.is_none()) {
-        return Err(AppError::Usage(why));
-    }
-    if let Some(path) = &args.policy {
-        let policy = Policy::load(path).map_err(|e| AppError::Usage(e.to_string()))?;
-        settings.policy = Some(std::sync::Arc::new(policy));
-    }
-    // Logins happen on the runners, with their own credentials and ssh_config.
-    if remote.is_none() {
-        settings
-            .check_usernames(&inv.devices)
-            .and_then(|()| settings.check_credentials(&inv.devices))
-            .and_then(|()| settings.check_proxy_commands(&inv.devices))
-            .and_then(|()| settings.check_identity_files(&inv.devices))
-            .map_err(|e| AppError::Usage(e.to_string()))?;
-    }
-    if remote.is_none()
-        && settings.host_keys.policy != HostKeyPolicy::Off
-        && settings.host_keys.file.is_none()
-    {
-        return Err(AppError::Usage(
-            "HOME is not set, so there is no ~/.ssh/known_hosts to check host keys against or \
-             record them in: give --known-hosts FILE (or --host-key-policy off in a lab)"
-                .into(),
-        ));
-    }
-    // Taken last of the checks and held until the run ends: a refused run changes nothing.
-    let history = match &args.history {
-        Some(dir) => {
-            let keep = args.keep.map(|k| k as usize);
-            let h = History::open(dir, keep).map_err(|e| match e {
-                HistoryError::Locked { .. } => AppError::HistoryLocked(e.to_string()),
-                HistoryError::Io { .. } => AppError::Usage(e.to_string()),
-            })?;
-            if let Some(holder) = &h.took_over {
-                crate::logging::say(
-                    tracing::Level::WARN,
-                    &format!(
-                        "netinv: the history lock of an earlier run ({holder}) was left behind; \
-                         that run is gone, taking it over"
-                    ),
-                );
-            }
-            Some(std::sync::Arc::new(h))
-        }
-        None => None,
-    };
-    let host_keys = HostKeyStore::load(settings.host_keys.policy, settings.host_keys.file.clone())
-        .map_err(|error| AppError::Io {
-            what: "cannot read known_hosts".into(),
-            error,
-        })?;
-    let outputs = Outputs {
-        json: args.json.clone(),
-        csv: args.csv.clone(),
-        out_dir: args.out_dir.clone(),
-        prometheus: args.prometheus.clone(),
-        html: args.html.clone(),
-        xlsx: args.xlsx.clone(),
-        history,
-        csv_raw: args.csv_raw,
-    };
-    let quiet = args.log.quiet;
-    let ui = Ui {
-        progress: !quiet && !args.no_progress && crate::sys::stderr_is_terminal(),
-        summary: if quiet {
-            SummaryWhen::IfNotClean
-        } else {
-            SummaryWhen::Always
-        },
-    };
-    let finished = match remote {
+    prepare_process(&args.log)?;
+    let mut plan = Plan::build(args)?;
+    let finished = match plan.remote.take() {
         Some(remote) => {
             if !args.log.quiet {
                 crate::logging::say(
@@ -283,139 +189,15 @@ fn collect(args: &CollectArgs) -> Result<Exit, AppError> {
                     ),
                 );
             }
-            job::run_from(
-                inv.devices,
-                settings,
-                host_keys,
-                &outputs,
-                ui,
-                skipped,
-                |d, c| remote.start(d, c),
-            )
+            job::run(plan, |d, c| remote.start(d, c))
         }
-        None => job::run(inv.devices, settings, host_keys, &outputs, ui, skipped),
+        None => job::run(plan, crate::collect::start),
     }
     .map_err(|error| AppError::Io {
         what: "cannot prepare the output directory".into(),
         error,
     })?;
     Ok(finished.exit_code())
-}
-
-/// One record per invalid row (a row may have several problems), in file order.
-fn skipped_rows(inv: &Inventory) -> Vec<job::SkippedRow> {
-    let mut rows: std::collections::BTreeMap<usize, job::SkippedRow> = Default::default();
-    for p in &inv.problems {
-        rows.entry(p.line)
-            .and_modify(|r| {
-                r.reason.push_str("; ");
-                r.reason.push_str(&p.to_string());
-            })
-            .or_insert_with(|| job::SkippedRow {
-                line: p.line,
-                name: format!("{}:{}", inv.source, p.line),
-                reason: p.to_string(),
-            });
-    }
-    rows.into_values().collect()
-}
-
-/// Where the results go must work before any device is contacted, not after an hour of work:
-/// one stream cannot carry two reports, two reports must not name one file (one would silently
-/// replace the other), and what netinv creates (a report file, the raw output directory) goes
-/// into a directory that exists and takes new files.
-fn check_destinations(args: &CollectArgs) -> Result<(), AppError> {
-    let reports: Vec<(&str, &str)> = [
-        ("--json", &args.json),
-        ("--csv", &args.csv),
-        ("--prometheus", &args.prometheus),
-        ("--html", &args.html),
-        ("--xlsx", &args.xlsx),
-    ]
-    .into_iter()
-    .filter_map(|(flag, d)| d.as_deref().map(|d| (flag, d)))
-    .collect();
-    let to_stdout: Vec<&str> = reports
-        .iter()
-        .filter(|(_, d)| *d == "-")
-        .map(|(flag, _)| *flag)
-        .collect();
-    if to_stdout.len() > 1 {
-        return Err(AppError::Usage(format!(
-            "{} all write to stdout (`-`), where the reports would run into each other: give \
-             all but one of them a file",
-            to_stdout.join(" and ")
-        )));
-    }
-    let files: Vec<(&str, &str)> = reports.into_iter().filter(|(_, d)| *d != "-").collect();
-    for (n, (flag, dest)) in files.iter().enumerate() {
-        if let Some((other, _)) = files[..n].iter().find(|(_, d)| same_file(d, dest)) {
-            return Err(AppError::Usage(format!(
-                "{other} and {flag} both name {dest}: one report would replace the other; give \
-                 them different files"
-            )));
-        }
-        check_writable_file(Path::new(dest))?;
-    }
-    if let Some(dir) = &args.out_dir {
-        let what = format!("cannot write raw outputs to {}", dir.display());
-        if dir.is_dir() {
-            probe_directory(dir, &what)?;
-        } else {
-            let parent = crate::files::directory_of(dir);
-            if !parent.is_dir() {
-                return Err(AppError::Usage(format!(
-                    "cannot create --out-dir {}: directory {} does not exist",
-                    dir.display(),
-                    parent.display()
-                )));
-            }
-            probe_directory(parent, &what)?;
-        }
-    }
-    Ok(())
-}
-
-/// Names one file, whichever way it was spelled (`r.out`, `./r.out`, through a symlinked
-/// directory).
-fn same_file(a: &str, b: &str) -> bool {
-    let resolve = |p: &str| {
-        let p = Path::new(p);
-        let dir = crate::files::directory_of(p)
-            .canonicalize()
-            .unwrap_or_else(|_| crate::files::directory_of(p).to_path_buf());
-        p.file_name().map(|n| dir.join(n))
-    };
-    resolve(a) == resolve(b)
-}
-
-fn check_writable_file(path: &Path) -> Result<(), AppError> {
-    let what = format!("cannot write report {}", path.display());
-    if path.is_dir() {
-        return Err(AppError::Usage(format!(
-            "{what}: it is a directory (give a file name, e.g. {}/report.json)",
-            path.display()
-        )));
-    }
-    let dir = crate::files::directory_of(path);
-    if !dir.is_dir() {
-        return Err(AppError::Usage(format!(
-            "{what}: directory {} does not exist",
-            dir.display()
-        )));
-    }
-    probe_directory(dir, &what)
-}
-
-/// Creating a nameless file tells what permission bits do not: a read-only mount, an ACL, root
-/// squashing on NFS.
-fn probe_directory(dir: &Path, what: &str) -> Result<(), AppError> {
-    tempfile::tempfile_in(dir).map(drop).map_err(|e| {
-        AppError::Usage(format!(
-            "{what}: directory {} is not writable: {e}",
-            dir.display()
-        ))
-    })
 }
 
 fn check(args: &CheckArgs) -> Result<Exit, AppError> {

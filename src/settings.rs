@@ -3,12 +3,11 @@
 //! Like `functools.partial`, everything that is the same for every device is resolved here, before
 //! any connection; a worker only adds the device.
 
-use crate::cli::CollectArgs;
 use crate::inventory::Device;
 use crate::secret::Secret;
 use crate::ssh::algorithms::Choice;
 use crate::ssh::hostkeys::{HostKeyPolicy, HostKeyRule};
-use crate::ssh::jump::{JumpLogin, JumpRoute, ENV_JUMP_PASSWORD};
+use crate::ssh::jump::{JumpLogin, JumpRoute};
 use crate::ssh::proxy::{expand, Tokens};
 use crate::ssh_config::{HostConfig, SshConfig};
 use std::borrow::Cow;
@@ -260,132 +259,6 @@ fn no_terminal(e: &std::io::Error) -> bool {
 }
 
 impl Settings {
-    /// Resolve every shared value from the arguments and the environment. Secrets come only
-    /// from the environment, a file or a no-echo prompt — never from argv.
-    pub fn from_args(args: &CollectArgs) -> Result<Settings, SettingsError> {
-        let from_config = |option: &str| args.from_config.iter().any(|o| o == option);
-        let (password, source) = if let Some(path) = &args.password_file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| SettingsError::PasswordFile(path.clone(), e))?;
-            (
-                Some(Secret::new(text.lines().next().unwrap_or("").to_string())),
-                format!(
-                    "the first line of password file {} is empty",
-                    path.display()
-                ),
-            )
-        } else if args.ask_password {
-            let p = rpassword::prompt_password("SSH password: ")
-                .map_err(SettingsError::PasswordPrompt)?;
-            (
-                Some(Secret::new(p)),
-                "the password typed at the prompt is empty".to_string(),
-            )
-        } else {
-            (
-                env_secret(ENV_PASSWORD),
-                format!("{ENV_PASSWORD} is set but empty"),
-            )
-        };
-        // An empty value is nearly always a variable or file that was never filled in: trying
-        // it on every device only locks accounts.
-        if password.as_ref().is_some_and(|p| p.expose().is_empty()) && !args.allow_empty_password {
-            return Err(SettingsError::EmptySecret(source));
-        }
-
-        let key = match &args.key {
-            Some(path) => {
-                std::fs::metadata(path).map_err(|e| SettingsError::KeyFile(path.clone(), e))?;
-                let passphrase = env_secret(ENV_KEY_PASSPHRASE);
-                let agent = !args.no_agent && std::env::var_os("SSH_AUTH_SOCK").is_some();
-                check_key_decrypts(path, passphrase.as_ref(), agent)?;
-                Some(KeyFile {
-                    path: path.clone(),
-                    passphrase,
-                })
-            }
-            None => None,
-        };
-
-        let mut commands: Vec<String> =
-            args.commands.iter().map(|c| c.trim().to_string()).collect();
-        if commands.iter().any(|c| c.is_empty()) {
-            return Err(SettingsError::EmptyCommand);
-        }
-        if let Some(path) = &args.commands_file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| SettingsError::CommandsFile(path.clone(), e))?;
-            let before = commands.len();
-            commands.extend(
-                text.lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                    .map(String::from),
-            );
-            // Running the default command instead would pass for success with the wrong output.
-            if commands.len() == before {
-                return Err(SettingsError::NoCommandsInFile(path.clone()));
-            }
-        }
-
-        let enable = if args.enable {
-            let secret = env_secret(ENV_ENABLE_SECRET);
-            if secret.as_ref().is_some_and(|s| s.expose().is_empty()) && !args.allow_empty_password
-            {
-                return Err(SettingsError::EmptySecret(format!(
-                    "{ENV_ENABLE_SECRET} is set but empty"
-                )));
-            }
-            EnableSetting::On(secret)
-        } else {
-            EnableSetting::Off
-        };
-
-        Ok(Settings {
-            username: args.username.clone().filter(|u| !u.is_empty()),
-            password,
-            key,
-            agent: !args.no_agent && std::env::var_os("SSH_AUTH_SOCK").is_some(),
-            accept_banner: args.accept_banner,
-            enable,
-            port: args.port.unwrap_or(22),
-            port_given: args.port.is_some() && !from_config("port"),
-            timeout: args.timeout,
-            connect_timeout: args
-                .connect_timeout
-                .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
-                .min(args.timeout),
-            connect_timeout_given: args.connect_timeout.is_some()
-                && !from_config("connect-timeout"),
-            username_given: args.username.is_some() && !from_config("username"),
-            key_given: args.key.is_some() && !from_config("key"),
-            commands,
-            mode: args.mode,
-            retries: args.retries,
-            rate: args.rate,
-            max_output: args.max_output,
-            host_keys: HostKeys {
-                policy: args.host_key_policy.unwrap_or(HostKeyPolicy::AcceptNew),
-                file: args.known_hosts.clone().or_else(default_known_hosts),
-                policy_given: args.host_key_policy.is_some() && !from_config("host-key-policy"),
-                file_given: args.known_hosts.is_some() && !from_config("known-hosts"),
-            },
-            workers: args.workers,
-            policy: None,
-            legacy_algorithms: args.legacy_algorithms,
-            jump: args.jump.clone(),
-            jump_password: env_secret(ENV_JUMP_PASSWORD).filter(|p| !p.expose().is_empty()),
-            ssh_config: match args.ssh_config.as_deref() {
-                Some(p) if p.as_os_str() == "none" => None,
-                Some(p) => Some(p.to_path_buf()),
-                None => SshConfig::default_path(),
-            }
-            .map(|p| SshConfig::load(&p).map(Arc::new))
-            .transpose()
-            .map_err(SettingsError::SshConfig)?,
-        })
-    }
-
     /// Every device must end up with a username; say which one does not before contacting any.
     pub fn check_usernames(&self, devices: &[Device]) -> Result<(), SettingsError> {
         if self.username.is_some() {
@@ -528,12 +401,7 @@ impl Settings {
             return Ok(());
         };
         for d in devices {
-            if d.jump.is_some() || self.jump.is_some() {
-                continue;
-            }
-            let t = self.target(d);
-            let ssh = self.ssh_host(d);
-            if let Err(why) = self.proxy_command(&ssh, d, &t.host, t.port, &t.username) {
+            if let Some(Err(why)) = self.target(d).proxy_command {
                 return Err(SettingsError::SshConfig(format!(
                     "ssh_config {}: the ProxyCommand for host '{}' (device '{}', line {}): {why}",
                     config.path().display(),
@@ -633,7 +501,7 @@ pub struct Target<'a> {
 /// ssh-keygen writes) whose check values do not match after decryption, a PEM or PKCS#8 key
 /// that the passphrase does not decrypt, or an encrypted key with no passphrase and no agent to
 /// fall back on. Formats and ciphers the check cannot read are left to libssh2.
-fn check_key_decrypts(
+pub(crate) fn check_key_decrypts(
     path: &std::path::Path,
     passphrase: Option<&Secret>,
     agent: bool,
@@ -695,12 +563,15 @@ fn check_key_decrypts(
     }
 }
 
-const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// `--connect-timeout` when neither it nor ssh_config's `ConnectTimeout` is given.
+pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-fn env_secret(var: &str) -> Option<Secret> {
+/// A secret from an environment variable, if it is set.
+pub(crate) fn env_secret(var: &str) -> Option<Secret> {
     std::env::var(var).ok().map(Secret::new)
 }
 
-fn default_known_hosts() -> Option<PathBuf> {
+/// `~/.ssh/known_hosts`, when HOME is set.
+pub(crate) fn default_known_hosts() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".ssh").join("known_hosts"))
 }

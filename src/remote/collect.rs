@@ -141,7 +141,7 @@ impl Remote {
         &self.run
     }
 
-    /// Queue the jobs and feed the runners' records to the main thread (see `job::run_from`).
+    /// Queue the jobs and feed the runners' records to the main thread (see `job::run`).
     pub fn start(
         self,
         devices: Arc<Vec<Device>>,

@@ -42,12 +42,7 @@ struct InFlight {
 
 /// Runs `netinv runner`: serves its region's jobs until stopped; returns the exit code.
 pub fn run(args: &RunnerArgs, matches: Option<&clap::ArgMatches>) -> Result<Exit, AppError> {
-    crate::logging::init(&args.log).map_err(|error| AppError::Io {
-        what: "cannot open the log file".into(),
-        error,
-    })?;
-    crate::sys::raise_nofile_limit();
-    crate::sys::tune_allocator();
+    crate::plan::prepare_process(&args.log)?;
     let base = base_settings(args, matches)?;
     let shared_login = base.password.is_some() || base.key.is_some() || base.agent;
     if !shared_login && base.ssh_config.is_none() {
@@ -75,14 +70,8 @@ fn base_settings(
     args: &RunnerArgs,
     matches: Option<&clap::ArgMatches>,
 ) -> Result<Settings, AppError> {
-    #[derive(clap::Parser)]
-    struct Wrap {
-        #[command(flatten)]
-        args: CollectArgs,
-    }
-    let mut c: CollectArgs = <Wrap as clap::Parser>::try_parse_from(["netinv-runner", "-i", "-"])
-        .map_err(|e| AppError::Usage(e.to_string()))?
-        .args;
+    let mut c =
+        CollectArgs::from_words(&["-i", "-"]).map_err(|e| AppError::Usage(e.to_string()))?;
     c.config = args.config.clone();
     c.username = args.username.clone();
     c.password_file = args.password_file.clone();
