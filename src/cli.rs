@@ -315,33 +315,9 @@ pub struct CollectArgs {
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
 
-    /// known_hosts file (default: ssh_config's UserKnownHostsFile, else ~/.ssh/known_hosts)
-    #[arg(long, value_name = "FILE")]
-    pub known_hosts: Option<PathBuf>,
-
-    /// What to do with host keys (default: ssh_config's StrictHostKeyChecking, else accept-new)
-    #[arg(long, value_enum)]
-    pub host_key_policy: Option<HostKeyPolicy>,
-
-    /// Also offer the SHA-1 key exchanges, ssh-rsa (SHA-1) and ssh-dss host keys, 3des-cbc and
-    /// hmac-sha1, after the modern algorithms, to every device (old IOS, ASA, NX-OS, ProCurve);
-    /// the inventory column `legacy` (yes/no) decides per row
-    #[arg(long)]
-    pub legacy_algorithms: bool,
-
-    /// Reach the devices through jump hosts, as `ssh -J`: `[user@]host[:port]`, several
-    /// separated by commas for a chain (first hop first). Bastions log in with the same user,
-    /// key and agent (a hop's `user@` overrides the user; a password only from env
-    /// NETINV_JUMP_PASSWORD). The inventory column `jump` decides per row (`none`: direct)
-    #[arg(short = 'J', long, value_name = "HOPS", value_parser = crate::ssh::jump::JumpRoute::parse)]
-    pub jump: Option<crate::ssh::jump::JumpRoute>,
-
-    /// OpenSSH client configuration to take HostName, User, Port, IdentityFile, ProxyJump,
-    /// ProxyCommand, ConnectTimeout, the algorithm lists, StrictHostKeyChecking and
-    /// UserKnownHostsFile from, per host (default ~/.ssh/config when it exists; `none` for no
-    /// file). The command line and inventory columns win over it
-    #[arg(long, value_name = "FILE|none", env = "NETINV_SSH_CONFIG")]
-    pub ssh_config: Option<PathBuf>,
+    /// Host keys, algorithms, jump hosts and ssh_config.
+    #[command(flatten)]
+    pub ssh: SshArgs,
 
     /// The options (long names) whose value came from the config file: those that ssh_config
     /// can also set (username, port, connect-timeout, key, known-hosts, host-key-policy) rank
@@ -428,6 +404,9 @@ pub struct RunnersArgs {
 /// NETINV_ENABLE_SECRET, ...) and the same config file. What to run, and the per-device
 /// deadline, come with each job from `collect`.
 #[derive(Debug, Clone, Args)]
+// The runner's help for the shared options has always been shorter than collect's (mut_args:
+// mut_arg would move each one to the end of the completion scripts).
+#[command(mut_args(runner_help))]
 pub struct RunnerArgs {
     /// NATS options.
     #[command(flatten)]
@@ -481,7 +460,20 @@ pub struct RunnerArgs {
     #[arg(long, default_value = "0", value_parser = parse_rate)]
     pub rate: f64,
 
-    /// known_hosts file (default ~/.ssh/known_hosts)
+    /// Host keys, algorithms, jump hosts and ssh_config, as for `collect`.
+    #[command(flatten)]
+    pub ssh: SshArgs,
+
+    /// Logging options.
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+/// How devices are reached and trusted: host keys, algorithms, jump hosts and ssh_config. The
+/// same options, environment variables and config-file keys for `collect` and `runner`.
+#[derive(Debug, Clone, Args)]
+pub struct SshArgs {
+    /// known_hosts file (default: ssh_config's UserKnownHostsFile, else ~/.ssh/known_hosts)
     #[arg(long, value_name = "FILE")]
     pub known_hosts: Option<PathBuf>,
 
@@ -489,21 +481,39 @@ pub struct RunnerArgs {
     #[arg(long, value_enum)]
     pub host_key_policy: Option<HostKeyPolicy>,
 
-    /// Also offer old devices' algorithms to every device
+    /// Also offer the SHA-1 key exchanges, ssh-rsa (SHA-1) and ssh-dss host keys, 3des-cbc and
+    /// hmac-sha1, after the modern algorithms, to every device (old IOS, ASA, NX-OS, ProCurve);
+    /// the inventory column `legacy` (yes/no) decides per row
     #[arg(long)]
     pub legacy_algorithms: bool,
 
-    /// Reach the devices through jump hosts, as `ssh -J`
+    /// Reach the devices through jump hosts, as `ssh -J`: `[user@]host[:port]`, several
+    /// separated by commas for a chain (first hop first). Bastions log in with the same user,
+    /// key and agent (a hop's `user@` overrides the user; a password only from env
+    /// NETINV_JUMP_PASSWORD). The inventory column `jump` decides per row (`none`: direct)
     #[arg(short = 'J', long, value_name = "HOPS", value_parser = crate::ssh::jump::JumpRoute::parse)]
     pub jump: Option<crate::ssh::jump::JumpRoute>,
 
-    /// OpenSSH client configuration (default ~/.ssh/config when it exists; `none` for none)
+    /// OpenSSH client configuration to take HostName, User, Port, IdentityFile, ProxyJump,
+    /// ProxyCommand, ConnectTimeout, the algorithm lists, StrictHostKeyChecking and
+    /// UserKnownHostsFile from, per host (default ~/.ssh/config when it exists; `none` for no
+    /// file). The command line and inventory columns win over it
     #[arg(long, value_name = "FILE|none", env = "NETINV_SSH_CONFIG")]
     pub ssh_config: Option<PathBuf>,
+}
 
-    /// Logging options.
-    #[command(flatten)]
-    pub log: LogArgs,
+/// `runner`'s own help for options it shares with `collect`.
+fn runner_help(arg: clap::Arg) -> clap::Arg {
+    let help = match arg.get_id().as_str() {
+        "known_hosts" => "known_hosts file (default ~/.ssh/known_hosts)",
+        "legacy_algorithms" => "Also offer old devices' algorithms to every device",
+        "jump" => "Reach the devices through jump hosts, as `ssh -J`",
+        "ssh_config" => {
+            "OpenSSH client configuration (default ~/.ssh/config when it exists; `none` for none)"
+        }
+        _ => return arg,
+    };
+    arg.help(help)
 }
 
 /// Logging options shared by the subcommands.

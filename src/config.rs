@@ -180,9 +180,9 @@ fn set(args: &mut CollectArgs, key: &str, v: &DeValue, dir: &Path) -> Result<(),
         "port" => args.port = Some(parse_port(&text(v)?)?),
         "key" => args.key = Some(path(v, dir)?),
         "no-agent" => args.no_agent = flag(v)?,
-        "known-hosts" => args.known_hosts = Some(path(v, dir)?),
-        "host-key-policy" => args.host_key_policy = Some(choice::<HostKeyPolicy>(v)?),
-        "legacy-algorithms" => args.legacy_algorithms = flag(v)?,
+        "known-hosts" => args.ssh.known_hosts = Some(path(v, dir)?),
+        "host-key-policy" => args.ssh.host_key_policy = Some(choice::<HostKeyPolicy>(v)?),
+        "legacy-algorithms" => args.ssh.legacy_algorithms = flag(v)?,
         "enable" => args.enable = flag(v)?,
         "accept-banner" => args.accept_banner = flag(v)?,
         "retries" => {
@@ -260,7 +260,7 @@ mod tests {
         assert_eq!(args.port, Some(2222));
         assert_eq!(args.rate, 0.5);
         assert_eq!(args.max_output, 1 << 20);
-        assert!(args.enable && args.no_agent && args.legacy_algorithms && args.accept_banner);
+        assert!(args.enable && args.no_agent && args.ssh.legacy_algorithms && args.accept_banner);
         assert_eq!(args.log.log_format, LogFormat::Json);
     }
 }

@@ -82,11 +82,7 @@ fn base_settings(
     c.port = args.port;
     c.workers = args.workers;
     c.rate = args.rate;
-    c.known_hosts = args.known_hosts.clone();
-    c.host_key_policy = args.host_key_policy;
-    c.legacy_algorithms = args.legacy_algorithms;
-    c.jump = args.jump.clone();
-    c.ssh_config = args.ssh_config.clone();
+    c.ssh = args.ssh.clone();
     c.log = args.log.clone();
     // The enable secret is read once here; each job says whether to use it.
     c.enable = true;
