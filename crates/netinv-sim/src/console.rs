@@ -4,12 +4,13 @@
 use super::devices::{self, Identity};
 use super::faults::Fault;
 use crate::platform::Platform;
-use crate::platforms::linux;
+use crate::platforms::{linux, profile, Rejected};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+/// The CLI's mode: what the prompt shows and which commands are allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub enum Mode {
     User,
     Privileged,
     Config,
@@ -42,8 +43,9 @@ impl Reply {
     }
 }
 
+/// What a command of a platform's command table does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cmd {
+pub enum Cmd {
     Version,
     /// `terminal length N`-like: the number is the page length, 0 = no paging.
     PageLen,
@@ -62,149 +64,9 @@ enum Cmd {
     ConsoleState,
 }
 
-/// Patterns: literal words, `<n>` (a number) or `<w>` (any word). Order matters only for speed.
-fn table(p: Platform) -> &'static [(&'static str, Cmd)] {
-    use Cmd::*;
-    use Platform::*;
-    match p {
-        CiscoIos | CiscoXe => &[
-            ("show version", Version),
-            ("terminal length <n>", PageLen),
-            ("terminal width <n>", Width),
-            ("terminal monitor", Quiet),
-            ("terminal no monitor", Quiet),
-            ("enable", Enable),
-            ("disable", Disable),
-            ("configure terminal", ConfigEnter),
-            ("end", End),
-            ("exit", Exit),
-            ("logout", Exit),
-            ("quit", Exit),
-        ],
-        CiscoNxos => &[
-            ("show version", Version),
-            ("terminal length <n>", PageLen),
-            ("terminal width <n>", Width),
-            ("terminal session-timeout <n>", Quiet),
-            ("configure terminal", ConfigEnter),
-            ("end", End),
-            ("exit", Exit),
-            ("logout", Exit),
-        ],
-        CiscoXr => &[
-            ("show version", Version),
-            ("terminal length <n>", PageLen),
-            ("terminal width <n>", Width),
-            ("terminal exec prompt no-timestamp", Quiet),
-            ("configure terminal", ConfigEnter),
-            ("end", End),
-            ("exit", Exit),
-            ("logout", Exit),
-        ],
-        CiscoAsa => &[
-            ("show version", Version),
-            ("terminal pager <n>", PageLen),
-            ("terminal pager lines <n>", PageLen),
-            ("terminal width <n>", Width),
-            ("enable", Enable),
-            ("disable", Disable),
-            ("configure terminal", ConfigEnter),
-            ("end", End),
-            ("exit", Exit),
-            ("logout", Exit),
-            ("quit", Exit),
-        ],
-        AristaEos => &[
-            ("show version", Version),
-            ("terminal length <n>", PageLen),
-            ("terminal width <n>", Width),
-            ("terminal monitor", Quiet),
-            ("enable", Enable),
-            ("disable", Disable),
-            ("configure terminal", ConfigEnter),
-            ("configure", ConfigEnter),
-            ("end", End),
-            ("exit", Exit),
-            ("logout", Exit),
-            ("quit", Exit),
-        ],
-        JuniperJunos => &[
-            ("show version", Version),
-            ("set cli screen-length <n>", PageLen),
-            ("set cli screen-width <n>", Width),
-            ("set cli complete-on-space off", Quiet),
-            ("set cli complete-on-space on", Quiet),
-            ("set cli terminal <w>", Quiet),
-            ("configure", ConfigEnter),
-            ("exit", Exit),
-            ("quit", Exit),
-        ],
-        HpProcurve => &[
-            ("show version", Version),
-            ("no page", PagingOff),
-            ("page", PagingOn),
-            ("terminal length <n>", PageLen),
-            ("terminal width <n>", Width),
-            ("enable", Enable),
-            ("disable", Disable),
-            ("configure terminal", ConfigEnter),
-            ("configure", ConfigEnter),
-            ("end", End),
-            ("exit", Exit),
-            ("logout", Exit),
-        ],
-        Huawei => &[
-            ("display version", Version),
-            ("screen-length <n> temporary", PageLen),
-            ("screen-width <n>", Width),
-            ("system-view", ConfigEnter),
-            ("return", End),
-            ("quit", Exit),
-        ],
-        PaloaltoPanos => &[
-            ("show system info", Version),
-            ("set cli pager off", PagingOff),
-            ("set cli pager on", PagingOn),
-            ("set cli scripting-mode on", Quiet),
-            ("set cli scripting-mode off", Quiet),
-            ("set cli terminal width <n>", Width),
-            ("set cli terminal height <n>", Quiet),
-            ("set cli config-output-format <w>", Quiet),
-            ("configure", ConfigEnter),
-            ("exit", Exit),
-            ("quit", Exit),
-        ],
-        Fortinet => &[
-            ("get system status", Version),
-            ("config system console", ConfigEnter),
-            ("set output standard", PagingOff),
-            ("set output more", PagingOn),
-            ("get system console", ConsoleState),
-            ("show full-configuration system console", ConsoleState),
-            ("end", End),
-            ("exit", Exit),
-        ],
-        MikrotikRouteros => &[
-            ("/system resource print", Version),
-            ("system resource print", Version),
-            ("/system identity print", Identity),
-            ("system identity print", Identity),
-            ("/quit", Exit),
-            ("quit", Exit),
-        ],
-        ArubaAoscx => &[
-            ("show version", Version),
-            ("no page", PagingOff),
-            ("page", PagingOn),
-            ("enable", Enable),
-            ("disable", Disable),
-            ("configure terminal", ConfigEnter),
-            ("configure", ConfigEnter),
-            ("end", End),
-            ("exit", Exit),
-        ],
-        Linux => &[],
-    }
+/// The platform's command table, group after group.
+fn commands(p: Platform) -> impl Iterator<Item = &'static (&'static str, Cmd)> {
+    profile(p).commands.iter().flat_map(|group| group.iter())
 }
 
 /// Does `input` name `pattern`? Words may be abbreviated where the platform allows it.
@@ -301,63 +163,10 @@ impl Console {
 
     /// What the shell prints between login and the first prompt.
     pub fn banner(&self) -> String {
-        use Platform::*;
         if self.fault == Some(Fault::HashBanner) {
             return hash_banner(&self.id.hostname);
         }
-        let d = &*self.id;
-        match d.platform {
-            CiscoIos | CiscoXe | CiscoAsa => {
-                "\n*****************************************************************\n\
-                 *  Authorised access only. Activity on this device is logged.   *\n\
-                 *****************************************************************\n\n"
-                    .to_string()
-            }
-            CiscoNxos => "Cisco Nexus Operating System (NX-OS) Software\n\
-                 TAC support: http://www.cisco.com/tac\n\
-                 Copyright (C) 2002-2022, Cisco and/or its affiliates.\n\
-                 All rights reserved.\n"
-                .to_string(),
-            CiscoXr => "\n".to_string(),
-            AristaEos => "Last login: Mon Mar  6 10:11:12 2023 from 10.0.0.5\n".to_string(),
-            JuniperJunos => format!(
-                "Last login: Mon Mar  6 10:11:12 2023 from 10.0.0.5\n--- JUNOS {} Kernel 64-bit  JNPR-12.1-20221102.ec1a4e3_buil\n",
-                d.version
-            ),
-            HpProcurve => format!(
-                "\nHP J9727A 2920-24G-PoE+ Switch\nSoftware revision {}\n\n\
-                 (C) Copyright 2021 Hewlett Packard Enterprise Development LP\n\n\
-                 \x20                  RESTRICTED RIGHTS LEGEND\n\
-                 Confidential computer software. Valid license from HPE required for\n\
-                 possession, use or copying.\n\n",
-                d.version
-            ),
-            Huawei => "\nInfo: The max number of VTY users is 10, and the number\n\
-                 \x20     of current VTY users on line is 1.\n\
-                 \x20     The current login time is 2023-03-06 10:11:12+00:00.\n"
-                .to_string(),
-            PaloaltoPanos => "Last login: Mon Mar  6 10:11:12 2023 from 10.0.0.5\n\n\
-                 Number of failed attempts since last successful login: 0\n\n\n"
-                .to_string(),
-            Fortinet | ArubaAoscx => String::new(),
-            MikrotikRouteros => format!(
-                "\n\n  MikroTik RouterOS {} (c) 1999-2022       http://www.mikrotik.com/\n\n\
-                 [?]             Gives the list of available commands\n\
-                 command [?]     Gives help on the command and list of arguments\n\n\
-                 [Tab]           Completes the command/word. If the input is ambiguous,\n\
-                 \x20               a second [Tab] gives possible options\n\n\
-                 /               Move up to base level\n\
-                 ..              Move up one level\n\
-                 /command        Use command at the base level\n\n",
-                d.version
-            ),
-            Linux => format!(
-                "Welcome to {} (GNU/Linux {} x86_64)\n\n * Documentation:  https://help.example.net\n\n\
-                 Last login: Mon Mar  6 10:11:12 2023 from 10.0.0.5\n",
-                linux::pretty_name(d),
-                d.version
-            ),
-        }
+        (profile(self.id.platform).banner)(&self.id)
     }
 
     /// ProCurve stops after the banner until a key is pressed.
@@ -391,61 +200,12 @@ impl Console {
 
     /// The prompt without decoration; its length places the `^` of error messages.
     pub fn plain_prompt(&self) -> String {
-        use Platform::*;
-        let h = &self.id.hostname;
-        let u = &self.user;
-        let cfg = self.mode == Mode::Config;
-        let mark = if self.mode == Mode::User { ">" } else { "#" };
-        if self.fault == Some(Fault::OddPrompt) && !cfg {
+        if self.fault == Some(Fault::OddPrompt) && self.mode != Mode::Config {
             if let Some(p) = self.odd_prompt() {
                 return p;
             }
         }
-        match self.id.platform {
-            CiscoIos | CiscoXe | CiscoNxos | CiscoAsa | AristaEos => {
-                if cfg {
-                    format!("{h}(config)#")
-                } else {
-                    format!("{h}{mark}")
-                }
-            }
-            CiscoXr => {
-                let slot = if self.id.model == "ASR9K" {
-                    "RSP0"
-                } else {
-                    "RP0"
-                };
-                if cfg {
-                    format!("RP/0/{slot}/CPU0:{h}(config)#")
-                } else {
-                    format!("RP/0/{slot}/CPU0:{h}#")
-                }
-            }
-            HpProcurve | ArubaAoscx => {
-                if cfg {
-                    format!("{h}(config)# ")
-                } else {
-                    format!("{h}{mark} ")
-                }
-            }
-            JuniperJunos | PaloaltoPanos => format!("{u}@{h}{} ", if cfg { "#" } else { ">" }),
-            Huawei => {
-                if cfg {
-                    format!("[{h}]")
-                } else {
-                    format!("<{h}>")
-                }
-            }
-            Fortinet => {
-                if cfg {
-                    format!("{h} (console) # ")
-                } else {
-                    format!("{h} # ")
-                }
-            }
-            MikrotikRouteros => format!("[{u}@{h}] > "),
-            Linux => format!("{u}@{h}:~$ "),
-        }
+        (profile(self.id.platform).prompt)(&self.id, &self.user, self.mode)
     }
 
     /// The odd-prompt quirk's prompt shapes, one chosen per device; `None` = the usual prompt
@@ -489,7 +249,7 @@ impl Console {
         let words: Vec<&str> = trimmed.split_whitespace().collect();
         let abbreviate = devices::behaviour(self.id.platform).abbreviations;
         let mut found = None;
-        for (pattern, cmd) in table(self.id.platform) {
+        for (pattern, cmd) in commands(self.id.platform) {
             if let Some(n) = matches(&words, pattern, abbreviate) {
                 found = Some((*cmd, n));
                 break;
@@ -722,8 +482,6 @@ impl Console {
     /// The platform's error for a line it does not know. `at_prompt` places the caret
     /// under the prompt line as the device does on a terminal.
     fn unknown(&self, line: &str, at_prompt: bool) -> String {
-        use Platform::*;
-        let first = line.split_whitespace().next().unwrap_or(line);
         // The caret sits under the first word the device did not understand.
         let word_at = self.bad_word_offset(line);
         let indent = if at_prompt {
@@ -731,41 +489,11 @@ impl Console {
         } else {
             0
         } + word_at;
-        let caret = format!("{}^\n", " ".repeat(indent));
-        match self.id.platform {
-            CiscoIos | CiscoXe | CiscoXr => {
-                format!("{caret}% Invalid input detected at '^' marker.\n\n")
-            }
-            CiscoNxos => format!("{caret}% Invalid command at '^' marker.\n\n"),
-            CiscoAsa => format!("{caret}ERROR: % Invalid input detected at '^' marker.\n"),
-            AristaEos => {
-                let token = line[..word_at].split_whitespace().count() + 1;
-                let bad = line[word_at..].split_whitespace().next().unwrap_or(first);
-                format!("% Invalid input (at token {token}: '{bad}')\n")
-            }
-            JuniperJunos => format!("{caret}unknown command.\n\n"),
-            Huawei => format!("{caret}Error: Unrecognized command found at '^' position.\n"),
-            HpProcurve | ArubaAoscx => format!(
-                "Invalid input: {}\n",
-                &line[word_at..].split_whitespace().next().unwrap_or(first)
-            ),
-            PaloaltoPanos => format!(
-                "Unknown command: {}\n",
-                &line[word_at..].split_whitespace().next().unwrap_or(first)
-            ),
-            Fortinet => {
-                if word_at == 0 {
-                    "Unknown action 0\n".to_string()
-                } else {
-                    format!(
-                        "command parse error before '{}'\nCommand fail. Return code -61\n",
-                        line[word_at..].split_whitespace().next().unwrap_or(first)
-                    )
-                }
-            }
-            MikrotikRouteros => format!("bad command name {first} (line 1 column 1)\n"),
-            Linux => format!("bash: {first}: command not found\n"),
-        }
+        (profile(self.id.platform).rejected)(&Rejected {
+            line,
+            word_at,
+            caret: format!("{}^\n", " ".repeat(indent)),
+        })
     }
 
     /// Byte offset of the first word that matches no known command's word at that place.
@@ -779,7 +507,7 @@ impl Console {
                 .map(|i| i + offset)
                 .unwrap_or(offset);
             prefix.push(word);
-            let known = table(self.id.platform).iter().any(|(pattern, _)| {
+            let known = commands(self.id.platform).any(|(pattern, _)| {
                 let pat: Vec<&str> = pattern.split_whitespace().collect();
                 pat.len() >= prefix.len()
                     && prefix.iter().zip(&pat).all(|(w, p)| {

@@ -8,54 +8,57 @@ use std::str::FromStr;
 /// A simulated platform, named as Netmiko's `device_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Platform {
-    /// Cisco IOS (classic).
+    /// `cisco_ios`: ISR routers and Catalyst switches on classic IOS.
     CiscoIos,
-    /// Cisco IOS-XE.
+    /// `cisco_xe`: Catalyst 9000, ISR 4000, CSR1000V, Catalyst 8000.
     CiscoXe,
-    /// Cisco NX-OS.
+    /// `cisco_nxos`: Nexus 9000 switches.
     CiscoNxos,
-    /// Cisco IOS-XR.
+    /// `cisco_xr`: ASR 9000, NCS 5500, 8000 routers.
     CiscoXr,
-    /// Cisco ASA.
+    /// `cisco_asa`: ASA firewalls.
     CiscoAsa,
-    /// Arista EOS.
+    /// `arista_eos`: Arista switches.
     AristaEos,
-    /// Juniper Junos.
+    /// `juniper_junos`: MX, EX, SRX, QFX.
     JuniperJunos,
-    /// HP ProCurve / ArubaOS-Switch.
+    /// `hp_procurve`: ProCurve and ArubaOS-Switch switches.
     HpProcurve,
-    /// Huawei VRP.
+    /// `huawei`: VRP on CloudEngine, S switches, AR routers.
     Huawei,
-    /// Palo Alto PAN-OS.
+    /// `paloalto_panos`: PAN-OS firewalls.
     PaloaltoPanos,
-    /// Fortinet FortiOS.
+    /// `fortinet`: FortiGate firewalls.
     Fortinet,
-    /// MikroTik RouterOS.
+    /// `mikrotik_routeros`: RouterBOARD, CCR, CRS.
     MikrotikRouteros,
-    /// A Linux server.
+    /// `linux`: Ubuntu, Debian and Rocky servers.
     Linux,
-    /// Aruba AOS-CX.
+    /// `aruba_aoscx`: AOS-CX switches.
     ArubaAoscx,
 }
 
 impl Platform {
-    /// Every simulated platform, in the order a fleet deals them out.
-    pub const ALL: [Platform; 14] = [
-        Platform::CiscoIos,
-        Platform::CiscoXe,
-        Platform::CiscoNxos,
-        Platform::CiscoXr,
-        Platform::CiscoAsa,
-        Platform::AristaEos,
-        Platform::JuniperJunos,
-        Platform::HpProcurve,
-        Platform::Huawei,
-        Platform::PaloaltoPanos,
-        Platform::Fortinet,
-        Platform::MikrotikRouteros,
-        Platform::Linux,
-        Platform::ArubaAoscx,
-    ];
+    /// Every simulated platform, in the order a fleet deals them out (the client's order).
+    pub const ALL: [Platform; 14] = {
+        use Platform::*;
+        [
+            CiscoIos,
+            CiscoXe,
+            CiscoNxos,
+            CiscoXr,
+            CiscoAsa,
+            AristaEos,
+            JuniperJunos,
+            HpProcurve,
+            Huawei,
+            PaloaltoPanos,
+            Fortinet,
+            MikrotikRouteros,
+            Linux,
+            ArubaAoscx,
+        ]
+    };
 
     /// The Netmiko `device_type` name.
     pub fn name(self) -> &'static str {

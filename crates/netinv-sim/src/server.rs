@@ -332,8 +332,7 @@ impl russh::server::Handler for Conn {
         _value: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        session.channel_success(channel)?;
-        Ok(())
+        session.channel_success(channel)
     }
 
     async fn shell_request(
@@ -382,8 +381,8 @@ impl russh::server::Handler for Conn {
         _name: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        session.channel_failure(channel)?;
-        Ok(())
+        // No SFTP, no NETCONF: a network device's CLI only.
+        session.channel_failure(channel)
     }
 
     async fn data(

@@ -1,20 +1,15 @@
 //! Arista EOS switches.
 
-use super::{pick_str, plural, Drawn, Profile};
-use crate::devices::{Behaviour, Erase, Identity};
+use super::{cisco_ios, pick_str, Drawn, Profile};
+use crate::console::Cmd;
+use crate::devices::{Behaviour, Identity};
 use crate::rng::Rng;
 use crate::template::render;
-use std::fmt::Write as _;
 
 pub static PROFILE: Profile = Profile {
     behaviour: Behaviour {
         server_id: "SSH-2.0-OpenSSH_7.8",
-        exec: true,
-        enable: true,
-        pager: " --More-- ",
-        erase: Erase::Backspaces,
-        exec_crlf: true,
-        abbreviations: true,
+        ..cisco_ios::BEHAVIOUR
     },
     roles: &["leaf", "spine"],
     draw,
@@ -22,42 +17,37 @@ pub static PROFILE: Profile = Profile {
     reported_version: super::as_printed,
     uptime,
     version_output,
+    banner: |_| include_str!("../../templates/arista_eos_banner.txt").to_string(),
+    prompt: cisco_ios::prompt,
+    commands: &[
+        cisco_ios::SHOW_AND_TERMINAL,
+        COMMANDS,
+        cisco_ios::CONFIG_AND_EXIT,
+    ],
+    rejected: |r| {
+        let token = r.line[..r.word_at].split_whitespace().count() + 1;
+        format!("% Invalid input (at token {token}: '{}')\n", r.bad())
+    },
 };
 
+const MODELS: &[&str] = &[
+    "DCS-7050SX3-48YC8-R",
+    "DCS-7280SR-48C6-F",
+    "DCS-7020TR-48-R",
+    "CCS-720XP-48ZC2-F",
+];
+const VERSIONS: &[&str] = &["4.24.5M", "4.26.4M", "4.27.3F", "4.28.3M", "4.30.1F"];
+
 fn draw(r: &mut Rng) -> Drawn {
-    let model = pick_str(
-        r,
-        &[
-            "DCS-7050SX3-48YC8-R",
-            "DCS-7280SR-48C6-F",
-            "DCS-7020TR-48-R",
-            "CCS-720XP-48ZC2-F",
-        ],
-    );
-    let version = pick_str(r, &["4.24.5M", "4.26.4M", "4.27.3F", "4.28.3M", "4.30.1F"]);
+    let model = pick_str(r, MODELS);
+    let version = pick_str(r, VERSIONS);
     let serial = format!("JPE{}", r.digits(8));
-    Drawn {
-        model,
-        version,
-        serial,
-        virtual_chassis: false,
-    }
+    Drawn::new(model, version, serial)
 }
 
+/// `2 weeks, 3 days, 11 hours and 12 minutes`.
 fn uptime(d: &Identity) -> String {
-    let u = d.uptime;
-    let mut s = String::new();
-    if u.weeks > 0 {
-        let _ = write!(s, "{}, ", plural(u.weeks, "week"));
-    }
-    let _ = write!(
-        s,
-        "{}, {} and {}",
-        plural(u.days, "day"),
-        plural(u.hours, "hour"),
-        plural(u.minutes, "minute")
-    );
-    s
+    super::spelt_out(d.uptime, ", ", ", ", " and ")
 }
 
 fn version_output(d: &Identity, r: &mut Rng) -> String {
@@ -91,3 +81,12 @@ fn version_output(d: &Identity, r: &mut Rng) -> String {
         ],
     )
 }
+
+/// Before `CONFIG_AND_EXIT`: `en` is `enable`, not `end`.
+const COMMANDS: &[(&str, Cmd)] = &[
+    ("terminal monitor", Cmd::Quiet),
+    ("enable", Cmd::Enable),
+    ("disable", Cmd::Disable),
+    ("configure", Cmd::ConfigEnter),
+    ("quit", Cmd::Exit),
+];

@@ -1,19 +1,16 @@
 //! Aruba AOS-CX switches (ArubaOS-CX before release 10.13).
 
-use super::{pick_str, Drawn, Profile};
-use crate::devices::{Behaviour, Erase, Identity};
+use super::{hp_procurve, pick_str, Drawn, Profile};
+use crate::console::Cmd;
+use crate::devices::{Behaviour, Identity};
 use crate::rng::Rng;
 use crate::template::render;
 
 pub static PROFILE: Profile = Profile {
+    // ProCurve's terminal, on OpenSSH.
     behaviour: Behaviour {
         server_id: "SSH-2.0-OpenSSH_8.4",
-        exec: false,
-        enable: true,
-        pager: "-- MORE --, next page: Space, next line: Enter, quit: Control-C",
-        erase: Erase::CarriageReturn,
-        exec_crlf: true,
-        abbreviations: true,
+        ..hp_procurve::BEHAVIOUR
     },
     roles: &["access", "core"],
     draw,
@@ -21,25 +18,33 @@ pub static PROFILE: Profile = Profile {
     reported_version: super::as_printed,
     uptime: super::no_uptime,
     version_output,
+    banner: |_| String::new(),
+    prompt: hp_procurve::prompt,
+    commands: &[&[
+        ("show version", Cmd::Version),
+        ("no page", Cmd::PagingOff),
+        ("page", Cmd::PagingOn),
+        ("enable", Cmd::Enable),
+        ("disable", Cmd::Disable),
+        ("configure terminal", Cmd::ConfigEnter),
+        ("configure", Cmd::ConfigEnter),
+        ("end", Cmd::End),
+        ("exit", Cmd::Exit),
+    ]],
+    rejected: hp_procurve::rejected,
 };
 
+const VERSIONS: &[&str] = &[
+    "FL.10.09.1031",
+    "FL.10.10.1040",
+    "GL.10.11.1021",
+    "HL.10.15.1020",
+    "PL.10.13.1005",
+];
+
 fn draw(r: &mut Rng) -> Drawn {
-    let version = pick_str(
-        r,
-        &[
-            "FL.10.09.1031",
-            "FL.10.10.1040",
-            "GL.10.11.1021",
-            "HL.10.15.1020",
-            "PL.10.13.1005",
-        ],
-    );
-    Drawn {
-        model: String::new(),
-        version,
-        serial: String::new(),
-        virtual_chassis: false,
-    }
+    let version = pick_str(r, VERSIONS);
+    Drawn::new(String::new(), version, String::new())
 }
 
 /// `show version`: the release, its build and the boot images; nothing of the box.

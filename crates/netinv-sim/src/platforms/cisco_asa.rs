@@ -1,6 +1,7 @@
 //! Cisco ASA firewalls.
 
-use super::{pick_str, Drawn, Profile};
+use super::{cisco_ios, pick_str, Drawn, Profile};
+use crate::console::Cmd;
 use crate::devices::{Behaviour, Erase, Identity};
 use crate::rng::Rng;
 use crate::template::render;
@@ -22,18 +23,25 @@ pub static PROFILE: Profile = Profile {
     reported_version: super::as_printed,
     uptime: |d| format!("{} days {} hours", d.uptime.total_days(), d.uptime.hours),
     version_output,
+    banner: cisco_ios::banner,
+    prompt: cisco_ios::prompt,
+    commands: &[COMMANDS, cisco_ios::CONFIG_AND_EXIT],
+    rejected: |r| {
+        format!(
+            "{}ERROR: % Invalid input detected at '^' marker.\n",
+            r.caret
+        )
+    },
 };
 
+const MODELS: &[&str] = &["ASA5516", "ASA5525", "ASA5545", "ASA5555"];
+const VERSIONS: &[&str] = &["9.8(4)45", "9.12(4)37", "9.14(3)18", "9.16(3)19"];
+
 fn draw(r: &mut Rng) -> Drawn {
-    let model = pick_str(r, &["ASA5516", "ASA5525", "ASA5545", "ASA5555"]);
-    let version = pick_str(r, &["9.8(4)45", "9.12(4)37", "9.14(3)18", "9.16(3)19"]);
+    let model = pick_str(r, MODELS);
+    let version = pick_str(r, VERSIONS);
     let serial = format!("JAD{}{}", r.digits(4), r.upper_alnum(4));
-    Drawn {
-        model,
-        version,
-        serial,
-        virtual_chassis: false,
-    }
+    Drawn::new(model, version, serial)
 }
 
 fn version_output(d: &Identity, r: &mut Rng) -> String {
@@ -65,3 +73,14 @@ fn version_output(d: &Identity, r: &mut Rng) -> String {
     values.extend(MAC.iter().zip(&macs).map(|(k, v)| (*k, v as &dyn Display)));
     render(include_str!("../../templates/cisco_asa.txt"), &values)
 }
+
+/// Before `CONFIG_AND_EXIT`: `en` is `enable`, not `end`.
+const COMMANDS: &[(&str, Cmd)] = &[
+    ("show version", Cmd::Version),
+    ("terminal pager <n>", Cmd::PageLen),
+    ("terminal pager lines <n>", Cmd::PageLen),
+    ("terminal width <n>", Cmd::Width),
+    ("enable", Cmd::Enable),
+    ("disable", Cmd::Disable),
+    ("quit", Cmd::Exit),
+];

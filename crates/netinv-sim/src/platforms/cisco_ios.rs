@@ -1,6 +1,7 @@
 //! Cisco IOS (classic): ISR routers and Catalyst switches.
 
-use super::{cisco_tail, pick_str, plural, Drawn, Profile};
+use super::{cisco_tail, pick_str, plural, Drawn, Profile, Rejected};
+use crate::console::{Cmd, Mode};
 use crate::devices::{Behaviour, Erase, Identity, Uptime};
 use crate::rng::Rng;
 use crate::template::render;
@@ -13,6 +14,10 @@ pub static PROFILE: Profile = Profile {
     reported_version: super::as_printed,
     uptime: |d| uptime(d.uptime),
     version_output,
+    banner,
+    prompt,
+    commands: ALL_COMMANDS,
+    rejected,
 };
 
 /// IOS-XE's too: the same SSH server and terminal.
@@ -40,12 +45,7 @@ fn draw(r: &mut Rng) -> Drawn {
     };
     let version = pick_str(r, versions);
     let serial = format!("{prefix}{}{}", r.digits(4), r.upper_alnum(4));
-    Drawn {
-        model: model.to_string(),
-        version,
-        serial,
-        virtual_chassis: false,
-    }
+    Drawn::new(model.to_string(), version, serial)
 }
 
 /// `1 year, 3 weeks, 2 days, 11 hours, 12 minutes`: IOS and IOS-XE.
@@ -159,4 +159,51 @@ fn compact_version(v: &str) -> String {
         }
         None => v.to_string(),
     }
+}
+
+/// The version command and the terminal settings IOS, NX-OS, IOS-XR, EOS and ProCurve share.
+pub const SHOW_AND_TERMINAL: &[(&str, Cmd)] = &[
+    ("show version", Cmd::Version),
+    ("terminal length <n>", Cmd::PageLen),
+    ("terminal width <n>", Cmd::Width),
+];
+
+/// Configuration mode and leaving, as the Cisco-like CLIs have them.
+pub const CONFIG_AND_EXIT: &[(&str, Cmd)] = &[
+    ("configure terminal", Cmd::ConfigEnter),
+    ("end", Cmd::End),
+    ("exit", Cmd::Exit),
+    ("logout", Cmd::Exit),
+];
+
+/// IOS's and IOS-XE's command table.
+pub const ALL_COMMANDS: &[&[(&str, Cmd)]] = &[SHOW_AND_TERMINAL, COMMANDS, CONFIG_AND_EXIT];
+
+/// Before `CONFIG_AND_EXIT`: `en` is `enable`, not `end`.
+const COMMANDS: &[(&str, Cmd)] = &[
+    ("terminal monitor", Cmd::Quiet),
+    ("terminal no monitor", Cmd::Quiet),
+    ("enable", Cmd::Enable),
+    ("disable", Cmd::Disable),
+    ("quit", Cmd::Exit),
+];
+
+/// The login banner IOS, IOS-XE and ASA devices are configured with here.
+pub fn banner(_: &Identity) -> String {
+    include_str!("../../templates/cisco_ios_banner.txt").to_string()
+}
+
+/// `host>`, `host#`, `host(config)#`: IOS, IOS-XE, NX-OS, ASA, EOS.
+pub fn prompt(d: &Identity, _: &str, mode: Mode) -> String {
+    let h = &d.hostname;
+    match mode {
+        Mode::Config => format!("{h}(config)#"),
+        Mode::User => format!("{h}>"),
+        Mode::Privileged => format!("{h}#"),
+    }
+}
+
+/// IOS, IOS-XE and IOS-XR: a caret under the bad word, then the message.
+pub fn rejected(r: &Rejected) -> String {
+    format!("{}% Invalid input detected at '^' marker.\n\n", r.caret)
 }

@@ -1,19 +1,16 @@
 //! Cisco NX-OS: Nexus 9000 switches.
 
-use super::{pick_str, Drawn, Profile};
-use crate::devices::{Behaviour, Erase, Identity};
+use super::{cisco_ios, pick_str, Drawn, Profile};
+use crate::console::Cmd;
+use crate::devices::{Behaviour, Identity};
 use crate::rng::Rng;
 use crate::template::render;
 
 pub static PROFILE: Profile = Profile {
     behaviour: Behaviour {
         server_id: "SSH-2.0-OpenSSH_8.3",
-        exec: true,
         enable: false,
-        pager: " --More-- ",
-        erase: Erase::Backspaces,
-        exec_crlf: true,
-        abbreviations: true,
+        ..cisco_ios::BEHAVIOUR
     },
     roles: &["leaf", "spine"],
     draw,
@@ -30,18 +27,24 @@ pub static PROFILE: Profile = Profile {
         )
     },
     version_output,
+    banner: |_| include_str!("../../templates/cisco_nxos_banner.txt").to_string(),
+    prompt: cisco_ios::prompt,
+    commands: &[
+        cisco_ios::SHOW_AND_TERMINAL,
+        &[("terminal session-timeout <n>", Cmd::Quiet)],
+        cisco_ios::CONFIG_AND_EXIT,
+    ],
+    rejected: |r| format!("{}% Invalid command at '^' marker.\n\n", r.caret),
 };
 
+const MODELS: &[&str] = &["C93180YC-EX", "C9336C-FX2", "C93240YC-FX2", "C9364C"];
+const VERSIONS: &[&str] = &["7.0(3)I7(9)", "9.3(8)", "9.3(10)", "10.2(5)"];
+
 fn draw(r: &mut Rng) -> Drawn {
-    let model = pick_str(r, &["C93180YC-EX", "C9336C-FX2", "C93240YC-FX2", "C9364C"]);
-    let version = pick_str(r, &["7.0(3)I7(9)", "9.3(8)", "9.3(10)", "10.2(5)"]);
+    let model = pick_str(r, MODELS);
+    let version = pick_str(r, VERSIONS);
     let serial = format!("FDO{}{}", r.digits(5), r.upper_alnum(3));
-    Drawn {
-        model,
-        version,
-        serial,
-        virtual_chassis: false,
-    }
+    Drawn::new(model, version, serial)
 }
 
 fn version_output(d: &Identity, r: &mut Rng) -> String {

@@ -13,31 +13,27 @@ pub static PROFILE: Profile = Profile {
     reported_version: short_version,
     uptime: |d| cisco_ios::uptime(d.uptime),
     version_output,
+    banner: cisco_ios::banner,
+    prompt: cisco_ios::prompt,
+    commands: cisco_ios::ALL_COMMANDS,
+    rejected: cisco_ios::rejected,
 };
 
+const MODELS: &[&str] = &[
+    "C9300-48P",
+    "C9500-24Y4C",
+    "ISR4451-X/K9",
+    "ISR4331/K9",
+    "CSR1000V",
+    "C8300-1N1S-6T",
+];
+const VERSIONS: &[&str] = &["16.09.04", "16.12.05", "17.03.04a", "17.06.03", "17.09.04a"];
+
 fn draw(r: &mut Rng) -> Drawn {
-    let model = pick_str(
-        r,
-        &[
-            "C9300-48P",
-            "C9500-24Y4C",
-            "ISR4451-X/K9",
-            "ISR4331/K9",
-            "CSR1000V",
-            "C8300-1N1S-6T",
-        ],
-    );
-    let version = pick_str(
-        r,
-        &["16.09.04", "16.12.05", "17.03.04a", "17.06.03", "17.09.04a"],
-    );
+    let model = pick_str(r, MODELS);
+    let version = pick_str(r, VERSIONS);
     let serial = format!("FOC{}{}", r.digits(4), r.upper_alnum(4));
-    Drawn {
-        model,
-        version,
-        serial,
-        virtual_chassis: false,
-    }
+    Drawn::new(model, version, serial)
 }
 
 fn codename(version: &str) -> &'static str {

@@ -1,54 +1,39 @@
 //! Cisco IOS-XR: ASR 9000, NCS 5500, 8000 routers.
 
-use super::{pick_str, plural, Drawn, Profile};
-use crate::devices::{Behaviour, Erase, Identity};
+use super::{cisco_ios, Drawn, Profile};
+use crate::console::{Cmd, Mode};
+use crate::devices::{Behaviour, Identity};
 use crate::rng::Rng;
 use crate::template::render;
-use std::fmt::Write as _;
 
 pub static PROFILE: Profile = Profile {
     behaviour: Behaviour {
         server_id: "SSH-2.0-Cisco-2.0",
-        exec: true,
         enable: false,
-        pager: " --More-- ",
-        erase: Erase::Backspaces,
-        exec_crlf: true,
-        abbreviations: true,
+        ..cisco_ios::BEHAVIOUR
     },
     roles: &["pe", "p", "bng"],
-    draw,
+    draw: |r| Drawn::picked(r, MODELS, VERSIONS),
     shows_hostname: false,
     reported_version: super::as_printed,
     uptime,
     version_output,
+    banner: |_| "\n".to_string(),
+    prompt,
+    commands: &[
+        cisco_ios::SHOW_AND_TERMINAL,
+        &[("terminal exec prompt no-timestamp", Cmd::Quiet)],
+        cisco_ios::CONFIG_AND_EXIT,
+    ],
+    rejected: cisco_ios::rejected,
 };
 
-fn draw(r: &mut Rng) -> Drawn {
-    let model = pick_str(r, &["ASR9K", "NCS-5500", "8000"]);
-    let version = pick_str(r, &["7.1.3", "7.3.2", "7.5.2", "7.7.2"]);
-    Drawn {
-        model,
-        version,
-        serial: String::new(),
-        virtual_chassis: false,
-    }
-}
+const MODELS: &[&str] = &["ASR9K", "NCS-5500", "8000"];
+const VERSIONS: &[&str] = &["7.1.3", "7.3.2", "7.5.2", "7.7.2"];
 
+/// `2 weeks 3 days 11 hours 12 minutes`.
 fn uptime(d: &Identity) -> String {
-    let u = d.uptime;
-    let mut s = String::new();
-    if u.weeks > 0 {
-        let _ = write!(s, "{} ", plural(u.weeks, "week"));
-    }
-    let _ = write!(
-        s,
-        "{} {} {}",
-        plural(u.days, "day"),
-        plural(u.hours, "hour"),
-        plural(u.minutes, "minute")
-    );
-    s
+    super::spelt_out(d.uptime, " ", " ", " ")
 }
 
 fn version_output(d: &Identity, r: &mut Rng) -> String {
@@ -81,4 +66,14 @@ fn version_output(d: &Identity, r: &mut Rng) -> String {
             ("uptime", &d.expect_uptime()),
         ],
     )
+}
+
+/// `RP/0/RSP0/CPU0:host#`: the route processor's slot, then the name.
+fn prompt(d: &Identity, _: &str, mode: Mode) -> String {
+    let slot = if d.model == "ASR9K" { "RSP0" } else { "RP0" };
+    let h = &d.hostname;
+    match mode {
+        Mode::Config => format!("RP/0/{slot}/CPU0:{h}(config)#"),
+        _ => format!("RP/0/{slot}/CPU0:{h}#"),
+    }
 }

@@ -1,6 +1,7 @@
 //! Fortinet FortiOS: FortiGate firewalls.
 
-use super::{Drawn, Profile};
+use super::{pick_str, Drawn, Profile};
+use crate::console::{Cmd, Mode};
 use crate::devices::{Behaviour, Erase, Identity};
 use crate::rng::Rng;
 use crate::template::render;
@@ -22,7 +23,25 @@ pub static PROFILE: Profile = Profile {
     reported_version: |v| v.trim_start_matches('v').to_string(),
     uptime: super::no_uptime,
     version_output,
+    banner: |_| String::new(),
+    prompt: |d, _, mode| match mode {
+        Mode::Config => format!("{} (console) # ", d.hostname),
+        _ => format!("{} # ", d.hostname),
+    },
+    commands: &[COMMANDS],
+    rejected: |r| {
+        if r.word_at == 0 {
+            "Unknown action 0\n".to_string()
+        } else {
+            format!(
+                "command parse error before '{}'\nCommand fail. Return code -61\n",
+                r.bad()
+            )
+        }
+    },
 };
+
+const VERSIONS: &[&str] = &["v6.4.11", "v7.0.7", "v7.2.4", "v7.4.1"];
 
 fn draw(r: &mut Rng) -> Drawn {
     let (model, prefix) = *r.pick(&[
@@ -32,13 +51,8 @@ fn draw(r: &mut Rng) -> Drawn {
         ("FortiGate-VM64", "FGVM02"),
     ]);
     let serial = format!("{prefix}TK{}{}", r.digits(4), r.upper_alnum(4));
-    let version = super::pick_str(r, &["v6.4.11", "v7.0.7", "v7.2.4", "v7.4.1"]);
-    Drawn {
-        model: model.to_string(),
-        version,
-        serial,
-        virtual_chassis: false,
-    }
+    let version = pick_str(r, VERSIONS);
+    Drawn::new(model.to_string(), version, serial)
 }
 
 /// `get system status`.
@@ -71,3 +85,14 @@ fn version_output(d: &Identity, r: &mut Rng) -> String {
         ],
     )
 }
+
+const COMMANDS: &[(&str, Cmd)] = &[
+    ("get system status", Cmd::Version),
+    ("config system console", Cmd::ConfigEnter),
+    ("set output standard", Cmd::PagingOff),
+    ("set output more", Cmd::PagingOn),
+    ("get system console", Cmd::ConsoleState),
+    ("show full-configuration system console", Cmd::ConsoleState),
+    ("end", Cmd::End),
+    ("exit", Cmd::Exit),
+];

@@ -1,6 +1,7 @@
 //! Huawei VRP: CloudEngine and S switches, AR routers.
 
-use super::{pick_str, plural, Drawn, Profile};
+use super::{plural, Drawn, Profile};
+use crate::console::{Cmd, Mode};
 use crate::devices::{Behaviour, Erase, Identity};
 use crate::rng::Rng;
 use crate::template::render;
@@ -16,31 +17,39 @@ pub static PROFILE: Profile = Profile {
         abbreviations: true,
     },
     roles: &["agg", "access"],
-    draw,
+    draw: |r| Drawn::picked(r, MODELS, VERSIONS),
     shows_hostname: false,
     reported_version: super::as_printed,
     uptime,
     version_output,
+    banner: |_| include_str!("../../templates/huawei_banner.txt").to_string(),
+    prompt: |d, _, mode| match mode {
+        Mode::Config => format!("[{}]", d.hostname),
+        _ => format!("<{}>", d.hostname),
+    },
+    commands: &[&[
+        ("display version", Cmd::Version),
+        ("screen-length <n> temporary", Cmd::PageLen),
+        ("screen-width <n>", Cmd::Width),
+        ("system-view", Cmd::ConfigEnter),
+        ("return", Cmd::End),
+        ("quit", Cmd::Exit),
+    ]],
+    rejected: |r| {
+        format!(
+            "{}Error: Unrecognized command found at '^' position.\n",
+            r.caret
+        )
+    },
 };
 
-fn draw(r: &mut Rng) -> Drawn {
-    let model = pick_str(r, &["CE6850-48T6Q-HI", "S5720-28X-SI-AC", "AR2220"]);
-    let version = pick_str(
-        r,
-        &[
-            "V200R019C10SPC800",
-            "V200R020C10SPC500",
-            "V200R021C00SPC100",
-            "V200R010C00SPC600",
-        ],
-    );
-    Drawn {
-        model,
-        version,
-        serial: String::new(),
-        virtual_chassis: false,
-    }
-}
+const MODELS: &[&str] = &["CE6850-48T6Q-HI", "S5720-28X-SI-AC", "AR2220"];
+const VERSIONS: &[&str] = &[
+    "V200R019C10SPC800",
+    "V200R020C10SPC500",
+    "V200R021C00SPC100",
+    "V200R010C00SPC600",
+];
 
 fn uptime(d: &Identity) -> String {
     let u = d.uptime;

@@ -25,25 +25,29 @@ pub static PROFILE: Profile = Profile {
         format!("{} days, {}:{:02}", u.total_days(), u.hours, u.minutes)
     },
     version_output,
+    banner: |d| {
+        render(
+            include_str!("../../templates/linux_banner.txt"),
+            &[("pretty_name", &pretty_name(d)), ("version", &d.version)],
+        )
+    },
+    prompt: |d, user, _| format!("{user}@{}:~$ ", d.hostname),
+    // The console's tiny shell runs its commands (`uname -a`, `hostname`, ...).
+    commands: &[],
+    rejected: |r| format!("bash: {}: command not found\n", r.first()),
 };
 
+const VERSIONS: &[&str] = &[
+    "5.15.0-91-generic",
+    "5.4.0-169-generic",
+    "6.1.0-13-amd64",
+    "5.10.0-26-amd64",
+    "5.14.0-284.30.1.el9_2.x86_64",
+];
+
 fn draw(r: &mut Rng) -> Drawn {
-    let version = pick_str(
-        r,
-        &[
-            "5.15.0-91-generic",
-            "5.4.0-169-generic",
-            "6.1.0-13-amd64",
-            "5.10.0-26-amd64",
-            "5.14.0-284.30.1.el9_2.x86_64",
-        ],
-    );
-    Drawn {
-        model: String::new(),
-        version,
-        serial: String::new(),
-        virtual_chassis: false,
-    }
+    let version = pick_str(r, VERSIONS);
+    Drawn::new(String::new(), version, String::new())
 }
 
 fn version_output(d: &Identity, _: &mut Rng) -> String {

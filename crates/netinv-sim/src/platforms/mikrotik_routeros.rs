@@ -1,10 +1,10 @@
 //! MikroTik RouterOS.
 
-use super::{pick_str, Drawn, Profile};
+use super::{weeks, Drawn, Profile};
+use crate::console::Cmd;
 use crate::devices::{Behaviour, Erase, Identity};
 use crate::rng::Rng;
 use crate::template::render;
-use std::fmt::Write as _;
 
 pub static PROFILE: Profile = Profile {
     behaviour: Behaviour {
@@ -17,41 +17,42 @@ pub static PROFILE: Profile = Profile {
         abbreviations: false,
     },
     roles: &["cpe"],
-    draw,
+    draw: |r| Drawn::picked(r, MODELS, VERSIONS),
     shows_hostname: false,
     reported_version: super::as_printed,
     uptime,
     version_output,
+    banner: |d| {
+        render(
+            include_str!("../../templates/mikrotik_routeros_banner.txt"),
+            &[("version", &d.version)],
+        )
+    },
+    prompt: |d, user, _| format!("[{user}@{}] > ", d.hostname),
+    commands: &[&[
+        ("/system resource print", Cmd::Version),
+        ("system resource print", Cmd::Version),
+        ("/system identity print", Cmd::Identity),
+        ("system identity print", Cmd::Identity),
+        ("/quit", Cmd::Exit),
+        ("quit", Cmd::Exit),
+    ]],
+    rejected: |r| format!("bad command name {} (line 1 column 1)\n", r.first()),
 };
 
-fn draw(r: &mut Rng) -> Drawn {
-    let model = pick_str(
-        r,
-        &[
-            "RB2011UiAS",
-            "RB4011iGS+",
-            "CCR1036-12G-4S",
-            "CRS326-24G-2S+",
-        ],
-    );
-    let version = pick_str(r, &["6.47.10", "6.48.6", "6.49.7", "7.6", "7.11.2"]);
-    Drawn {
-        model,
-        version,
-        serial: String::new(),
-        virtual_chassis: false,
-    }
-}
+const MODELS: &[&str] = &[
+    "RB2011UiAS",
+    "RB4011iGS+",
+    "CCR1036-12G-4S",
+    "CRS326-24G-2S+",
+];
+const VERSIONS: &[&str] = &["6.47.10", "6.48.6", "6.49.7", "7.6", "7.11.2"];
 
 /// `4w2d11h12m13s`.
 fn uptime(d: &Identity) -> String {
     let u = d.uptime;
-    let mut s = String::new();
-    if u.weeks > 0 {
-        let _ = write!(s, "{}w", u.weeks);
-    }
-    let _ = write!(s, "{}d{}h{}m{}s", u.days, u.hours, u.minutes, u.seconds);
-    s
+    let w = weeks(u, |w| format!("{w}w"));
+    format!("{w}{}d{}h{}m{}s", u.days, u.hours, u.minutes, u.seconds)
 }
 
 /// `/system resource print`.

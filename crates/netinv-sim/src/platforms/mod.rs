@@ -1,8 +1,9 @@
 //! One file per simulated platform, each holding what the platform is: its SSH behaviour, how
-//! its devices' identities are drawn, what its version output shows and the output itself (from
-//! the templates in `templates/`).
+//! its devices' identities are drawn, what its version output shows and the output itself, its
+//! banner, prompt, command table and error message (the long texts from `templates/`).
 
-use crate::devices::{Behaviour, Identity};
+use crate::console::{Cmd, Mode};
+use crate::devices::{Behaviour, Identity, Uptime};
 use crate::platform::Platform;
 use crate::rng::Rng;
 use crate::template::render;
@@ -35,7 +36,26 @@ pub struct Drawn {
     pub virtual_chassis: bool,
 }
 
-/// Everything one simulated platform is, apart from its command-line interpreter.
+impl Drawn {
+    /// A device that is no virtual chassis.
+    fn new(model: String, version: String, serial: String) -> Drawn {
+        Drawn {
+            model,
+            version,
+            serial,
+            virtual_chassis: false,
+        }
+    }
+
+    /// A model and a version drawn from these, no serial.
+    fn picked(r: &mut Rng, models: &[&str], versions: &[&str]) -> Drawn {
+        let model = pick_str(r, models);
+        Drawn::new(model, pick_str(r, versions), String::new())
+    }
+}
+
+/// Everything one simulated platform is: what the console and the SSH server do the same for
+/// every platform is theirs.
 pub struct Profile {
     /// The SSH and terminal behaviour.
     pub behaviour: Behaviour,
@@ -52,6 +72,40 @@ pub struct Profile {
     /// The version command's output, `\n` line endings; draws its cosmetic numbers from the
     /// generator.
     pub version_output: fn(&Identity, &mut Rng) -> String,
+    /// What its shell prints between login and the first prompt.
+    pub banner: fn(&Identity) -> String,
+    /// Its prompt in a mode (for the login name given), without decoration.
+    pub prompt: fn(&Identity, &str, Mode) -> String,
+    /// The commands its CLI knows, in groups (the order matters where an abbreviation could
+    /// name two): patterns of literal words, `<n>` (a number) or `<w>` (any word).
+    pub commands: &'static [&'static [(&'static str, Cmd)]],
+    /// Its error for a line it does not understand.
+    pub rejected: fn(&Rejected) -> String,
+}
+
+/// A line the CLI did not understand, as its error message needs it.
+pub struct Rejected<'a> {
+    /// The line as typed.
+    pub line: &'a str,
+    /// Byte offset of the first word no command has at that place.
+    pub word_at: usize,
+    /// The `^` line under that word.
+    pub caret: String,
+}
+
+impl Rejected<'_> {
+    /// The line's first word.
+    pub fn first(&self) -> &str {
+        self.line.split_whitespace().next().unwrap_or(self.line)
+    }
+
+    /// The first word the CLI did not understand.
+    pub fn bad(&self) -> &str {
+        self.line[self.word_at..]
+            .split_whitespace()
+            .next()
+            .unwrap_or(self.first())
+    }
 }
 
 /// The profile of `platform`.
@@ -83,6 +137,27 @@ fn pick_str(r: &mut Rng, items: &[&str]) -> String {
 /// The version as the platform prints it: what most collectors report.
 fn as_printed(version: &str) -> String {
     version.to_string()
+}
+
+/// `text` for an uptime's weeks, or nothing when there are none.
+fn weeks(u: Uptime, text: impl FnOnce(u32) -> String) -> String {
+    if u.weeks > 0 {
+        text(u.weeks)
+    } else {
+        String::new()
+    }
+}
+
+/// `2 weeks<after_weeks>3 days<between>11 hours<last>12 minutes`, the weeks only when there
+/// are some: IOS-XR's and EOS's uptime.
+fn spelt_out(u: Uptime, after_weeks: &str, between: &str, last: &str) -> String {
+    format!(
+        "{}{}{between}{}{last}{}",
+        weeks(u, |w| format!("{}{after_weeks}", plural(w, "week"))),
+        plural(u.days, "day"),
+        plural(u.hours, "hour"),
+        plural(u.minutes, "minute")
+    )
 }
 
 /// For platforms whose version output shows no uptime.

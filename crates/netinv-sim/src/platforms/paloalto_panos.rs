@@ -1,6 +1,7 @@
 //! Palo Alto PAN-OS firewalls.
 
-use super::{Drawn, Profile};
+use super::{juniper_junos, pick_str, Drawn, Profile};
+use crate::console::Cmd;
 use crate::devices::{Behaviour, Erase, Identity};
 use crate::rng::Rng;
 use crate::template::render;
@@ -30,22 +31,24 @@ pub static PROFILE: Profile = Profile {
         )
     },
     version_output,
+    banner: |_| include_str!("../../templates/paloalto_panos_banner.txt").to_string(),
+    prompt: juniper_junos::prompt,
+    commands: &[COMMANDS],
+    rejected: |r| format!("Unknown command: {}\n", r.bad()),
 };
 
+const MODELS: &[&str] = &["PA-220", "PA-3220", "PA-5220", "PA-VM"];
+const VERSIONS: &[&str] = &["9.1.14-h4", "10.1.6-h6", "10.2.4", "11.0.1"];
+
 fn draw(r: &mut Rng) -> Drawn {
-    let model = super::pick_str(r, &["PA-220", "PA-3220", "PA-5220", "PA-VM"]);
+    let model = pick_str(r, MODELS);
     let serial = if model == "PA-VM" {
         format!("0079510{}", r.digits(8))
     } else {
         format!("0128010{}", r.digits(5))
     };
-    let version = super::pick_str(r, &["9.1.14-h4", "10.1.6-h6", "10.2.4", "11.0.1"]);
-    Drawn {
-        model,
-        version,
-        serial,
-        virtual_chassis: false,
-    }
+    let version = pick_str(r, VERSIONS);
+    Drawn::new(model, version, serial)
 }
 
 /// `show system info`.
@@ -112,3 +115,17 @@ fn pair(r: &mut Rng, lo: u32, hi: u32, lo2: u32, hi2: u32) -> String {
     let first = r.range(lo, hi);
     format!("{first}-{}", r.range(lo2, hi2))
 }
+
+const COMMANDS: &[(&str, Cmd)] = &[
+    ("show system info", Cmd::Version),
+    ("set cli pager off", Cmd::PagingOff),
+    ("set cli pager on", Cmd::PagingOn),
+    ("set cli scripting-mode on", Cmd::Quiet),
+    ("set cli scripting-mode off", Cmd::Quiet),
+    ("set cli terminal width <n>", Cmd::Width),
+    ("set cli terminal height <n>", Cmd::Quiet),
+    ("set cli config-output-format <w>", Cmd::Quiet),
+    ("configure", Cmd::ConfigEnter),
+    ("exit", Cmd::Exit),
+    ("quit", Cmd::Exit),
+];
