@@ -262,6 +262,15 @@ vm_hwm() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 # CPU ticks (user+sys, all threads) the simulator has used so far.
 sim_ticks() { awk '{print $14 + $15}' "/proc/$sim_pid/stat"; }
 
+# CPU ticks (user+sys, all threads) that the given processes have used so far, together.
+pid_ticks() {
+    local total=0 pid
+    for pid in "$@"; do
+        total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+    done
+    echo "$total"
+}
+
 # timed NAME CMD...: run CMD under GNU time; sets wall, cpu_s, rss_kb, sim_cpu_s, ok, rc.
 timed() {
     local name=$1
@@ -444,8 +453,14 @@ for s in "${scenarios[@]}"; do
         row g-local "$G_DEVICES" $((2 * G_WORKERS)) exec "$G_LATENCY"
         local_wall=$wall
         start_nats "$G_WORKERS"
+        broker_t0=$(pid_ticks "$broker_pid")
+        runners_t0=$(pid_ticks "${runner_pids[@]}")
         collect g-nats "$G_DEVICES" "$G_WORKERS" exec --nats "$nats_url" --region-column region
         row g-nats "$G_DEVICES" "$((2 * G_WORKERS))" exec "$G_LATENCY"
+        # CPU per device of the broker and of both runners, over all the runs (the collect's
+        # own is in the row; the median run's).
+        broker_ms=$(echo "($(pid_ticks "$broker_pid") - $broker_t0) * 1000 / $ticks / ($G_DEVICES * $runs)" | bc -l)
+        runners_ms=$(echo "($(pid_ticks "${runner_pids[@]}") - $runners_t0) * 1000 / $ticks / ($G_DEVICES * $runs)" | bc -l)
         runner_rss=0
         for pid in "${runner_pids[@]}"; do
             r=$(vm_hwm "$pid")
@@ -454,8 +469,9 @@ for s in "${scenarios[@]}"; do
         broker_rss=$(vm_hwm "$broker_pid")
         stop_nats
         stop_sim
-        notes+=("$(awk -v n="$G_DEVICES" -v w="$G_WORKERS" -v lw="$local_wall" -v nw="$wall"             -v rr="$runner_rss" -v br="$broker_rss" -v cr="$rss_kb"             'BEGIN { printf "g: %d devices, 2 runners x %d workers on NATS vs one local run of %d: %.2f s vs %.2f s (%+.1f%%); peak RSS: runner %.1f MB (largest of the two), broker %.1f MB, central collect %.1f MB",
-                            n, w, 2 * w, nw, lw, 100 * (nw - lw) / lw, rr / 1024, br / 1024, cr / 1024 }')")
+        notes+=("$(awk -v n="$G_DEVICES" -v w="$G_WORKERS" -v lw="$local_wall" -v nw="$wall"             -v rr="$runner_rss" -v br="$broker_rss" -v cr="$rss_kb" -v bm="$broker_ms" -v rm="$runners_ms" \
+            'BEGIN { printf "g: %d devices, 2 runners x %d workers on NATS vs one local run of %d: %.2f s vs %.2f s (%+.1f%%); peak RSS: runner %.1f MB (largest of the two), broker %.1f MB, central collect %.1f MB; CPU per device: broker %.2f ms, runners %.2f ms (both together)",
+                            n, w, 2 * w, nw, lw, 100 * (nw - lw) / lw, rr / 1024, br / 1024, cr / 1024, bm, rm }')")
         ;;
     *)
         echo "bench: unknown scenario '$s' (a b c d e f g)" >&2
