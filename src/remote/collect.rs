@@ -5,9 +5,9 @@
 //! as `no_runner`.
 
 use super::{
-    connect, ensure_streams, job_subject, live_runners, publish_reliably, runners_bucket, token,
-    Job, Spec, Taken, WireRecord, ACK_WAIT, DEAD_AFTER, JOBS_STREAM, LIVE_WITHIN, OUT_STREAM,
-    WIRE_VERSION,
+    connect, ensure_streams, job_subject, live_runners, publish_reliably, runners_bucket,
+    taken_subjects, token, Job, Spec, Taken, WireRecord, ACK_WAIT, DEAD_AFTER, JOBS_STREAM,
+    LIVE_WITHIN, OUT_STREAM, WIRE_VERSION,
 };
 use crate::cli::CollectArgs;
 use crate::collect::{Activity, Context, Outcome, Record};
@@ -300,7 +300,7 @@ impl<'a> Coordinator<'a> {
         self.finish(r);
     }
 
-    /// A result or a "taken" note from the results stream.
+    /// A result from the results stream.
     fn on_message(&mut self, subject: &str, payload: &[u8]) {
         let prefix = format!("netinv.out.{}.", token(&self.run));
         let Some(rest) = subject.strip_prefix(&prefix) else {
@@ -319,27 +319,31 @@ impl<'a> Coordinator<'a> {
             self.regions[r].moved_at = now;
             self.regions[r].alive_at = now;
             self.finish(wire.into_record());
-        } else if rest.starts_with("taken.") {
-            let Ok(t) = serde_json::from_slice::<Taken>(payload) else {
-                return;
-            };
-            let i = t.index;
-            if i >= self.devices.len() || self.state[i] == State::Done {
-                return;
-            }
-            if !matches!(self.state[i], State::Taken { .. }) {
-                self.started += 1;
-                self.activity.set_started(self.started);
-            }
-            self.state[i] = State::Taken {
-                runner: t.runner,
-                at: now,
-            };
-            self.activity.begin(i, i);
-            let r = self.region_of[i];
-            self.regions[r].moved_at = now;
-            self.regions[r].alive_at = now;
         }
+    }
+
+    /// A runner's "taken" note: the device is in flight there.
+    fn on_taken(&mut self, payload: &[u8]) {
+        let Ok(t) = serde_json::from_slice::<Taken>(payload) else {
+            return;
+        };
+        let i = t.index;
+        if i >= self.devices.len() || self.state[i] == State::Done {
+            return;
+        }
+        if !matches!(self.state[i], State::Taken { .. }) {
+            self.started += 1;
+            self.activity.set_started(self.started);
+        }
+        let now = Instant::now();
+        self.state[i] = State::Taken {
+            runner: t.runner,
+            at: now,
+        };
+        self.activity.begin(i, i);
+        let r = self.region_of[i];
+        self.regions[r].moved_at = now;
+        self.regions[r].alive_at = now;
     }
 
     async fn run(&mut self) {
@@ -353,6 +357,16 @@ impl<'a> Coordinator<'a> {
             }
         };
         let mut results = self.subscribe(&out).await;
+        // Before any job is queued, so that no note of this run's is missed.
+        let mut taken = loop {
+            match self.client.subscribe(taken_subjects(&self.run)).await {
+                Ok(s) => break s,
+                Err(e) => {
+                    tracing::warn!("cannot subscribe to the runners' notes, retrying: {e}");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        };
         self.catch_up(&mut results).await;
         let resumed = self.devices.len() - self.left;
         if resumed > 0 {
@@ -383,6 +397,7 @@ impl<'a> Coordinator<'a> {
                         results = self.subscribe(&out).await;
                     }
                 },
+                Some(m) = taken.next() => self.on_taken(&m.payload),
                 _ = tick.tick() => {
                     let now = Instant::now();
                     if self.client.connection_state() != async_nats::connection::State::Connected {

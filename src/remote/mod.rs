@@ -4,9 +4,11 @@
 //! Jobs go to a work-queue stream, one subject per run and region; each region has one durable
 //! pull consumer whose filter is that region's subjects (work-queue consumers must not overlap),
 //! so a job is delivered to one runner of its region at a time, redelivered when that runner
-//! neither acks nor reports progress within the ack wait. Results (and "taken" notes) go to a
-//! second stream kept for a week, one subject per job: a rerun of a run reads what is already
-//! there. Runners keep their state in a key-value bucket whose entries expire, so a runner that
+//! neither acks nor reports progress within the ack wait. Results go to a second stream kept
+//! for a week, one subject per job: a rerun of a run reads what is already there. "Taken" notes
+//! (for the progress bar and for telling a lost runner from a queue nobody takes) are plain
+//! messages, not stored: a resumed run starts its bar from the results, and storing a note per
+//! device cost the broker as much as the result itself. Runners keep their state in a key-value bucket whose entries expire, so a runner that
 //! stops heart-beating disappears by itself. No secret is ever in any of these messages: a
 //! runner logs in with its own credentials.
 
@@ -24,7 +26,7 @@ use std::time::{Duration, Instant};
 
 /// The work-queue stream of jobs: `netinv.jobs.<run>.<region>`.
 pub const JOBS_STREAM: &str = "NETINV_JOBS";
-/// Results and "taken" notes: `netinv.out.<run>.result.<index>`, `netinv.out.<run>.taken.<index>`.
+/// Results: `netinv.out.<run>.result.<index>`.
 pub const OUT_STREAM: &str = "NETINV_OUT";
 /// Runners' heartbeats: one key per runner, `<region>.<runner>`.
 pub const RUNNERS_BUCKET: &str = "netinv-runners";
@@ -39,9 +41,10 @@ pub const LIVE_WITHIN: Duration = Duration::from_secs(6);
 /// back) is given up: a runner being started at the same moment still counts.
 pub const DEAD_AFTER: Duration = Duration::from_secs(4);
 /// A job neither acked nor reported in progress for this long goes to another runner of its
-/// region; runners report progress on every job in flight a few times per ack wait.
+/// region; runners report progress on every job in flight for more than a moment, a few times
+/// per ack wait.
 pub const ACK_WAIT: Duration = Duration::from_secs(10);
-/// How often a runner reports progress on each job in flight.
+/// How often a runner reports progress on each job in flight (that has run for half of this).
 pub const PROGRESS_EVERY: Duration = Duration::from_secs(3);
 /// Deliveries of one job before the broker gives up on it (a device that kills runners).
 pub const MAX_DELIVER: i64 = 5;
@@ -326,9 +329,14 @@ pub fn result_subject(run: &str, index: usize) -> String {
     format!("netinv.out.{}.result.{index}", token(run))
 }
 
-/// The subject a device's "taken" note is published on.
+/// The subject a device's "taken" note is published on: outside every stream, never stored.
 pub fn taken_subject(run: &str, index: usize) -> String {
-    format!("netinv.out.{}.taken.{index}", token(run))
+    format!("netinv.taken.{}.{index}", token(run))
+}
+
+/// The subjects of all "taken" notes of a run.
+pub fn taken_subjects(run: &str) -> String {
+    format!("netinv.taken.{}.>", token(run))
 }
 
 /// The durable consumer of a region: the same for every run, so a runner needs to know only

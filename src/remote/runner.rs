@@ -26,6 +26,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{mpsc as amsc, Semaphore};
 
+/// How long a runner whose workers were all busy waits after the first one frees up before it
+/// asks for jobs: short against any device's collection, long enough to ask for several at once.
+const GATHER: Duration = Duration::from_millis(10);
+
 /// One job handed to a worker thread.
 struct Task {
     seq: u64,
@@ -38,6 +42,7 @@ struct InFlight {
     acker: Arc<jetstream::message::Acker>,
     run: String,
     name: String,
+    taken_at: Instant,
 }
 
 /// Runs `netinv runner`: serves its region's jobs until stopped; returns the exit code.
@@ -212,10 +217,13 @@ async fn serve(args: &RunnerArgs, name: &str, base: Settings) -> Result<Exit, Ap
             while !draining.load(Ordering::SeqCst) {
                 let n = free.available_permits();
                 if n == 0 {
-                    // Wait for a worker to free up, without holding its permit.
+                    // Wait for a worker to free up, without holding its permit; then a moment
+                    // more, so that the workers finishing about then are asked for in one
+                    // request (one per finished job cost the broker a subscription each).
                     if let Ok(p) = free.acquire().await {
                         drop(p);
                     }
+                    tokio::time::sleep(GATHER).await;
                     continue;
                 }
                 let batch = consumer
@@ -307,8 +315,11 @@ async fn serve(args: &RunnerArgs, name: &str, base: Settings) -> Result<Exit, Ap
                 let id = format!("{}.{}", inf.run, record.index);
                 let js = js.clone();
                 publishing.spawn(async move {
+                    // A plain ack, not waited for: one lost on the way only means the job is
+                    // delivered again, and the runner that gets it finds the result published
+                    // and acks it without contacting the device.
                     if publish_reliably(&js, subject, payload, id).await {
-                        let _ = inf.acker.double_ack().await;
+                        let _ = inf.acker.ack().await;
                     } else {
                         // Not acked: the job goes to another runner after the ack wait.
                         tracing::warn!(device = %inf.name, "could not publish the result; leaving the job to be redelivered");
@@ -340,8 +351,13 @@ async fn serve(args: &RunnerArgs, name: &str, base: Settings) -> Result<Exit, Ap
                 }
             }
             _ = progress.tick() => {
+                // Only jobs that have run a while: most finish well within the ack wait, and a
+                // message per job in flight every few seconds was a tenth of what the broker
+                // took in. A job taken just after a tick is reported at the next one.
                 for inf in in_flight.values() {
-                    let _ = inf.acker.ack_with(AckKind::Progress).await;
+                    if inf.taken_at.elapsed() >= PROGRESS_EVERY / 2 {
+                        let _ = inf.acker.ack_with(AckKind::Progress).await;
+                    }
                 }
             }
         }
@@ -402,7 +418,7 @@ async fn take(
             .await
             .is_ok()
     {
-        let _ = m.double_ack().await;
+        let _ = m.ack().await;
         return Ok(None);
     }
     let device = device_of(&job)?;
@@ -421,10 +437,11 @@ async fn take(
         runner: runner.to_string(),
         delivery,
     };
-    // For the progress bar and for telling a lost runner from a queue nobody takes; the
-    // broker's acknowledgement is not waited for.
+    // For the progress bar and for telling a lost runner from a queue nobody takes: a plain
+    // message, not stored, nothing waited for.
     if let Ok(payload) = serde_json::to_vec(&note) {
         let _ = js
+            .client()
             .publish(taken_subject(&job.run, job.index), payload.into())
             .await;
     }
@@ -436,6 +453,7 @@ async fn take(
             acker: Arc::new(acker),
             run: job.run,
             name: job.name,
+            taken_at: Instant::now(),
         },
     )))
 }
