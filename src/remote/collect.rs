@@ -469,14 +469,6 @@ impl<'a> Coordinator<'a> {
         if self.purge_jobs(None).await > 0 {
             self.resumed = true;
         }
-        for i in 0..self.state.len() {
-            if matches!(self.state[i], State::Taken { .. }) {
-                self.state[i] = State::Unpublished;
-                self.activity.end(i);
-                self.started -= 1;
-            }
-        }
-        self.activity.set_started(self.started);
     }
 
     /// Withdraw this run's queued jobs (of one region): how many there were.
