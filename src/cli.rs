@@ -547,6 +547,14 @@ pub struct AuditArgs {
     #[arg(value_name = "REPORT.json")]
     pub report: PathBuf,
 
+    /// Where the verdicts go.
+    #[command(flatten)]
+    pub out: FindingsOut,
+}
+
+/// Where `audit` and `diff` write what they found, besides their summary on stderr or stdout.
+#[derive(Debug, Args)]
+pub struct FindingsOut {
     /// Write every device's verdict as JSON here (`-` = stdout)
     #[arg(long, value_name = "FILE")]
     pub json: Option<String>,
@@ -554,13 +562,25 @@ pub struct AuditArgs {
     /// Write every device's verdict as CSV here (`-` = stdout)
     #[arg(long, value_name = "FILE")]
     pub csv: Option<String>,
+
     /// Permission bits (octal) of the files written (600; e.g. 640 to share with the group; the umask still applies)
     #[arg(long, value_name = "MODE", default_value = "600", value_parser = parse_file_mode)]
     pub file_mode: u32,
 }
 
+/// `diff`'s own help for the options it shares with `audit`.
+fn diff_help(arg: clap::Arg) -> clap::Arg {
+    let help = match arg.get_id().as_str() {
+        "json" => "Write the changes as JSON here (`-` = stdout) instead of text on stdout",
+        "csv" => "Write the changes as CSV here (`-` = stdout), one row per change",
+        _ => return arg,
+    };
+    arg.help(help)
+}
+
 /// Arguments of `netinv diff`.
 #[derive(Debug, Args)]
+#[command(mut_args(diff_help))]
 pub struct DiffArgs {
     /// The earlier JSON report
     #[arg(value_name = "OLD.json")]
@@ -570,16 +590,9 @@ pub struct DiffArgs {
     #[arg(value_name = "NEW.json")]
     pub new: PathBuf,
 
-    /// Write the changes as JSON here (`-` = stdout) instead of text on stdout
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<String>,
-
-    /// Write the changes as CSV here (`-` = stdout), one row per change
-    #[arg(long, value_name = "FILE")]
-    pub csv: Option<String>,
-    /// Permission bits (octal) of the files written (600; e.g. 640 to share with the group; the umask still applies)
-    #[arg(long, value_name = "MODE", default_value = "600", value_parser = parse_file_mode)]
-    pub file_mode: u32,
+    /// Where the changes go.
+    #[command(flatten)]
+    pub out: FindingsOut,
 }
 
 /// Arguments of `netinv check`.

@@ -284,19 +284,19 @@ pub fn write_csv(out: &mut dyn Write, changes: &[Change]) -> std::io::Result<()>
 /// `netinv diff`: text on stdout, or JSON/CSV where asked; exit 0 whether or not anything
 /// changed (1 would read as "devices failed" to scripts that know netinv's codes).
 pub fn run(args: &DiffArgs) -> Result<Exit, AppError> {
-    distinct_outputs(&args.json, &args.csv)?;
+    distinct_outputs(&args.out.json, &args.out.csv)?;
     let old = SavedReport::load(&args.old)?;
     let new = SavedReport::load(&args.new)?;
     let all = changes(&old, &new);
-    if let Some(d) = &args.json {
+    if let Some(d) = &args.out.json {
         write_out(d, |w| {
             write_json(w, (&args.old, &old), (&args.new, &new), &all)
         })?;
     }
-    if let Some(d) = &args.csv {
+    if let Some(d) = &args.out.csv {
         write_out(d, |w| write_csv(w, &all))?;
     }
-    let to_stdout = [&args.json, &args.csv]
+    let to_stdout = [&args.out.json, &args.out.csv]
         .iter()
         .any(|d| d.as_deref() == Some("-"));
     if to_stdout {

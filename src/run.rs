@@ -135,11 +135,11 @@ fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> Result<Exit, AppError> {
             .map_err(|e| AppError::Usage(format!("{e:#}"))),
         Command::Demo(args) => crate::demo::run(&args).map_err(AppError::Other),
         Command::Audit(args) => {
-            crate::files::set_file_mode(args.file_mode);
+            crate::files::set_file_mode(args.out.file_mode);
             crate::audit::saved::audit(&args)
         }
         Command::Diff(args) => {
-            crate::files::set_file_mode(args.file_mode);
+            crate::files::set_file_mode(args.out.file_mode);
             crate::diff::run(&args)
         }
         Command::Completions(args) => {

@@ -267,7 +267,7 @@ struct Judged<'a> {
 /// `netinv audit --policy FILE REPORT.json`: judge a saved report; contacts nothing.
 pub fn audit(args: &AuditArgs) -> Result<Exit, AppError> {
     let policy = Policy::load(&args.policy).map_err(|e| AppError::Usage(e.to_string()))?;
-    distinct_outputs(&args.json, &args.csv)?;
+    distinct_outputs(&args.out.json, &args.out.csv)?;
     let report = SavedReport::load(&args.report)?;
     let today = Date::today();
     // The columns are parsed out of each device only when a rule is scoped on one.
@@ -293,12 +293,12 @@ pub fn audit(args: &AuditArgs) -> Result<Exit, AppError> {
         .collect();
     let counts = super::count(rows.iter().map(|r| (r.platform, r.compliance.verdict)));
 
-    if let Some(dest) = &args.json {
+    if let Some(dest) = &args.out.json {
         write_out(dest, |w| {
             write_json(w, &args.report, &today, &counts, &rows)
         })?;
     }
-    if let Some(dest) = &args.csv {
+    if let Some(dest) = &args.out.csv {
         write_out(dest, |w| write_csv(w, &rows))?;
     }
     let mut err = std::io::stderr().lock();

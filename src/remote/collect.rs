@@ -6,8 +6,8 @@
 
 use super::{
     connect, ensure_streams, job_subject, live_runners, publish_reliably, runners_bucket,
-    taken_subjects, token, Job, Spec, Taken, WireRecord, ACK_WAIT, DEAD_AFTER, JOBS_STREAM,
-    LIVE_WITHIN, OUT_STREAM, WIRE_VERSION,
+    send_with_id, taken_subjects, token, Job, Spec, Taken, WireRecord, ACK_WAIT, DEAD_AFTER,
+    JOBS_STREAM, LIVE_WITHIN, OUT_STREAM, WIRE_VERSION,
 };
 use crate::cli::CollectArgs;
 use crate::collect::{Activity, Context, Outcome, Record};
@@ -533,16 +533,7 @@ impl<'a> Coordinator<'a> {
                 let subject = job_subject(&self.run, &self.regions[self.region_of[i]].name);
                 let id = format!("{}.{i}.{session:08x}", self.run);
                 loop {
-                    let sent = self
-                        .js
-                        .send_publish(
-                            subject.clone(),
-                            jetstream::message::PublishMessage::build()
-                                .payload(payload.clone().into())
-                                .message_id(&id),
-                        )
-                        .await;
-                    match sent {
+                    match send_with_id(&self.js, &subject, &payload, &id).await {
                         Ok(ack) => {
                             acks.push((i, ack, subject.clone(), payload.clone(), id.clone()));
                             break;
@@ -556,9 +547,7 @@ impl<'a> Coordinator<'a> {
             }
             for (i, ack, subject, payload, id) in acks {
                 if ack.await.is_err() {
-                    while !publish_reliably(&self.js, subject.clone(), payload.clone(), id.clone())
-                        .await
-                    {}
+                    while !publish_reliably(&self.js, &subject, &payload, &id).await {}
                 }
                 if self.state[i] == State::Unpublished {
                     self.state[i] = State::Queued;

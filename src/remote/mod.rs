@@ -540,25 +540,34 @@ pub fn list(args: &crate::cli::RunnersArgs) -> Result<crate::exit::Exit, crate::
     Ok(crate::exit::Exit::Ok)
 }
 
-/// Publish until the broker has it (it may be restarting), for a minute at most. The message
-/// id makes a repeat harmless: the broker keeps one copy if an earlier try got there.
+/// Hand one message to the broker under its message id; the future it returns resolves once the
+/// broker has stored it. The id makes a repeat harmless: the broker keeps one copy if an earlier
+/// try got there.
+async fn send_with_id(
+    js: &jetstream::Context,
+    subject: &str,
+    payload: &[u8],
+    id: &str,
+) -> Result<jetstream::context::PublishAckFuture, jetstream::context::PublishError> {
+    js.send_publish(
+        subject.to_string(),
+        jetstream::message::PublishMessage::build()
+            .payload(payload.to_vec().into())
+            .message_id(id),
+    )
+    .await
+}
+
+/// Publish until the broker has it (it may be restarting), for a minute at most.
 async fn publish_reliably(
     js: &jetstream::Context,
-    subject: String,
-    payload: Vec<u8>,
-    id: String,
+    subject: &str,
+    payload: &[u8],
+    id: &str,
 ) -> bool {
     let until = Instant::now() + Duration::from_secs(60);
     loop {
-        let sent = js
-            .send_publish(
-                subject.clone(),
-                jetstream::message::PublishMessage::build()
-                    .payload(payload.clone().into())
-                    .message_id(&id),
-            )
-            .await;
-        if let Ok(ack) = sent {
+        if let Ok(ack) = send_with_id(js, subject, payload, id).await {
             if ack.await.is_ok() {
                 return true;
             }

@@ -318,7 +318,7 @@ async fn serve(args: &RunnerArgs, name: &str, base: Settings) -> Result<Exit, Ap
                     // A plain ack, not waited for: one lost on the way only means the job is
                     // delivered again, and the runner that gets it finds the result published
                     // and acks it without contacting the device.
-                    if publish_reliably(&js, subject, payload, id).await {
+                    if publish_reliably(&js, &subject, &payload, &id).await {
                         let _ = inf.acker.ack().await;
                     } else {
                         // Not acked: the job goes to another runner after the ack wait.
