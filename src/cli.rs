@@ -201,42 +201,17 @@ pub struct CollectArgs {
     #[arg(long, value_name = "ROLE=COLUMN,...")]
     pub columns: Option<String>,
 
-    /// SSH username (or env NETINV_USERNAME; per-row `username` column overrides)
-    #[arg(short, long, env = "NETINV_USERNAME")]
-    pub username: Option<String>,
-
-    /// Read the password from the first line of this file (or env NETINV_PASSWORD)
-    #[arg(long, value_name = "FILE", conflicts_with = "ask_password")]
-    pub password_file: Option<PathBuf>,
+    /// Username, password file, key, agent, banners and port, as for `runner`.
+    #[command(flatten)]
+    pub login: LoginArgs,
 
     /// Prompt for the password on the terminal, without echo
-    #[arg(long)]
+    #[arg(long, conflicts_with = "password_file")]
     pub ask_password: bool,
-
-    /// Accept an empty password or enable secret (refused otherwise: usually a variable that was never filled in)
-    #[arg(long)]
-    pub allow_empty_password: bool,
-
-    /// Private key file for public-key auth (passphrase from env NETINV_KEY_PASSPHRASE)
-    #[arg(long, value_name = "FILE")]
-    pub key: Option<PathBuf>,
-
-    /// Do not try keys from a running ssh-agent
-    #[arg(long)]
-    pub no_agent: bool,
 
     /// Enter privileged mode (`enable`) when the prompt shows user mode; secret from env NETINV_ENABLE_SECRET
     #[arg(long)]
     pub enable: bool,
-
-    /// Acknowledge login banners that wait for it ("Press 'a' to accept", a yes/no notice in
-    /// keyboard-interactive auth); without it such devices fail `auth`, naming the prompt
-    #[arg(long)]
-    pub accept_banner: bool,
-
-    /// SSH port for rows without a `port` column value (default: ssh_config's `Port`, else 22)
-    #[arg(short, long, value_parser = parse_port)]
-    pub port: Option<u16>,
 
     /// Devices worked on at once (at most 4000)
     #[arg(short, long, default_value = "32", value_parser = parse_workers)]
@@ -428,33 +403,9 @@ pub struct RunnerArgs {
     #[arg(long, value_name = "FILE|none", env = "NETINV_CONFIG")]
     pub config: Option<String>,
 
-    /// SSH username (or env NETINV_USERNAME; a job's `username` column overrides)
-    #[arg(short, long, env = "NETINV_USERNAME")]
-    pub username: Option<String>,
-
-    /// Read the password from the first line of this file (or env NETINV_PASSWORD)
-    #[arg(long, value_name = "FILE")]
-    pub password_file: Option<PathBuf>,
-
-    /// Accept an empty password or enable secret
-    #[arg(long)]
-    pub allow_empty_password: bool,
-
-    /// Private key file for public-key auth (passphrase from env NETINV_KEY_PASSPHRASE)
-    #[arg(long, value_name = "FILE")]
-    pub key: Option<PathBuf>,
-
-    /// Do not try keys from a running ssh-agent
-    #[arg(long)]
-    pub no_agent: bool,
-
-    /// Acknowledge login banners that wait for it
-    #[arg(long)]
-    pub accept_banner: bool,
-
-    /// SSH port for devices whose row gives none (default: ssh_config's `Port`, else 22)
-    #[arg(short, long, value_parser = parse_port)]
-    pub port: Option<u16>,
+    /// Username, password file, key, agent, banners and port, as for `collect`.
+    #[command(flatten)]
+    pub login: LoginArgs,
 
     /// At most this many new connections per second (0 = unlimited)
     #[arg(long, default_value = "0", value_parser = parse_rate)]
@@ -467,6 +418,40 @@ pub struct RunnerArgs {
     /// Logging options.
     #[command(flatten)]
     pub log: LogArgs,
+}
+
+/// How this machine logs in to devices: the options, environment variables and config-file
+/// keys `collect` and `runner` share (what only one of them has stays with it).
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
+    /// SSH username (or env NETINV_USERNAME; per-row `username` column overrides)
+    #[arg(short, long, env = "NETINV_USERNAME")]
+    pub username: Option<String>,
+
+    /// Read the password from the first line of this file (or env NETINV_PASSWORD)
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// Accept an empty password or enable secret (refused otherwise: usually a variable that was never filled in)
+    #[arg(long)]
+    pub allow_empty_password: bool,
+
+    /// Private key file for public-key auth (passphrase from env NETINV_KEY_PASSPHRASE)
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+
+    /// Do not try keys from a running ssh-agent
+    #[arg(long)]
+    pub no_agent: bool,
+
+    /// Acknowledge login banners that wait for it ("Press 'a' to accept", a yes/no notice in
+    /// keyboard-interactive auth); without it such devices fail `auth`, naming the prompt
+    #[arg(long)]
+    pub accept_banner: bool,
+
+    /// SSH port for rows without a `port` column value (default: ssh_config's `Port`, else 22)
+    #[arg(short, long, value_parser = parse_port)]
+    pub port: Option<u16>,
 }
 
 /// How devices are reached and trusted: host keys, algorithms, jump hosts and ssh_config. The
@@ -505,6 +490,12 @@ pub struct SshArgs {
 /// `runner`'s own help for options it shares with `collect`.
 fn runner_help(arg: clap::Arg) -> clap::Arg {
     let help = match arg.get_id().as_str() {
+        "username" => "SSH username (or env NETINV_USERNAME; a job's `username` column overrides)",
+        "allow_empty_password" => "Accept an empty password or enable secret",
+        "accept_banner" => "Acknowledge login banners that wait for it",
+        "port" => {
+            "SSH port for devices whose row gives none (default: ssh_config's `Port`, else 22)"
+        }
         "known_hosts" => "known_hosts file (default ~/.ssh/known_hosts)",
         "legacy_algorithms" => "Also offer old devices' algorithms to every device",
         "jump" => "Reach the devices through jump hosts, as `ssh -J`",

@@ -176,15 +176,15 @@ fn set(args: &mut CollectArgs, key: &str, v: &DeValue, dir: &Path) -> Result<(),
         "timeout" => args.timeout = parse_duration(&text(v)?)?,
         "connect-timeout" => args.connect_timeout = Some(parse_duration(&text(v)?)?),
         "mode" => args.mode = choice::<Mode>(v)?,
-        "username" => args.username = Some(text(v)?),
-        "port" => args.port = Some(parse_port(&text(v)?)?),
-        "key" => args.key = Some(path(v, dir)?),
-        "no-agent" => args.no_agent = flag(v)?,
+        "username" => args.login.username = Some(text(v)?),
+        "port" => args.login.port = Some(parse_port(&text(v)?)?),
+        "key" => args.login.key = Some(path(v, dir)?),
+        "no-agent" => args.login.no_agent = flag(v)?,
         "known-hosts" => args.ssh.known_hosts = Some(path(v, dir)?),
         "host-key-policy" => args.ssh.host_key_policy = Some(choice::<HostKeyPolicy>(v)?),
         "legacy-algorithms" => args.ssh.legacy_algorithms = flag(v)?,
         "enable" => args.enable = flag(v)?,
-        "accept-banner" => args.accept_banner = flag(v)?,
+        "accept-banner" => args.login.accept_banner = flag(v)?,
         "retries" => {
             args.retries = text(v)?
                 .parse()
@@ -257,10 +257,15 @@ mod tests {
         }
         assert_eq!(args.workers, 7);
         assert_eq!(args.timeout, std::time::Duration::from_secs(5));
-        assert_eq!(args.port, Some(2222));
+        assert_eq!(args.login.port, Some(2222));
         assert_eq!(args.rate, 0.5);
         assert_eq!(args.max_output, 1 << 20);
-        assert!(args.enable && args.no_agent && args.ssh.legacy_algorithms && args.accept_banner);
+        assert!(
+            args.enable
+                && args.login.no_agent
+                && args.ssh.legacy_algorithms
+                && args.login.accept_banner
+        );
         assert_eq!(args.log.log_format, LogFormat::Json);
     }
 }

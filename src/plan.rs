@@ -235,7 +235,7 @@ impl Settings {
     /// from the environment, a file or a no-echo prompt — never from argv.
     pub fn from_args(args: &CollectArgs) -> Result<Settings, SettingsError> {
         let from_config = |option: &str| args.from_config.iter().any(|o| o == option);
-        let (password, source) = if let Some(path) = &args.password_file {
+        let (password, source) = if let Some(path) = &args.login.password_file {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| SettingsError::PasswordFile(path.clone(), e))?;
             (
@@ -260,15 +260,17 @@ impl Settings {
         };
         // An empty value is nearly always a variable or file that was never filled in: trying
         // it on every device only locks accounts.
-        if password.as_ref().is_some_and(|p| p.expose().is_empty()) && !args.allow_empty_password {
+        if password.as_ref().is_some_and(|p| p.expose().is_empty())
+            && !args.login.allow_empty_password
+        {
             return Err(SettingsError::EmptySecret(source));
         }
 
-        let key = match &args.key {
+        let key = match &args.login.key {
             Some(path) => {
                 std::fs::metadata(path).map_err(|e| SettingsError::KeyFile(path.clone(), e))?;
                 let passphrase = env_secret(ENV_KEY_PASSPHRASE);
-                let agent = !args.no_agent && std::env::var_os("SSH_AUTH_SOCK").is_some();
+                let agent = !args.login.no_agent && std::env::var_os("SSH_AUTH_SOCK").is_some();
                 check_key_decrypts(path, passphrase.as_ref(), agent)?;
                 Some(KeyFile {
                     path: path.clone(),
@@ -301,7 +303,8 @@ impl Settings {
 
         let enable = if args.enable {
             let secret = env_secret(ENV_ENABLE_SECRET);
-            if secret.as_ref().is_some_and(|s| s.expose().is_empty()) && !args.allow_empty_password
+            if secret.as_ref().is_some_and(|s| s.expose().is_empty())
+                && !args.login.allow_empty_password
             {
                 return Err(SettingsError::EmptySecret(format!(
                     "{ENV_ENABLE_SECRET} is set but empty"
@@ -313,14 +316,14 @@ impl Settings {
         };
 
         Ok(Settings {
-            username: args.username.clone().filter(|u| !u.is_empty()),
+            username: args.login.username.clone().filter(|u| !u.is_empty()),
             password,
             key,
-            agent: !args.no_agent && std::env::var_os("SSH_AUTH_SOCK").is_some(),
-            accept_banner: args.accept_banner,
+            agent: !args.login.no_agent && std::env::var_os("SSH_AUTH_SOCK").is_some(),
+            accept_banner: args.login.accept_banner,
             enable,
-            port: args.port.unwrap_or(22),
-            port_given: args.port.is_some() && !from_config("port"),
+            port: args.login.port.unwrap_or(22),
+            port_given: args.login.port.is_some() && !from_config("port"),
             timeout: args.timeout,
             connect_timeout: args
                 .connect_timeout
@@ -328,8 +331,8 @@ impl Settings {
                 .min(args.timeout),
             connect_timeout_given: args.connect_timeout.is_some()
                 && !from_config("connect-timeout"),
-            username_given: args.username.is_some() && !from_config("username"),
-            key_given: args.key.is_some() && !from_config("key"),
+            username_given: args.login.username.is_some() && !from_config("username"),
+            key_given: args.login.key.is_some() && !from_config("key"),
             commands,
             mode: args.mode,
             retries: args.retries,

@@ -78,13 +78,7 @@ fn base_settings(
     let mut c =
         CollectArgs::from_words(&["-i", "-"]).map_err(|e| AppError::Usage(e.to_string()))?;
     c.config = args.config.clone();
-    c.username = args.username.clone();
-    c.password_file = args.password_file.clone();
-    c.allow_empty_password = args.allow_empty_password;
-    c.key = args.key.clone();
-    c.no_agent = args.no_agent;
-    c.accept_banner = args.accept_banner;
-    c.port = args.port;
+    c.login = args.login.clone();
     c.workers = args.workers;
     c.rate = args.rate;
     c.ssh = args.ssh.clone();
