@@ -535,7 +535,7 @@ impl<'a> Coordinator<'a> {
                 loop {
                     match send_with_id(&self.js, &subject, &payload, &id).await {
                         Ok(ack) => {
-                            acks.push((i, ack, subject.clone(), payload.clone(), id.clone()));
+                            acks.push((i, ack, subject, payload, id));
                             break;
                         }
                         Err(e) => {
