@@ -266,11 +266,11 @@ impl Settings {
             return Err(SettingsError::EmptySecret(source));
         }
 
+        let agent = !args.login.no_agent && std::env::var_os("SSH_AUTH_SOCK").is_some();
         let key = match &args.login.key {
             Some(path) => {
                 std::fs::metadata(path).map_err(|e| SettingsError::KeyFile(path.clone(), e))?;
                 let passphrase = env_secret(ENV_KEY_PASSPHRASE);
-                let agent = !args.login.no_agent && std::env::var_os("SSH_AUTH_SOCK").is_some();
                 check_key_decrypts(path, passphrase.as_ref(), agent)?;
                 Some(KeyFile {
                     path: path.clone(),
@@ -319,7 +319,7 @@ impl Settings {
             username: args.login.username.clone().filter(|u| !u.is_empty()),
             password,
             key,
-            agent: !args.login.no_agent && std::env::var_os("SSH_AUTH_SOCK").is_some(),
+            agent,
             accept_banner: args.login.accept_banner,
             enable,
             port: args.login.port.unwrap_or(22),
