@@ -14,6 +14,7 @@ use crate::report::{
     XlsxExporter,
 };
 use crate::spool::Spool;
+use std::borrow::Cow;
 use std::io::Write as _;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -218,7 +219,11 @@ pub fn run(
     let interrupted = sig.stop.load(Ordering::SeqCst);
 
     let began = Instant::now();
-    let (devices, slots, spool_keys) = with_skipped_rows(&devices, slots, skipped);
+    let ReportRows {
+        devices,
+        slots,
+        spool_keys,
+    } = with_skipped_rows(&devices, slots, skipped);
     let mut report = Report::new(
         &devices,
         slots,
@@ -396,16 +401,30 @@ fn summary_fields(report: &Report) -> serde_json::Map<String, serde_json::Value>
 /// Failed devices named in the JSON summary line (the reports have all of them).
 const FAILURES_IN_JSON_SUMMARY: usize = 50;
 
+/// The rows a report is built from, in inventory order, and their records.
+struct ReportRows<'a> {
+    /// Borrowed when no row was skipped: a copy of a large fleet's rows (every extra
+    /// column's text) was the biggest allocation after the run itself.
+    devices: Cow<'a, [Device]>,
+    slots: Vec<Option<Record>>,
+    /// Where each report row's parked outputs are (their position during the run), when
+    /// skipped rows moved them.
+    spool_keys: Option<Vec<usize>>,
+}
+
 /// Put the invalid rows left out under `--skip-invalid` back in their inventory places, each
 /// as a `skipped` record with its reasons, so every row appears in every report exactly once.
-/// Also returns where each report row's parked outputs are (their position during the run).
 fn with_skipped_rows(
     devices: &[Device],
     slots: Vec<Option<Record>>,
     skipped: Vec<SkippedRow>,
-) -> (Vec<Device>, Vec<Option<Record>>, Option<Vec<usize>>) {
+) -> ReportRows<'_> {
     if skipped.is_empty() {
-        return (devices.to_vec(), slots, None);
+        return ReportRows {
+            devices: Cow::Borrowed(devices),
+            slots,
+            spool_keys: None,
+        };
     }
     // Extra columns keep their names (empty values), so the CSV header stays the same.
     let blank_fields: Vec<_> = devices
@@ -457,7 +476,11 @@ fn with_skipped_rows(
             }
         }
     }
-    (merged_devices, merged_slots, Some(keys))
+    ReportRows {
+        devices: Cow::Owned(merged_devices),
+        slots: merged_slots,
+        spool_keys: Some(keys),
+    }
 }
 
 /// Temp files that killed runs left where this run writes (see `files`).
