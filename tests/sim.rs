@@ -115,7 +115,7 @@ fn version_command(p: Platform) -> &'static str {
 fn paging_off(p: Platform) -> &'static [&'static str] {
     use Platform::*;
     match p {
-        CiscoIos | CiscoXe | CiscoNxos | CiscoXr | AristaEos => &["terminal length 0"],
+        CiscoIos | CiscoXe | CiscoNxos | CiscoXr | AristaEos | DellOs10 => &["terminal length 0"],
         CiscoAsa => &["terminal pager 0"],
         JuniperJunos => &["set cli screen-length 0"],
         Huawei => &["screen-length 0 temporary"],
@@ -133,6 +133,7 @@ fn pager_shown(out: &str) -> bool {
         "-- MORE --",
         "<--- More --->",
         "---- More ----",
+        "--more--",
         "lines 1-23",
     ]
     .iter()
@@ -209,6 +210,7 @@ fn every_platform_shell_shows_its_prompt_pages_until_paging_is_off_and_knows_its
         (MikrotikRouteros, "bad command name foo (line 1 column 1)"),
         (Linux, "bash: foo: command not found"),
         (ArubaAoscx, "Invalid input: foo"),
+        (DellOs10, "% Error: Unrecognized command."),
     ];
     let f = fleet(&Platform::ALL, "");
     for d in f.devices() {

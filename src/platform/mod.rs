@@ -5,6 +5,7 @@
 mod arista;
 mod aruba;
 mod cisco;
+mod dell;
 mod fortinet;
 mod hp;
 mod huawei;
@@ -51,6 +52,8 @@ pub enum Platform {
     Linux,
     /// Aruba AOS-CX.
     ArubaAoscx,
+    /// Dell OS10.
+    DellOs10,
 }
 
 /// Every platform's description, in detection order: the most specific signature first (XR
@@ -66,6 +69,7 @@ pub static REGISTRY: [&Spec; Platform::ALL.len()] = [
     &huawei::VRP,
     &hp::PROCURVE,
     &aruba::AOSCX,
+    &dell::OS10,
     &paloalto::PANOS,
     &fortinet::FORTIOS,
     &mikrotik::ROUTEROS,
@@ -74,7 +78,7 @@ pub static REGISTRY: [&Spec; Platform::ALL.len()] = [
 
 impl Platform {
     /// Every platform, in the order names are listed and fleets are assigned.
-    pub const ALL: [Platform; 14] = [
+    pub const ALL: [Platform; 15] = [
         Platform::CiscoIos,
         Platform::CiscoXe,
         Platform::CiscoNxos,
@@ -89,6 +93,7 @@ impl Platform {
         Platform::MikrotikRouteros,
         Platform::Linux,
         Platform::ArubaAoscx,
+        Platform::DellOs10,
     ];
 
     /// The Netmiko `device_type` name.
@@ -113,6 +118,7 @@ impl Platform {
             Platform::MikrotikRouteros => &mikrotik::ROUTEROS,
             Platform::Linux => &linux::LINUX,
             Platform::ArubaAoscx => &aruba::AOSCX,
+            Platform::DellOs10 => &dell::OS10,
         }
     }
 

@@ -36,11 +36,13 @@ pub enum Platform {
     Linux,
     /// `aruba_aoscx`: AOS-CX switches.
     ArubaAoscx,
+    /// `dell_os10`: Dell OS10 data-centre switches.
+    DellOs10,
 }
 
 impl Platform {
     /// Every simulated platform, in the order a fleet deals them out (the client's order).
-    pub const ALL: [Platform; 14] = {
+    pub const ALL: [Platform; 15] = {
         use Platform::*;
         [
             CiscoIos,
@@ -57,6 +59,7 @@ impl Platform {
             MikrotikRouteros,
             Linux,
             ArubaAoscx,
+            DellOs10,
         ]
     };
 
@@ -82,6 +85,7 @@ impl Platform {
             Platform::MikrotikRouteros => &["mikrotik_routeros", "routeros", "mikrotik"],
             Platform::Linux => &["linux", "linux_ssh"],
             Platform::ArubaAoscx => &["aruba_aoscx", "aoscx", "aos_cx", "arubaos_cx"],
+            Platform::DellOs10 => &["dell_os10", "os10"],
         }
     }
 }

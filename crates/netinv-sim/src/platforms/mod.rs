@@ -16,6 +16,7 @@ mod cisco_ios;
 mod cisco_nxos;
 mod cisco_xe;
 mod cisco_xr;
+mod dell_os10;
 mod fortinet;
 mod hp_procurve;
 mod huawei;
@@ -126,6 +127,7 @@ pub fn profile(platform: Platform) -> &'static Profile {
         MikrotikRouteros => &mikrotik_routeros::PROFILE,
         Linux => &linux::PROFILE,
         ArubaAoscx => &aruba_aoscx::PROFILE,
+        DellOs10 => &dell_os10::PROFILE,
     }
 }
 
