@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-PLATFORMS = ["cisco_ios", "cisco_nxos", "cisco_xr", "arista_eos", "juniper_junos"]
+PLATFORMS = ["cisco_ios", "cisco_nxos", "cisco_xr", "arista_eos", "juniper_junos", "dell_os10"]
 PASSWORD = "interop-pass"
 
 
@@ -65,11 +65,11 @@ def main() -> int:
                 problems.append(f"version {row['expect_version']!r} missing")
             if row["expect_hostname"] and row["expect_hostname"] not in output:
                 problems.append(f"hostname {row['expect_hostname']!r} missing")
-            # Where the output has no hostname (EOS, XR) the prompt must carry it.
+            # Where the output has no hostname (EOS, XR, OS10) the prompt must carry it.
             # (Netmiko keeps XR's `RP/0/RSP0/CPU0:` and Junos' `user@` in its base prompt.)
             if not base_prompt.endswith(row["name"]):
                 problems.append(f"base prompt {base_prompt!r} does not end in the hostname {row['name']!r}")
-            if "--More--" in output or "---(more" in output:
+            if "--More--" in output or "--more--" in output or "---(more" in output:
                 problems.append("a pager prompt leaked into the output")
             if problems:
                 failures.append(f"{platform}: " + "; ".join(problems) + f"\n--- output ---\n{output}\n---")
