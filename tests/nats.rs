@@ -785,6 +785,74 @@ fn ctrl_c_on_collect_withdraws_the_jobs_not_taken_and_writes_partial_reports() {
     );
 }
 
+#[test]
+fn on_a_terminal_collect_on_runners_shows_the_progress_line_a_local_run_shows() {
+    require_python3();
+    let broker = Broker::start();
+    let url = broker.url();
+    // Three devices, one of which answers the login and then never the command.
+    let mut cfg = FleetConfig::new(3);
+    cfg.password = PASSWORD.into();
+    cfg.faults = netinv_sim::parse_faults("hang:34%").unwrap();
+    cfg.seed = 41;
+    let fleet = Fleet::start(cfg).expect("fleet starts");
+    let hung = fleet
+        .devices()
+        .iter()
+        .find(|d| d.fault == Some(netinv_sim::Fault::Hang))
+        .expect("one device hangs")
+        .name
+        .clone();
+    let inv = inventory(&fleet, |_| "dc".into(), |i| fleet.devices()[i].port);
+    let _runner = Runner::start(&url, "dc", "r-dc", &["-w", "3"]);
+    wait_for_runners(&url, &["r-dc"]);
+    let dir = TempDir::new("nats-progress-tty");
+    std::fs::write(dir.join("inventory.csv"), inv).unwrap();
+    // The hung device has far longer than the test takes, so the run is waiting on it until
+    // Ctrl-C, and the line must say so (the same words as a local run's), by the runner's
+    // note that it took the job. Then Ctrl-C twice, as locally: the first lets devices in
+    // flight finish, the second stops waiting for them.
+    let waiting = format!(
+        r"2/3 ok 2 failed 0 · 1 in flight · waiting on {} \(\d+\.\ds\)",
+        regex::escape(&hung)
+    );
+    let steps = serde_json::json!([
+        [waiting, "\u{3}"],
+        ["letting running devices finish", "\u{3}"],
+    ]);
+    let out = Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/support/on_tty.py"
+        ))
+        .arg("200")
+        .arg(env!("CARGO_BIN_EXE_netinv"))
+        .args(["collect", "--nats", &url, "-t", "10m", "-i"])
+        .arg(dir.join("inventory.csv"))
+        .arg("--json")
+        .arg(dir.join("report.json"))
+        .env("TTY_STEPS", steps.to_string())
+        .env("NETINV_CONFIG", "none")
+        .env("NETINV_SSH_CONFIG", "none")
+        .output()
+        .expect("python3 runs");
+    let terminal = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "interrupted: {terminal}");
+    assert!(terminal.contains(&hung), "{terminal}");
+    let report = report(&dir);
+    assert_eq!(report["interrupted"], true);
+    rows_once(&report, &fleet);
+    for d in report["devices"].as_array().unwrap() {
+        let kind = d["error"]["kind"].as_str().unwrap_or("ok");
+        let want = if d["name"] == hung.as_str() {
+            "cancelled"
+        } else {
+            "ok"
+        };
+        assert_eq!(kind, want, "{d}");
+    }
+}
+
 /// A CA and a certificate for 127.0.0.1 signed by it, made with openssl: (ca.pem, cert, key).
 fn tls_files(dir: &TempDir) -> (PathBuf, PathBuf, PathBuf) {
     let sh = |script: &str| {
