@@ -61,27 +61,35 @@ impl<'a> Broker<'a> {
     fn start_with(netns: Option<&'a Netns>, extra: Vec<String>) -> Broker<'a> {
         let dir = TempDir::new("nats");
         let mut b = Broker {
-            port: match netns {
-                Some(ns) => ns.run_in(free_port),
-                None => free_port(),
-            },
+            port: 0,
             store: dir.join("js"),
             child: None,
             netns,
             extra,
             _dir: dir,
         };
-        b.spawn();
-        b
+        // A port found free can be taken by another test's listener before nats-server binds
+        // it; then this server exits, and it starts again on another port.
+        for _ in 0..5 {
+            b.port = match netns {
+                Some(ns) => ns.run_in(free_port),
+                None => free_port(),
+            };
+            if b.spawn() {
+                return b;
+            }
+        }
+        panic!("nats-server found its port taken five times in a row");
     }
 
-    fn spawn(&mut self) {
+    /// Start nats-server on `self.port`; false when it exited instead (the port was taken).
+    fn spawn(&mut self) -> bool {
         let binary = nats_server_binary();
         let mut cmd = match self.netns {
             Some(ns) => ns.command(binary.to_str().unwrap()),
             None => Command::new(&binary),
         };
-        let child = cmd
+        let mut child = cmd
             .args([
                 "-a",
                 "127.0.0.1",
@@ -97,17 +105,36 @@ impl<'a> Broker<'a> {
             .stderr(Stdio::null())
             .spawn()
             .expect("start nats-server");
-        self.child = Some(child);
         let port = self.port;
-        let listening = move || {
-            wait_until(Duration::from_secs(20), "nats-server listens", || {
-                TcpStream::connect(("127.0.0.1", port)).is_ok()
-            })
+        let server = &mut child;
+        // Served means this server's greeting (`INFO {...}`), not merely something listening:
+        // another test's simulated device may hold the port.
+        let mut serving = move || {
+            let end = Instant::now() + Duration::from_secs(20);
+            loop {
+                if let Ok(Some(_)) = server.try_wait() {
+                    return false;
+                }
+                if let Ok(mut conn) = TcpStream::connect(("127.0.0.1", port)) {
+                    let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
+                    let mut greeting = [0u8; 4];
+                    if conn.read_exact(&mut greeting).is_ok() && &greeting == b"INFO" {
+                        return true;
+                    }
+                }
+                assert!(
+                    Instant::now() < end,
+                    "nats-server does not serve 127.0.0.1:{port} within 20 s"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
         };
-        match self.netns {
-            Some(ns) => ns.run_in(listening),
-            None => listening(),
-        }
+        let served = match self.netns {
+            Some(ns) => ns.run_in(serving),
+            None => serving(),
+        };
+        self.child = Some(child);
+        served
     }
 
     fn url(&self) -> String {
@@ -123,7 +150,11 @@ impl<'a> Broker<'a> {
 
     fn restart(&mut self) {
         self.stop();
-        self.spawn();
+        assert!(
+            self.spawn(),
+            "nats-server could not listen on its port {} again",
+            self.port
+        );
     }
 
     /// Every byte the broker has stored on disk.
