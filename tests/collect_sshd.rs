@@ -108,13 +108,8 @@ fn ask_password_takes_the_password_typed_at_the_terminal_without_showing_it() {
     )
     .unwrap();
     let json = dir.join("report.json");
-    let out = std::process::Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/support/on_tty.py"
-        ))
-        .arg("80")
-        .arg(env!("CARGO_BIN_EXE_netinv"))
+    let steps = serde_json::json!([["SSH password: ", format!("{}\n", password()), "echo-off"]]);
+    let out = netinv_on_tty(80, steps)
         .args([
             "collect",
             "-u",
@@ -129,12 +124,6 @@ fn ask_password_takes_the_password_typed_at_the_terminal_without_showing_it() {
         .arg(&json)
         .arg("--known-hosts")
         .arg(dir.join("known_hosts"))
-        .env(
-            "TTY_STEPS",
-            serde_json::json!([["SSH password: ", format!("{}\n", password()), "echo-off"]])
-                .to_string(),
-        )
-        .env_remove("NETINV_PASSWORD")
         .output()
         .expect("python3 runs");
     let terminal = text(&out.stdout);

@@ -517,13 +517,7 @@ fn on_a_terminal_the_progress_line_names_the_device_the_run_is_waiting_on() {
         [waiting, "\u{3}"],
         ["letting running devices finish", "\u{3}"],
     ]);
-    let out = std::process::Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/support/on_tty.py"
-        ))
-        .arg("200")
-        .arg(env!("CARGO_BIN_EXE_netinv"))
+    let out = netinv_on_tty(200, steps)
         .args([
             "collect",
             "-u",
@@ -537,7 +531,6 @@ fn on_a_terminal_the_progress_line_names_the_device_the_run_is_waiting_on() {
         .arg(&inv)
         .arg("--json")
         .arg(dir.join("report.json"))
-        .env("TTY_STEPS", steps.to_string())
         .env("NETINV_PASSWORD", PASSWORD)
         .output()
         .expect("python3 runs");

@@ -110,24 +110,12 @@ impl<'a> Broker<'a> {
         // Served means this server's greeting (`INFO {...}`), not merely something listening:
         // another test's simulated device may hold the port.
         let mut serving = move || {
-            let end = Instant::now() + Duration::from_secs(20);
-            loop {
-                if let Ok(Some(_)) = server.try_wait() {
-                    return false;
-                }
-                if let Ok(mut conn) = TcpStream::connect(("127.0.0.1", port)) {
-                    let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
-                    let mut greeting = [0u8; 4];
-                    if conn.read_exact(&mut greeting).is_ok() && &greeting == b"INFO" {
-                        return true;
-                    }
-                }
-                assert!(
-                    Instant::now() < end,
-                    "nats-server does not serve 127.0.0.1:{port} within 20 s"
-                );
-                std::thread::sleep(Duration::from_millis(50));
-            }
+            let mut exited = false;
+            wait_until(Duration::from_secs(20), "nats-server serves", || {
+                exited = matches!(server.try_wait(), Ok(Some(_)));
+                exited || greets(port)
+            });
+            !exited
         };
         let served = match self.netns {
             Some(ns) => ns.run_in(serving),
@@ -181,6 +169,16 @@ impl Drop for Broker<'_> {
             let _ = c.wait();
         }
     }
+}
+
+/// Whether what listens on 127.0.0.1:`port` greets as nats-server does (`INFO {...}`).
+fn greets(port: u16) -> bool {
+    let Ok(mut conn) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut greeting = [0u8; 4];
+    conn.read_exact(&mut greeting).is_ok() && &greeting == b"INFO"
 }
 
 fn wait_until(limit: Duration, what: &str, mut ok: impl FnMut() -> bool) {
@@ -851,20 +849,11 @@ fn on_a_terminal_collect_on_runners_shows_the_progress_line_a_local_run_shows() 
         [waiting, "\u{3}"],
         ["letting running devices finish", "\u{3}"],
     ]);
-    let out = Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/support/on_tty.py"
-        ))
-        .arg("200")
-        .arg(env!("CARGO_BIN_EXE_netinv"))
+    let out = netinv_on_tty(200, steps)
         .args(["collect", "--nats", &url, "-t", "10m", "-i"])
         .arg(dir.join("inventory.csv"))
         .arg("--json")
         .arg(dir.join("report.json"))
-        .env("TTY_STEPS", steps.to_string())
-        .env("NETINV_CONFIG", "none")
-        .env("NETINV_SSH_CONFIG", "none")
         .output()
         .expect("python3 runs");
     let terminal = text(&out.stdout);

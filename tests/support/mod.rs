@@ -417,6 +417,27 @@ pub fn netinv() -> Command {
     c
 }
 
+/// The netinv binary under test on a new pseudo-terminal `columns` wide
+/// (tests/support/on_tty.py), with the environment `netinv()` gives it: for each
+/// `[regex, keys]` of `steps`, the keys are typed once the terminal shows the regex.
+pub fn netinv_on_tty(columns: u16, steps: serde_json::Value) -> Command {
+    let mut c = Command::new("python3");
+    c.arg(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/support/on_tty.py"
+    ))
+    .arg(columns.to_string())
+    .arg(env!("CARGO_BIN_EXE_netinv"))
+    .env("TTY_STEPS", steps.to_string())
+    .env("NETINV_CONFIG", "none")
+    .env("NETINV_SSH_CONFIG", "none")
+    .env_remove("NETINV_PASSWORD")
+    .env_remove("NETINV_USERNAME")
+    .env_remove("SSH_AUTH_SOCK")
+    .stdin(Stdio::null());
+    c
+}
+
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("run netinv")
 }
