@@ -310,16 +310,18 @@ impl Settings {
         }
     }
 
+    /// The port the row or `-p` fixes, before ssh_config's `Port` and the default: what a job
+    /// carries to a runner, which settles the rest with its own ssh_config.
+    pub fn fixed_port(&self, device: &Device) -> Option<u16> {
+        device.port.or(self.port_given.then_some(self.port))
+    }
+
     /// What to connect to for one device: the shared values with the row's overrides applied,
     /// and ssh_config below both (command line > inventory row > ssh_config > defaults; a
     /// row's own `username`, `legacy` and `jump` also win over the command line's).
     pub fn target<'a>(&'a self, device: &'a Device) -> Target<'a> {
         let ssh = self.ssh_host(device);
-        let port = device
-            .port
-            .or(self.port_given.then_some(self.port))
-            .or(ssh.port)
-            .unwrap_or(self.port);
+        let port = self.fixed_port(device).or(ssh.port).unwrap_or(self.port);
         let host = match &ssh.host_name {
             Some(h) => Cow::Owned(h.clone()),
             None => Cow::Borrowed(device.host.as_str()),

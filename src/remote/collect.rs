@@ -510,11 +510,7 @@ impl<'a> Coordinator<'a> {
                     index: i,
                     name: d.name.clone(),
                     host: d.host.clone(),
-                    port: d.port.or(self
-                        .ctx
-                        .settings
-                        .port_given
-                        .then_some(self.ctx.settings.port)),
+                    port: self.ctx.settings.fixed_port(d),
                     platform: d
                         .platform
                         .known()
