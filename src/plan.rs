@@ -153,7 +153,7 @@ impl Plan {
             return Err(AppError::Usage(why));
         }
         if let Some(path) = &args.policy {
-            let policy = Policy::load(path).map_err(|e| AppError::Usage(e.to_string()))?;
+            let policy = Policy::load(path)?;
             settings.policy = Some(Arc::new(policy));
         }
         // Logins happen on the runners, with their own credentials and ssh_config.
@@ -365,7 +365,7 @@ impl Settings {
 pub(crate) fn load_inventory(path: &str, columns: Option<&str>) -> Result<Inventory, AppError> {
     let options =
         inventory::Options::with_columns(columns.unwrap_or("")).map_err(AppError::Usage)?;
-    inventory::read_path_with(path, &options).map_err(|e| AppError::Usage(e.to_string()))
+    Ok(inventory::read_path_with(path, &options)?)
 }
 
 /// One record per invalid row (a row may have several problems), in file order.

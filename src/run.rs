@@ -1,8 +1,10 @@
 //! Subcommand dispatch, and the one place where errors become messages and exit codes.
 
+use crate::audit::policy::PolicyError;
 use crate::cli::{CheckArgs, Cli, CollectArgs, Command, ManArgs, ParseArgs};
 use crate::exit::Exit;
 use crate::history::HistoryError;
+use crate::inventory::ReadError;
 use crate::job;
 use crate::plan::{load_inventory, prepare_process, Plan};
 use crate::platform::{self, PlatformChoice};
@@ -16,6 +18,10 @@ use std::io::Read;
 pub enum AppError {
     /// Inventory problems; each already names file, line and column.
     Inventory(Vec<String>),
+    /// The inventory file cannot be read at all (missing, unreadable, no header).
+    InventoryFile(ReadError),
+    /// The policy file cannot be read or is not a valid policy.
+    Policy(PolicyError),
     /// A usage error, with the fix.
     Usage(String),
     /// A setting cannot be used (a file, a secret, a missing login for a device).
@@ -46,6 +52,8 @@ impl fmt::Display for AppError {
                     problems.len()
                 )
             }
+            AppError::InventoryFile(e) => write!(f, "{e}"),
+            AppError::Policy(e) => write!(f, "{e}"),
             AppError::Usage(m) => f.write_str(m),
             AppError::Settings(e) => write!(f, "{e}"),
             AppError::History(e) => write!(f, "{e}"),
@@ -72,6 +80,8 @@ impl AppError {
     fn exit_code(&self) -> Exit {
         match self {
             AppError::Inventory(_)
+            | AppError::InventoryFile(_)
+            | AppError::Policy(_)
             | AppError::Usage(_)
             | AppError::Io { .. }
             | AppError::Settings(_)
@@ -85,6 +95,18 @@ impl AppError {
 impl From<SettingsError> for AppError {
     fn from(e: SettingsError) -> Self {
         AppError::Settings(e)
+    }
+}
+
+impl From<ReadError> for AppError {
+    fn from(e: ReadError) -> Self {
+        AppError::InventoryFile(e)
+    }
+}
+
+impl From<PolicyError> for AppError {
+    fn from(e: PolicyError) -> Self {
+        AppError::Policy(e)
     }
 }
 

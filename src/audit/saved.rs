@@ -266,7 +266,7 @@ struct Judged<'a> {
 
 /// `netinv audit --policy FILE REPORT.json`: judge a saved report; contacts nothing.
 pub fn audit(args: &AuditArgs) -> Result<Exit, AppError> {
-    let policy = Policy::load(&args.policy).map_err(|e| AppError::Usage(e.to_string()))?;
+    let policy = Policy::load(&args.policy)?;
     distinct_outputs(&args.out.json, &args.out.csv)?;
     let report = SavedReport::load(&args.report)?;
     let today = Date::today();

@@ -87,7 +87,7 @@ fn base_settings(
     c.enable = true;
     crate::config::apply(&mut c, matches).map_err(AppError::Usage)?;
     c.enable = true;
-    let settings = Settings::from_args(&c).map_err(|e| AppError::Usage(e.to_string()))?;
+    let settings = Settings::from_args(&c)?;
     if settings.host_keys.policy != crate::ssh::hostkeys::HostKeyPolicy::Off
         && settings.host_keys.file.is_none()
     {
