@@ -360,6 +360,11 @@ pub struct NatsArgs {
     /// CA certificate (PEM) to verify the broker's TLS certificate with; TLS is then required
     #[arg(long, value_name = "FILE", env = "NETINV_NATS_TLS_CA")]
     pub nats_tls_ca: Option<PathBuf>,
+
+    /// The central broker's JetStream domain (its `jetstream { domain: ... }`), for a host that
+    /// reaches it through a NATS leaf node
+    #[arg(long, value_name = "DOMAIN", env = "NETINV_NATS_JS_DOMAIN")]
+    pub nats_js_domain: Option<String>,
 }
 
 /// Arguments of `netinv runners`.

@@ -44,8 +44,10 @@ struct Broker<'a> {
     child: Option<Child>,
     /// The network namespace it runs in (the host's when None).
     netns: Option<&'a Netns>,
-    /// More nats-server options (TLS).
+    /// More nats-server options (TLS, a config file), made again for each port tried.
     extra: Vec<String>,
+    /// A JetStream server with a file store; a plain server (a leaf node) when false.
+    jetstream: bool,
     _dir: TempDir,
 }
 
@@ -59,13 +61,24 @@ impl<'a> Broker<'a> {
     }
 
     fn start_with(netns: Option<&'a Netns>, extra: Vec<String>) -> Broker<'a> {
+        Broker::start_made(netns, true, |_| extra.clone())
+    }
+
+    /// `extra` is called for each port tried, with the broker's own temp dir (for a config
+    /// file): a config that names another port of its own (a leaf node's) gets a fresh one too.
+    fn start_made(
+        netns: Option<&'a Netns>,
+        jetstream: bool,
+        mut extra: impl FnMut(&Path) -> Vec<String>,
+    ) -> Broker<'a> {
         let dir = TempDir::new("nats");
         let mut b = Broker {
             port: 0,
             store: dir.join("js"),
             child: None,
             netns,
-            extra,
+            extra: Vec::new(),
+            jetstream,
             _dir: dir,
         };
         // A port found free can be taken by another test's listener before nats-server binds
@@ -75,6 +88,7 @@ impl<'a> Broker<'a> {
                 Some(ns) => ns.run_in(free_port),
                 None => free_port(),
             };
+            b.extra = extra(&b._dir.0);
             if b.spawn() {
                 return b;
             }
@@ -89,16 +103,11 @@ impl<'a> Broker<'a> {
             Some(ns) => ns.command(binary.to_str().unwrap()),
             None => Command::new(&binary),
         };
+        cmd.args(["-a", "127.0.0.1", "-p", &self.port.to_string()]);
+        if self.jetstream {
+            cmd.arg("-js").arg("-sd").arg(&self.store);
+        }
         let mut child = cmd
-            .args([
-                "-a",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-js",
-                "-sd",
-            ])
-            .arg(&self.store)
             .args(&self.extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -950,4 +959,232 @@ fn runners_and_collect_reach_a_tls_broker_with_the_ca_given_by_nats_tls_ca() {
     let report = report(&dir);
     rows_once(&report, &fleet);
     all_ok(&report);
+}
+
+/// An operator, a system account, an account with JetStream and one user in it, signed as
+/// `nsc` signs them: the broker's config trusts the operator and preloads both accounts, and
+/// the user's creds file (JWT and seed) is all a runner or a collect is given.
+struct Trust {
+    conf: PathBuf,
+    creds: PathBuf,
+    seed: String,
+}
+
+fn trust(dir: &TempDir) -> Trust {
+    use base64ct::Encoding;
+    use nkeys::KeyPair;
+    use serde_json::json;
+    let enc = |b: &[u8]| base64ct::Base64UrlUnpadded::encode_string(b);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let jwt = |signer: &KeyPair, subject: &str, name: &str, nats: Value| {
+        let claims = json!({
+            "jti": format!("{name}-{now}"),
+            "iat": now,
+            "iss": signer.public_key(),
+            "sub": subject,
+            "name": name,
+            "nats": nats,
+        });
+        let signed = format!(
+            "{}.{}",
+            enc(br#"{"typ":"JWT","alg":"ed25519-nkey"}"#),
+            enc(claims.to_string().as_bytes())
+        );
+        let signature = signer.sign(signed.as_bytes()).unwrap();
+        format!("{signed}.{}", enc(&signature))
+    };
+    let operator = KeyPair::new_operator();
+    let system = KeyPair::new_account();
+    let account = KeyPair::new_account();
+    let user = KeyPair::new_user();
+    let operator_jwt = jwt(
+        &operator,
+        &operator.public_key(),
+        "netinv-test",
+        json!({"type": "operator", "version": 2, "system_account": system.public_key()}),
+    );
+    let unlimited = json!({
+        "subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1,
+        "wildcards": true, "conn": -1, "leaf": -1,
+    });
+    let system_jwt = jwt(
+        &operator,
+        &system.public_key(),
+        "SYS",
+        json!({"type": "account", "version": 2, "limits": unlimited}),
+    );
+    let mut with_js = unlimited.clone();
+    for (k, v) in [
+        ("mem_storage", -1),
+        ("disk_storage", -1),
+        ("streams", -1),
+        ("consumer", -1),
+    ] {
+        with_js[k] = v.into();
+    }
+    let account_jwt = jwt(
+        &operator,
+        &account.public_key(),
+        "fleet",
+        json!({"type": "account", "version": 2, "limits": with_js}),
+    );
+    let user_jwt = jwt(
+        &account,
+        &user.public_key(),
+        "collector",
+        json!({"type": "user", "version": 2, "pub": {}, "sub": {}, "subs": -1, "data": -1, "payload": -1}),
+    );
+    let operator_file = dir.join("operator.jwt");
+    std::fs::write(&operator_file, &operator_jwt).unwrap();
+    let conf = dir.join("broker.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "operator: \"{}\"\nsystem_account: {sys}\nresolver: MEMORY\nresolver_preload: {{\n  {sys}: \"{system_jwt}\"\n  {acc}: \"{account_jwt}\"\n}}\n",
+            operator_file.display(),
+            sys = system.public_key(),
+            acc = account.public_key(),
+        ),
+    )
+    .unwrap();
+    let seed = user.seed().unwrap();
+    let creds = dir.join("collector.creds");
+    std::fs::write(
+        &creds,
+        format!(
+            "-----BEGIN NATS USER JWT-----\n{user_jwt}\n------END NATS USER JWT------\n\n\
+             -----BEGIN USER NKEY SEED-----\n{seed}\n------END USER NKEY SEED------\n"
+        ),
+    )
+    .unwrap();
+    Trust { conf, creds, seed }
+}
+
+#[test]
+fn runners_and_collect_reach_a_broker_that_wants_a_user_creds_file_given_by_nats_creds() {
+    let keys = TempDir::new("nats-creds");
+    let trust = trust(&keys);
+    let creds = trust.creds.to_str().unwrap().to_string();
+    let broker = Broker::start_with(None, vec!["-c".into(), trust.conf.to_str().unwrap().into()]);
+    let url = broker.url();
+    // Without credentials the broker refuses, and the message says which option is missing.
+    let out = run(netinv().args(["runners", "--nats", &url]));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--nats-creds"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A creds file that is not there is named.
+    let out = run(netinv()
+        .args(["runners", "--nats", &url, "--nats-creds"])
+        .arg(keys.join("missing.creds")));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("missing.creds"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let fleet = fleet(4, Duration::ZERO);
+    let inv = inventory(&fleet, |_| "dc".into(), |i| fleet.devices()[i].port);
+    let _runner = Runner::start(&url, "dc", "r-creds", &["--nats-creds", &creds]);
+    let listed = || {
+        let out = run(netinv()
+            .args(["runners", "--json", "--nats", &url, "--nats-creds"])
+            .arg(&trust.creds));
+        serde_json::from_slice::<Value>(&out.stdout)
+            .ok()
+            .and_then(|v| v.as_array().cloned())
+            .is_some_and(|a| a.iter().any(|r| r["runner"] == "r-creds"))
+    };
+    wait_until(
+        Duration::from_secs(30),
+        "the runner heart-beats with its creds",
+        listed,
+    );
+    let dir = TempDir::new("nats-creds-collect");
+    let out = run(&mut collect_cmd(
+        &dir,
+        &url,
+        &inv,
+        &["--nats-creds", &creds],
+    ));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = report(&dir);
+    rows_once(&report, &fleet);
+    all_ok(&report);
+    // The seed proves the user's identity to the broker and goes nowhere else.
+    let seed = trust.seed.as_bytes();
+    let leaks = |hay: &[u8]| hay.windows(seed.len()).any(|w| w == seed);
+    assert!(!leaks(&out.stderr) && !leaks(&out.stdout));
+    assert!(!leaks(report.to_string().as_bytes()));
+    assert!(!leaks(&broker.stored_bytes()), "the broker stored the seed");
+}
+
+#[test]
+fn a_runner_behind_a_leaf_node_that_only_dials_out_serves_the_central_broker_s_streams() {
+    // The README's recipe: the central broker, in JetStream domain `central`, listens for leaf
+    // nodes; the leaf node, on the runner's side, dials out to it and runs no JetStream of its
+    // own, so it forwards the domain's JetStream API.
+    let mut leaf_port = 0;
+    let hub = Broker::start_made(None, true, |dir| {
+        leaf_port = free_port();
+        conf_file(
+            dir,
+            &format!(
+                "jetstream {{ domain: central }}\nleafnodes {{ listen: \"127.0.0.1:{leaf_port}\" }}\n"
+            ),
+        )
+    });
+    let leaf = Broker::start_made(None, false, |dir| {
+        conf_file(
+            dir,
+            &format!(
+                "leafnodes {{ remotes [ {{ url: \"nats-leaf://127.0.0.1:{leaf_port}\" }} ] }}\n"
+            ),
+        )
+    });
+    let fleet = fleet(6, Duration::ZERO);
+    let inv = inventory(&fleet, |_| "closed".into(), |i| fleet.devices()[i].port);
+    // The runner knows only the leaf node, and is started with it: it waits for the leaf node
+    // to have dialled out.
+    let _runner = Runner::start(
+        &leaf.url(),
+        "closed",
+        "r-leaf",
+        &["--nats-js-domain", "central"],
+    );
+    wait_until(
+        Duration::from_secs(30),
+        "the runner behind the leaf node heart-beats to the central broker",
+        || {
+            let out = run(netinv().args(["runners", "--json", "--nats", &hub.url()]));
+            serde_json::from_slice::<Value>(&out.stdout)
+                .ok()
+                .and_then(|v| v.as_array().cloned())
+                .is_some_and(|a| a.iter().any(|r| r["runner"] == "r-leaf"))
+        },
+    );
+    let dir = TempDir::new("nats-leaf-collect");
+    let out = run(&mut collect_cmd(&dir, &hub.url(), &inv, &[]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = report(&dir);
+    rows_once(&report, &fleet);
+    all_ok(&report);
+    assert!(report["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["runner"] == "r-leaf"));
+}
+
+/// nats-server's options to read a config file of `body`, written into `dir`.
+fn conf_file(dir: &Path, body: &str) -> Vec<String> {
+    let path = dir.join("nats.conf");
+    std::fs::write(&path, body).unwrap();
+    vec!["-c".into(), path.to_str().unwrap().into()]
 }

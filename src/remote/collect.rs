@@ -5,9 +5,9 @@
 //! as `no_runner`.
 
 use super::{
-    connect, ensure_streams, job_subject, live_runners, publish_reliably, runners_bucket,
-    send_with_id, taken_subjects, token, Job, Spec, Taken, WireRecord, ACK_WAIT, DEAD_AFTER,
-    JOBS_STREAM, LIVE_WITHIN, OUT_STREAM, WIRE_VERSION,
+    connect, ensure_streams, jetstream_of, job_subject, live_runners, publish_reliably,
+    runners_bucket, send_with_id, taken_subjects, token, Job, Spec, Taken, WireRecord, ACK_WAIT,
+    DEAD_AFTER, JOBS_STREAM, LIVE_WITHIN, OUT_STREAM, WIRE_VERSION,
 };
 use crate::cli::CollectArgs;
 use crate::collect::{Activity, Context, Outcome, Record};
@@ -28,6 +28,7 @@ use tokio::runtime::Runtime;
 pub struct Remote {
     rt: Runtime,
     client: async_nats::Client,
+    js: jetstream::Context,
     run: String,
     /// Each device's region, by inventory index.
     regions: Vec<String>,
@@ -108,16 +109,18 @@ pub fn prepare(args: &CollectArgs, inv: &Inventory) -> Result<Remote, AppError> 
         None => new_run_id(),
     };
     let rt = super::runtime()?;
-    let client = rt
+    let (client, js) = rt
         .block_on(async {
             let client = connect(&args.nats, &format!("netinv collect {run}")).await?;
-            ensure_streams(&jetstream::new(client.clone())).await?;
-            Ok::<_, String>(client)
+            let js = jetstream_of(client.clone(), &args.nats);
+            ensure_streams(&js).await?;
+            Ok::<_, String>((client, js))
         })
         .map_err(AppError::Usage)?;
     Ok(Remote {
         rt,
         client,
+        js,
         run,
         regions,
     })
@@ -154,6 +157,7 @@ impl Remote {
         let Remote {
             rt,
             client,
+            js,
             run,
             regions,
         } = self;
@@ -161,7 +165,8 @@ impl Remote {
             .name("netinv-nats".into())
             .spawn(move || {
                 rt.block_on(async {
-                    let mut c = Coordinator::new(client, run, &devices, regions, &ctx, &act, tx);
+                    let mut c =
+                        Coordinator::new(client, js, run, &devices, regions, &ctx, &act, tx);
                     c.run().await
                 });
             });
@@ -214,8 +219,10 @@ struct Coordinator<'a> {
 }
 
 impl<'a> Coordinator<'a> {
+    #[allow(clippy::too_many_arguments)]
     fn new(
         client: async_nats::Client,
+        js: jetstream::Context,
         run: String,
         devices: &'a [Device],
         names: Vec<String>,
@@ -260,7 +267,7 @@ impl<'a> Coordinator<'a> {
         let attempts = s.retries.saturating_add(1);
         let job_max = s.timeout.saturating_mul(attempts) + Duration::from_secs(4) * s.retries;
         Coordinator {
-            js: jetstream::new(client.clone()),
+            js,
             client,
             run,
             devices,

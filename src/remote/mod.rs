@@ -378,9 +378,69 @@ pub async fn connect(args: &NatsArgs, name: &str) -> Result<async_nats::Client, 
         .map(str::trim)
         .filter(|u| !u.is_empty())
         .collect();
-    opts.connect(urls)
-        .await
-        .map_err(|e| format!("cannot connect to the broker at {url}: {e}"))
+    opts.connect(urls).await.map_err(|e| {
+        let fix = match (e.kind(), &args.nats_creds) {
+            (async_nats::ConnectErrorKind::AuthorizationViolation, None) => {
+                " (the broker wants credentials: give --nats-creds FILE, the user's .creds file)"
+            }
+            (async_nats::ConnectErrorKind::AuthorizationViolation, Some(_)) => {
+                " (the broker does not accept the --nats-creds user: check its account is on the broker)"
+            }
+            _ => "",
+        };
+        format!("cannot connect to the broker at {url}: {e}{fix}")
+    })
+}
+
+/// The broker's JetStream: in `--nats-js-domain`'s domain when given, so that its API is
+/// reached across a leaf node, which forwards only a named domain's.
+pub fn jetstream_of(client: async_nats::Client, args: &NatsArgs) -> jetstream::Context {
+    match args.nats_js_domain.as_deref().map(str::trim) {
+        Some(domain) if !domain.is_empty() => jetstream::with_domain(client, domain),
+        _ => jetstream::new(client),
+    }
+}
+
+/// Wait up to `patience` for the broker's JetStream to answer. A runner's host may start it
+/// before the leaf node it connects through has dialled out to the central broker; until then
+/// the leaf node answers that JetStream is unavailable.
+pub async fn wait_for_jetstream(
+    js: &jetstream::Context,
+    domain: Option<&str>,
+    patience: Duration,
+) -> Result<(), String> {
+    use jetstream::context::AccountErrorKind;
+    let end = Instant::now() + patience;
+    let mut said = false;
+    loop {
+        let why = match js.query_account().await {
+            Ok(_) => return Ok(()),
+            Err(e) => match e.kind() {
+                AccountErrorKind::JetStreamUnavailable | AccountErrorKind::TimedOut => {
+                    e.to_string()
+                }
+                _ => return Err(format!("the broker's JetStream refused: {e}")),
+            },
+        };
+        if Instant::now() >= end {
+            let fix = match domain {
+                None => "; through a leaf node, give --nats-js-domain (the central broker's JetStream domain)",
+                Some(_) => "; check --nats-js-domain is the central broker's JetStream domain",
+            };
+            return Err(format!(
+                "the broker's JetStream did not answer within {}s ({why}){fix}",
+                patience.as_secs()
+            ));
+        }
+        if !said {
+            tracing::warn!(
+                "the broker's JetStream does not answer yet ({why}); waiting up to {}s",
+                patience.as_secs()
+            );
+            said = true;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }
 
 /// The streams and bucket, created by whoever comes first (collect or a runner).
@@ -496,7 +556,7 @@ pub fn list(args: &crate::cli::RunnersArgs) -> Result<crate::exit::Exit, crate::
     let rows = rt
         .block_on(async {
             let client = connect(&args.nats, "netinv runners").await?;
-            let js = jetstream::new(client);
+            let js = jetstream_of(client, &args.nats);
             let store = runners_bucket(&js).await?;
             live_runners(&store).await
         })

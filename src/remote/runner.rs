@@ -3,9 +3,9 @@
 //! job's deadline, this machine's credentials), publishes the record, and only then acks.
 
 use super::{
-    connect, ensure_streams, publish_reliably, region_consumer, result_subject, runner_key,
-    runners_bucket, runtime, taken_subject, Job, RunnerState, Spec, Taken, WireRecord, HEARTBEAT,
-    OUT_STREAM, PROGRESS_EVERY, WIRE_VERSION,
+    connect, ensure_streams, jetstream_of, publish_reliably, region_consumer, result_subject,
+    runner_key, runners_bucket, runtime, taken_subject, wait_for_jetstream, Job, RunnerState, Spec,
+    Taken, WireRecord, HEARTBEAT, OUT_STREAM, PROGRESS_EVERY, WIRE_VERSION,
 };
 use crate::cli::{CollectArgs, RunnerArgs};
 use crate::collect::{self, Context, Record};
@@ -29,6 +29,10 @@ use tokio::sync::{mpsc as amsc, Semaphore};
 /// How long a runner whose workers were all busy waits after the first one frees up before it
 /// asks for jobs: short against any device's collection, long enough to ask for several at once.
 const GATHER: Duration = Duration::from_millis(10);
+
+/// How long a starting runner waits for the broker's JetStream (behind a leaf node that has
+/// not dialled out yet) before it gives up.
+const JETSTREAM_PATIENCE: Duration = Duration::from_secs(60);
 
 /// One job handed to a worker thread.
 struct Task {
@@ -185,7 +189,11 @@ async fn serve(args: &RunnerArgs, name: &str, base: Settings) -> Result<Exit, Ap
     let client = connect(&args.nats, &format!("netinv runner {name}"))
         .await
         .map_err(usage)?;
-    let js = jetstream::new(client.clone());
+    let js = jetstream_of(client.clone(), &args.nats);
+    let domain = args.nats.nats_js_domain.as_deref();
+    wait_for_jetstream(&js, domain, JETSTREAM_PATIENCE)
+        .await
+        .map_err(usage)?;
     ensure_streams(&js).await.map_err(usage)?;
     let consumer = region_consumer(&js, region).await.map_err(usage)?;
     let store = runners_bucket(&js).await.map_err(usage)?;
