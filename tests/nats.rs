@@ -261,6 +261,18 @@ impl Drop for Runner {
     }
 }
 
+/// Whether `netinv runners` (with the broker login options `login`) lists the runner `name`;
+/// false while the broker cannot be asked.
+fn listed(url: &str, name: &str, login: &[&str]) -> bool {
+    let out = run(netinv()
+        .args(["runners", "--json", "--nats", url])
+        .args(login));
+    serde_json::from_slice::<Value>(&out.stdout)
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .is_some_and(|a| a.iter().any(|r| r["runner"] == name))
+}
+
 /// `netinv runners --json`: the live runners' states.
 fn runners(url: &str) -> Vec<Value> {
     let out = run(netinv().args(["runners", "--json", "--nats", url]));
@@ -934,19 +946,10 @@ fn runners_and_collect_reach_a_tls_broker_with_the_ca_given_by_nats_tls_ca() {
     let fleet = fleet(4, Duration::ZERO);
     let inv = inventory(&fleet, |_| "dc".into(), |i| fleet.devices()[i].port);
     let _runner = Runner::start(&url, "dc", "r-tls", &["--nats-tls-ca", &path(&ca)]);
-    let listed = || {
-        let out = run(netinv()
-            .args(["runners", "--json", "--nats", &url, "--nats-tls-ca"])
-            .arg(&ca));
-        serde_json::from_slice::<Value>(&out.stdout)
-            .ok()
-            .and_then(|v| v.as_array().cloned())
-            .is_some_and(|a| a.iter().any(|r| r["runner"] == "r-tls"))
-    };
     wait_until(
         Duration::from_secs(30),
         "the runner heart-beats over TLS",
-        listed,
+        || listed(&url, "r-tls", &["--nats-tls-ca", &path(&ca)]),
     );
     let dir = TempDir::new("nats-tls-collect");
     let out = run(&mut collect_cmd(
@@ -1092,19 +1095,10 @@ fn runners_and_collect_reach_a_broker_that_wants_a_user_creds_file_given_by_nats
     let fleet = fleet(4, Duration::ZERO);
     let inv = inventory(&fleet, |_| "dc".into(), |i| fleet.devices()[i].port);
     let _runner = Runner::start(&url, "dc", "r-creds", &["--nats-creds", &creds]);
-    let listed = || {
-        let out = run(netinv()
-            .args(["runners", "--json", "--nats", &url, "--nats-creds"])
-            .arg(&trust.creds));
-        serde_json::from_slice::<Value>(&out.stdout)
-            .ok()
-            .and_then(|v| v.as_array().cloned())
-            .is_some_and(|a| a.iter().any(|r| r["runner"] == "r-creds"))
-    };
     wait_until(
         Duration::from_secs(30),
         "the runner heart-beats with its creds",
-        listed,
+        || listed(&url, "r-creds", &["--nats-creds", &creds]),
     );
     let dir = TempDir::new("nats-creds-collect");
     let out = run(&mut collect_cmd(
@@ -1161,13 +1155,7 @@ fn a_runner_behind_a_leaf_node_that_only_dials_out_serves_the_central_broker_s_s
     wait_until(
         Duration::from_secs(30),
         "the runner behind the leaf node heart-beats to the central broker",
-        || {
-            let out = run(netinv().args(["runners", "--json", "--nats", &hub.url()]));
-            serde_json::from_slice::<Value>(&out.stdout)
-                .ok()
-                .and_then(|v| v.as_array().cloned())
-                .is_some_and(|a| a.iter().any(|r| r["runner"] == "r-leaf"))
-        },
+        || listed(&hub.url(), "r-leaf", &[]),
     );
     let dir = TempDir::new("nats-leaf-collect");
     let out = run(&mut collect_cmd(&dir, &hub.url(), &inv, &[]));
