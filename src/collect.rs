@@ -400,8 +400,9 @@ pub fn collect_one(index: usize, device: &Device, ctx: &Context) -> Record {
 /// together, all wait on their devices together and leave the CPU idle meanwhile; that lockstep
 /// repeats wave after wave. Staggered starts keep handshakes of some devices overlapping the
 /// waits of others. Only the first `workers` jobs wait; later ones start when a worker frees up.
+/// A runner begins a ramp each time its pool fills again from idle.
 #[derive(Clone, Copy)]
-struct StartRamp {
+pub(crate) struct StartRamp {
     t0: Instant,
     workers: usize,
     step: Duration,
@@ -412,7 +413,7 @@ impl StartRamp {
     const STEP: Duration = Duration::from_millis(1);
     const MAX: Duration = Duration::from_secs(1);
 
-    fn new(workers: usize) -> Self {
+    pub(crate) fn new(workers: usize) -> Self {
         let per_worker = Self::MAX / u32::try_from(workers.max(1)).unwrap_or(u32::MAX);
         StartRamp {
             t0: Instant::now(),
@@ -421,17 +422,24 @@ impl StartRamp {
         }
     }
 
-    /// Sleep until job `index` may start; false if stopped while waiting.
-    fn wait_turn(&self, index: usize, stop: &AtomicBool) -> bool {
+    /// When job `index` of the ramp may start; None for a job past the first wave.
+    pub(crate) fn turn(&self, index: usize) -> Option<Instant> {
         if index >= self.workers || index == 0 {
-            return true;
+            return None;
         }
         let offset = self
             .step
             .checked_mul(u32::try_from(index).unwrap_or(u32::MAX))
             .unwrap_or(Self::MAX);
-        let at = self.t0 + offset.min(Self::MAX);
-        sleep_unless_stopped(at.saturating_duration_since(Instant::now()), stop)
+        Some(self.t0 + offset.min(Self::MAX))
+    }
+
+    /// Sleep until job `index` may start; false if stopped while waiting.
+    fn wait_turn(&self, index: usize, stop: &AtomicBool) -> bool {
+        match self.turn(index) {
+            None => true,
+            Some(at) => sleep_unless_stopped(at.saturating_duration_since(Instant::now()), stop),
+        }
     }
 }
 

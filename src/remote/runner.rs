@@ -8,7 +8,7 @@ use super::{
     Taken, WireRecord, HEARTBEAT, OUT_STREAM, PROGRESS_EVERY, WIRE_VERSION,
 };
 use crate::cli::{CollectArgs, RunnerArgs};
-use crate::collect::{self, Context, Record};
+use crate::collect::{self, Context, Record, StartRamp};
 use crate::exit::Exit;
 use crate::inventory::Device;
 use crate::platform::PlatformChoice;
@@ -39,6 +39,8 @@ struct Task {
     seq: u64,
     device: Device,
     ctx: Arc<Context>,
+    /// Its turn in the start ramp, when it is one of the first wave.
+    start_at: Option<Instant>,
 }
 
 /// A job between being taken and being acked.
@@ -171,6 +173,9 @@ fn start_workers(
                     Ok(t) => t,
                     Err(_) => return,
                 };
+                if let Some(at) = task.start_at {
+                    std::thread::sleep(at.saturating_duration_since(Instant::now()));
+                }
                 let index = task.device.line - 1;
                 let record = collect::collect_one(index, &task.device, &task.ctx);
                 if done.send((task.seq, record)).is_err() {
@@ -265,6 +270,8 @@ async fn serve(args: &RunnerArgs, name: &str, base: Settings) -> Result<Exit, Ap
     let started_at = crate::report::rfc3339(SystemTime::now());
     let key = runner_key(region, name);
     let mut in_flight: HashMap<u64, InFlight> = HashMap::new();
+    // The start ramp of the pool's current wave, and how many jobs it has started.
+    let mut ramp = (StartRamp::new(workers), 0usize);
     let mut contexts: HashMap<String, (Spec, Arc<Context>)> = HashMap::new();
     let (mut done, mut failed) = (0u64, 0u64);
     let mut rate = (Instant::now(), 0u64, 0.0f64);
@@ -290,7 +297,15 @@ async fn serve(args: &RunnerArgs, name: &str, base: Settings) -> Result<Exit, Ap
                     continue;
                 }
                 match take(&m, name, &base, &mut contexts, &js, &out).await {
-                    Ok(Some((seq, task, inf))) => {
+                    Ok(Some((seq, mut task, inf))) => {
+                        // A pool filling from idle starts its jobs on a ramp, as a local run
+                        // starts its first wave: a burst of jobs started at once would keep
+                        // their handshakes and their waits in lockstep, wave after wave.
+                        if in_flight.is_empty() {
+                            ramp = (StartRamp::new(workers), 0);
+                        }
+                        task.start_at = ramp.0.turn(ramp.1);
+                        ramp.1 += 1;
                         in_flight.insert(seq, inf);
                         if work.send(task).is_err() {
                             return Err(AppError::Other(anyhow::anyhow!("the workers are gone")));
@@ -450,7 +465,12 @@ async fn take(
     let (_, acker) = m.clone().split();
     Ok(Some((
         seq,
-        Task { seq, device, ctx },
+        Task {
+            seq,
+            device,
+            ctx,
+            start_at: None,
+        },
         InFlight {
             acker: Arc::new(acker),
             run: job.run,
