@@ -1176,3 +1176,112 @@ fn conf_file(dir: &Path, body: &str) -> Vec<String> {
     std::fs::write(&path, body).unwrap();
     vec!["-c".into(), path.to_str().unwrap().into()]
 }
+
+/// The first line of the README's code block that follows `heading` and contains `needle`.
+fn readme_line(heading: &str, needle: &str) -> String {
+    let readme = include_str!("../README.md");
+    let from = readme.find(heading).expect("README heading");
+    readme[from..]
+        .lines()
+        .find(|l| l.contains(needle))
+        .expect("README recipe line")
+        .to_string()
+}
+
+#[test]
+fn the_readme_s_systemd_unit_and_cron_line_run_as_written() {
+    let broker = Broker::start();
+    let url = broker.url();
+    let home = TempDir::new("nats-recipes");
+
+    // The unit's ExecStart, with this machine's broker, binary, key and known_hosts.
+    let exec = readme_line("### A runner as a systemd service", "ExecStart=");
+    let key = home.join("id_ed25519");
+    let made = run(Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key));
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let known = home.join("known_hosts");
+    std::fs::write(&known, "").unwrap();
+    let words: Vec<String> = exec
+        .trim_start_matches("ExecStart=")
+        .split_whitespace()
+        .map(|w| match w {
+            "nats://127.0.0.1:4222" => url.clone(),
+            "/etc/netinv/id_ed25519" => key.to_str().unwrap().into(),
+            "/var/lib/netinv/known_hosts" => known.to_str().unwrap().into(),
+            w => w.into(),
+        })
+        .collect();
+    assert_eq!(words[0], "/usr/local/bin/netinv", "{exec}");
+    assert_eq!(words[1], "runner", "{exec}");
+    let mut unit = Runner {
+        name: "the systemd unit's".into(),
+        child: Some(
+            netinv()
+                .args(&words[1..])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start the unit's runner"),
+        ),
+    };
+    wait_until(Duration::from_secs(30), "the unit's runner is live", || {
+        runners(&url).iter().any(|r| r["region"] == "ams1")
+    });
+    // KillSignal=SIGTERM drains it and it exits 0, well within TimeoutStopSec.
+    assert!(readme_line("### A runner as a systemd service", "KillSignal=").contains("SIGTERM"));
+    unit.signal(libc::SIGTERM);
+    assert_eq!(unit.wait(Duration::from_secs(60)), 0);
+
+    // The crontab line, run by sh as cron runs it: its `\%` are cron's escapes of `%`.
+    let cron = readme_line("### The central collect in cron", "netinv collect");
+    let command: Vec<&str> = cron.split_whitespace().skip(5).collect();
+    let srv = home.join("srv");
+    std::fs::create_dir(&srv).unwrap();
+    let bin = home.join(".cargo/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_netinv"), bin.join("netinv")).unwrap();
+    std::fs::write(home.join(".netinv.env"), "export NETINV_CONFIG=none\n").unwrap();
+    let script = command
+        .join(" ")
+        .replace("\\%", "%")
+        .replace("nats://broker.example:4222", &url)
+        .replace("/srv/netinv/", &format!("{}/", srv.to_str().unwrap()));
+    let fleet = fleet(3, Duration::ZERO);
+    std::fs::write(
+        srv.join("inventory.csv"),
+        inventory(&fleet, |_| "ams1".into(), |i| fleet.devices()[i].port),
+    )
+    .unwrap();
+    let _runner = Runner::start(&url, "ams1", "r-ams1", &[]);
+    wait_for_runners(&url, &["r-ams1"]);
+    let today = || {
+        text(&run(Command::new("date").arg("+%F")).stdout)
+            .trim()
+            .to_string()
+    };
+    let before = today();
+    let out = run(Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .env("HOME", home.path())
+        .env("NETINV_SSH_CONFIG", "none")
+        .stdin(Stdio::null()));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{script}\n{}",
+        text(&out.stderr)
+    );
+    // The day it ran (a run at midnight may have begun the day before).
+    let day = [before, today()]
+        .into_iter()
+        .find(|d| srv.join(format!("{d}.json")).exists())
+        .expect("the dated JSON report");
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(srv.join(format!("{day}.json"))).unwrap()).unwrap();
+    rows_once(&report, &fleet);
+    all_ok(&report);
+    assert!(srv.join(format!("{day}.csv")).exists());
+}
