@@ -422,19 +422,22 @@ pub async fn wait_for_jetstream(
                 _ => return Err(format!("the broker's JetStream refused: {e}")),
             },
         };
+        // Said at once as well as at the end: the wait is long for a runner started by hand.
+        let fix = match domain {
+            None => {
+                "through a leaf node, give --nats-js-domain, the central broker's JetStream domain"
+            }
+            Some(_) => "check --nats-js-domain is the central broker's JetStream domain",
+        };
         if Instant::now() >= end {
-            let fix = match domain {
-                None => "; through a leaf node, give --nats-js-domain (the central broker's JetStream domain)",
-                Some(_) => "; check --nats-js-domain is the central broker's JetStream domain",
-            };
             return Err(format!(
-                "the broker's JetStream did not answer within {}s ({why}){fix}",
+                "the broker's JetStream did not answer within {}s ({why}); {fix}",
                 patience.as_secs()
             ));
         }
         if !said {
             tracing::warn!(
-                "the broker's JetStream does not answer yet ({why}); waiting up to {}s",
+                "the broker's JetStream does not answer yet ({why}); waiting up to {}s ({fix})",
                 patience.as_secs()
             );
             said = true;
