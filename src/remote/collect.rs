@@ -27,7 +27,7 @@ use tokio::runtime::Runtime;
 /// A run on runners, checked and connected before any job is sent.
 pub struct Remote {
     rt: Runtime,
-    client: async_nats::Client,
+    /// The broker's JetStream, and through it the connection.
     js: jetstream::Context,
     run: String,
     /// Each device's region, by inventory index.
@@ -109,17 +109,16 @@ pub fn prepare(args: &CollectArgs, inv: &Inventory) -> Result<Remote, AppError> 
         None => new_run_id(),
     };
     let rt = super::runtime()?;
-    let (client, js) = rt
+    let js = rt
         .block_on(async {
             let client = connect(&args.nats, &format!("netinv collect {run}")).await?;
-            let js = jetstream_of(client.clone(), &args.nats);
+            let js = jetstream_of(client, &args.nats);
             ensure_streams(&js).await?;
-            Ok::<_, String>((client, js))
+            Ok::<_, String>(js)
         })
         .map_err(AppError::Usage)?;
     Ok(Remote {
         rt,
-        client,
         js,
         run,
         regions,
@@ -156,7 +155,6 @@ impl Remote {
         let act = Arc::clone(&activity);
         let Remote {
             rt,
-            client,
             js,
             run,
             regions,
@@ -165,8 +163,7 @@ impl Remote {
             .name("netinv-nats".into())
             .spawn(move || {
                 rt.block_on(async {
-                    let mut c =
-                        Coordinator::new(client, js, run, &devices, regions, &ctx, &act, tx);
+                    let mut c = Coordinator::new(js, run, &devices, regions, &ctx, &act, tx);
                     c.run().await
                 });
             });
@@ -219,9 +216,7 @@ struct Coordinator<'a> {
 }
 
 impl<'a> Coordinator<'a> {
-    #[allow(clippy::too_many_arguments)]
     fn new(
-        client: async_nats::Client,
         js: jetstream::Context,
         run: String,
         devices: &'a [Device],
@@ -267,8 +262,8 @@ impl<'a> Coordinator<'a> {
         let attempts = s.retries.saturating_add(1);
         let job_max = s.timeout.saturating_mul(attempts) + Duration::from_secs(4) * s.retries;
         Coordinator {
+            client: js.client(),
             js,
-            client,
             run,
             devices,
             region_of,

@@ -410,6 +410,11 @@ pub async fn wait_for_jetstream(
     patience: Duration,
 ) -> Result<(), String> {
     use jetstream::context::AccountErrorKind;
+    // Said at once as well as at the end: the wait is long for a runner started by hand.
+    let fix = match domain {
+        None => "through a leaf node, give --nats-js-domain, the central broker's JetStream domain",
+        Some(_) => "check --nats-js-domain is the central broker's JetStream domain",
+    };
     let end = Instant::now() + patience;
     let mut said = false;
     loop {
@@ -421,13 +426,6 @@ pub async fn wait_for_jetstream(
                 }
                 _ => return Err(format!("the broker's JetStream refused: {e}")),
             },
-        };
-        // Said at once as well as at the end: the wait is long for a runner started by hand.
-        let fix = match domain {
-            None => {
-                "through a leaf node, give --nats-js-domain, the central broker's JetStream domain"
-            }
-            Some(_) => "check --nats-js-domain is the central broker's JetStream domain",
         };
         if Instant::now() >= end {
             return Err(format!(
