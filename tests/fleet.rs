@@ -509,14 +509,7 @@ fn on_a_terminal_the_progress_line_names_the_device_the_run_is_waiting_on() {
     std::fs::write(&inv, fleet.inventory_csv()).unwrap();
     // The hung device is given far longer than the test takes: the run is waiting on it, and
     // the line must say so, until Ctrl-C (twice: the first lets running devices finish).
-    let waiting = format!(
-        r"2/3 ok 2 failed 0 · 1 in flight · waiting on {} \(\d+\.\ds\)",
-        regex::escape(&hung)
-    );
-    let steps = serde_json::json!([
-        [waiting, "\u{3}"],
-        ["letting running devices finish", "\u{3}"],
-    ]);
+    let steps = ctrl_c_twice_once_waiting_on("2/3 ok 2 failed 0 · 1 in flight", &hung);
     let out = netinv_on_tty(200, steps)
         .args([
             "collect",

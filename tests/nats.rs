@@ -862,14 +862,7 @@ fn on_a_terminal_collect_on_runners_shows_the_progress_line_a_local_run_shows() 
     // Ctrl-C, and the line must say so (the same words as a local run's), by the runner's
     // note that it took the job. Then Ctrl-C twice, as locally: the first lets devices in
     // flight finish, the second stops waiting for them.
-    let waiting = format!(
-        r"2/3 ok 2 failed 0 · 1 in flight · waiting on {} \(\d+\.\ds\)",
-        regex::escape(&hung)
-    );
-    let steps = serde_json::json!([
-        [waiting, "\u{3}"],
-        ["letting running devices finish", "\u{3}"],
-    ]);
+    let steps = ctrl_c_twice_once_waiting_on("2/3 ok 2 failed 0 · 1 in flight", &hung);
     let out = netinv_on_tty(200, steps)
         .args(["collect", "--nats", &url, "-t", "10m", "-i"])
         .arg(dir.join("inventory.csv"))

@@ -417,6 +417,21 @@ pub fn netinv() -> Command {
     c
 }
 
+/// `netinv_on_tty` steps for Ctrl-C twice: the first once the progress line reads `progress`
+/// and says the run is waiting on the device `straggler` (and for how long), the second once
+/// netinv says it is letting running devices finish.
+pub fn ctrl_c_twice_once_waiting_on(progress: &str, straggler: &str) -> serde_json::Value {
+    let waiting = format!(
+        r"{} · waiting on {} \(\d+\.\ds\)",
+        regex::escape(progress),
+        regex::escape(straggler)
+    );
+    serde_json::json!([
+        [waiting, "\u{3}"],
+        ["letting running devices finish", "\u{3}"],
+    ])
+}
+
 /// The netinv binary under test on a new pseudo-terminal `columns` wide
 /// (tests/support/on_tty.py), with the environment `netinv()` gives it: for each
 /// `[regex, keys]` of `steps`, the keys are typed once the terminal shows the regex.
